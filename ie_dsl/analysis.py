@@ -1,0 +1,262 @@
+"""Check a RuleSet: resolve names, order the entity cascade, find cycles.
+
+`check(ruleset)` -> CheckedRules, or IEDslError listing every problem (E2xx) with
+"did you mean" hints. Macros are file-scoped: a file sees its own `define`s and those of
+the rule files it `use`s. Types (lexicon types, entity types, NUMBER) are global.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from ie_dsl import nodes as n
+from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.lexicon import Lexicon
+from ie_dsl.loader import RuleSet
+from ie_dsl.source import SourceFile
+
+BUILTIN_TYPES = frozenset({"NUMBER"})
+MODES = ("longest", "first", "all")
+SCOPES = ("sentence", "paragraph", "window")
+TOKEN_CLASSES = frozenset(
+    {"cap", "upper", "lower", "title", "number", "num", "punct", "any", "alpha", "word"}
+)
+
+
+@dataclass(frozen=True)
+class CheckedRule:
+    rule: n.Rule
+    file: str
+    macros: Mapping[str, n.Define]  # the macros visible where the rule is written
+    order: int  # position in load order: the last tie-break
+
+
+@dataclass(frozen=True)
+class CheckedRules:
+    strata: tuple[tuple[CheckedRule, ...], ...]  # entity rules, dependencies first
+    statements: tuple[CheckedRule, ...]
+    types: frozenset[str]
+    lexicons: tuple[Lexicon, ...]
+    sources: Mapping[str, SourceFile]
+    warnings: tuple[Diagnostic, ...]
+
+
+def suggest(name: str, candidates: set[str] | frozenset[str]) -> str | None:
+    """A 'did you mean' phrase for `name`, or None."""
+    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    if not close:
+        close = [c for c in sorted(candidates) if c.lower() == name.lower()][:1]
+    return "did you mean " + " or ".join(close) + "?" if close else None
+
+
+def walk(pattern: n.Pattern) -> Iterator[n.Pattern]:
+    """Every pattern node below `pattern` (itself included), macro arguments included."""
+    stack = [pattern]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (n.Seq,)):
+            stack.extend(reversed(node.items))
+        elif isinstance(node, n.Alt):
+            stack.extend(reversed(node.options))
+        elif isinstance(node, (n.Capture, n.Repeat, n.Look)):
+            stack.append(node.pattern)
+        elif isinstance(node, n.Ref):
+            stack.extend(reversed(node.args))
+
+
+def token_types(test: n.TokenTest) -> Iterator[n.TType]:
+    stack: list[n.TokenTest] = [test]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, n.TType):
+            yield t
+        elif isinstance(t, n.TNot):
+            stack.append(t.test)
+        elif isinstance(t, (n.TAnd, n.TOr)):
+            stack.extend(t.tests)
+
+
+class _Checker:
+    def __init__(self, rs: RuleSet):
+        self.rs = rs
+        self.errors: list[Diagnostic] = []
+        self.by_path = {f.path: f for f in rs.files}
+        entity_types = {r.name for f in rs.files for r in f.rules if r.kind == "entity"}
+        self.types = frozenset(entity_types | {lx.type for lx in rs.lexicons} | BUILTIN_TYPES)
+
+    def macros_for(self, f: n.RuleFile) -> dict[str, n.Define]:
+        scope: dict[str, n.Define] = {}
+        for used in self.rs.imports.get(f.path, []):
+            if used in self.by_path:
+                scope.update({d.name: d for d in self.by_path[used].defines})
+        own: dict[str, n.Define] = {}
+        for d in f.defines:
+            if d.name in own:
+                self.errors.append(Diagnostic("E214", f"{d.name} is defined twice in this file", d.span,
+                                              "rename one of them"))
+            if d.name in self.types:
+                self.errors.append(Diagnostic("E214", f"define {d.name} hides the type {d.name}", d.span,
+                                              "give the macro another name"))
+            own[d.name] = d
+        scope.update(own)
+        return scope
+
+    def check_pattern(self, pattern: n.Pattern, macros: Mapping[str, n.Define], params: frozenset[str]) -> set[str]:
+        """Report unknown names; return the types the pattern uses (through macros too)."""
+        used: set[str] = set()
+        for node in walk(pattern):
+            if isinstance(node, n.Ref):
+                self._check_ref(node, macros, params, used)
+            elif isinstance(node, n.TokenSet):
+                for t in token_types(node.test):
+                    if t.name in self.types:
+                        used.add(t.name)
+                    else:
+                        self._unknown(t.name, t.span, macros)
+            elif isinstance(node, n.Gap) and node.max is not None and node.max < node.min:
+                self.errors.append(Diagnostic("E222", "a gap's maximum is below its minimum", node.span))
+            elif isinstance(node, n.Repeat) and node.max is not None and node.max < node.min:
+                self.errors.append(Diagnostic("E222", "a repeat's maximum is below its minimum", node.span))
+        return used
+
+    def _check_ref(self, ref: n.Ref, macros: Mapping[str, n.Define], params: frozenset[str], used: set[str]) -> None:
+        if ref.name in params:
+            if ref.called:
+                self.errors.append(Diagnostic("E211", f"parameter {ref.name} takes no arguments", ref.span))
+            return
+        if ref.name in macros:
+            d = macros[ref.name]
+            if len(ref.args) != len(d.params):
+                self.errors.append(Diagnostic(
+                    "E211", f"{ref.name} takes {len(d.params)} argument(s), {len(ref.args)} given", ref.span,
+                    f"defined as {ref.name}({', '.join(d.params)})" if d.params else f"write {ref.name} without ( )"))
+            used |= self._macro_types(d, macros, set())
+            return
+        if ref.name in self.types:
+            if ref.called:
+                self.errors.append(Diagnostic("E211", f"type {ref.name} takes no arguments", ref.span,
+                                              f"put a space before ( to start a group: {ref.name} (...)"))
+            used.add(ref.name)
+            return
+        self._unknown(ref.name, ref.span, macros)
+
+    def _macro_types(self, d: n.Define, macros: Mapping[str, n.Define], seen: set[str]) -> set[str]:
+        out: set[str] = set()
+        if d.name in seen:
+            return out
+        seen.add(d.name)
+        for node in walk(d.body):
+            if isinstance(node, n.Ref):
+                if node.name in self.types:
+                    out.add(node.name)
+                elif node.name in macros:
+                    out |= self._macro_types(macros[node.name], macros, seen)
+            elif isinstance(node, n.TokenSet):
+                out |= {t.name for t in token_types(node.test) if t.name in self.types}
+        return out
+
+    def _unknown(self, name: str, span: object, macros: Mapping[str, n.Define]) -> None:
+        hint = suggest(name, self.types | set(macros))
+        if hint is None:
+            hint = (f'to match the word literally, quote it: "{name}"; types come from lexicons '
+                    "(type:), entity rules and NUMBER")
+        self.errors.append(Diagnostic("E210", f"unknown type or macro {name}", span, hint))  # type: ignore[arg-type]
+
+    def check_macro_cycles(self, f: n.RuleFile, macros: Mapping[str, n.Define]) -> None:
+        for d in f.defines:
+            if self._reaches(d.name, d.body, macros, set()):
+                self.errors.append(Diagnostic("E212", f"macro {d.name} refers to itself", d.span,
+                                              "macros are expanded, so they cannot be recursive"))
+
+    def _reaches(self, target: str, body: n.Pattern, macros: Mapping[str, n.Define], seen: set[str]) -> bool:
+        for node in walk(body):
+            if isinstance(node, n.Ref) and node.name in macros:
+                if node.name == target:
+                    return True
+                if node.name not in seen:
+                    seen.add(node.name)
+                    if self._reaches(target, macros[node.name].body, macros, seen):
+                        return True
+        return False
+
+    def check_rule(self, rule: n.Rule, macros: Mapping[str, n.Define]) -> set[str]:
+        spans = dict(rule.option_spans)
+        if rule.mode not in MODES:
+            self.errors.append(Diagnostic("E216", f"unknown mode {rule.mode!r}", spans.get("mode", rule.span),
+                                          suggest(rule.mode, frozenset(MODES)) or "use longest, first or all"))
+        if rule.scope not in SCOPES or rule.window < 1:
+            self.errors.append(Diagnostic("E217", f"unknown scope {rule.scope!r}", spans.get("scope", rule.span),
+                                          "use sentence, paragraph, or window N"))
+        return self.check_pattern(rule.pattern, macros, frozenset())
+
+
+def _order_entities(
+    deps: dict[int, set[str]], entity_rules: list[CheckedRule], errors: list[Diagnostic]
+) -> tuple[tuple[CheckedRule, ...], ...]:
+    """Group entity rules into strata: a type is made only after every type it uses."""
+    producers: dict[str, list[int]] = {}
+    for i, cr in enumerate(entity_rules):
+        producers.setdefault(cr.rule.name, []).append(i)
+    type_deps = {t: set().union(*(deps[i] for i in idx)) & producers.keys() for t, idx in producers.items()}
+    level: dict[str, int] = {}
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(t: str, path: list[str]) -> int:
+        if state.get(t) == 2:
+            return level[t]
+        if state.get(t) == 1:
+            cycle = path[path.index(t):] + [t]
+            rules = [entity_rules[i] for c in cycle[:-1] for i in producers[c]]
+            where = ", ".join(f"{cr.rule.name} ({cr.file})" for cr in rules)
+            errors.append(Diagnostic("E215", "entity rules depend on each other in a cycle: " + " -> ".join(cycle),
+                                     rules[0].rule.span, f"rules in the cycle: {where}"))
+            return 0
+        state[t] = 1
+        lv = 1 + max((visit(d, path + [t]) for d in sorted(type_deps[t])), default=-1)
+        state[t] = 2
+        level[t] = lv
+        return lv
+
+    for t in sorted(producers):
+        visit(t, [])
+    if not level:
+        return ()
+    strata: list[list[CheckedRule]] = [[] for _ in range(max(level.values()) + 1)]
+    for cr in entity_rules:
+        strata[level.get(cr.rule.name, 0)].append(cr)
+    return tuple(tuple(s) for s in strata if s)
+
+
+def check(rs: RuleSet) -> CheckedRules:
+    """Resolve and order the rules of `rs`. Raises IEDslError with every problem found."""
+    c = _Checker(rs)
+    entity_rules: list[CheckedRule] = []
+    statements: list[CheckedRule] = []
+    deps: dict[int, set[str]] = {}
+    names: dict[str, n.Rule] = {}
+    order = 0
+    for f in rs.files:
+        macros = c.macros_for(f)
+        c.check_macro_cycles(f, macros)
+        for d in f.defines:
+            c.check_pattern(d.body, macros, frozenset(d.params))
+        for rule in f.rules:
+            used = c.check_rule(rule, macros)
+            cr = CheckedRule(rule, f.path, macros, order)
+            order += 1
+            if rule.kind == "entity":
+                deps[len(entity_rules)] = used
+                entity_rules.append(cr)
+                continue
+            if rule.name in names:
+                c.errors.append(Diagnostic("E213", f"rule {rule.name} is defined twice", rule.span,
+                                           "rule names identify statements' provenance; rename one"))
+            names[rule.name] = rule
+            statements.append(cr)
+    strata = _order_entities(deps, entity_rules, c.errors)
+    if c.errors:
+        raise IEDslError(c.errors)
+    return CheckedRules(strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings))

@@ -1,0 +1,25 @@
+"""The `iedsl` command line: a typer app whose commands are thin wrappers over the library.
+
+Results go to stdout, diagnostics and progress to stderr. Exit codes: 0 success,
+1 the tool ran but found problems (e.g. documents that failed), 2 bad usage or rules.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ie_dsl.cli import debug, run
+
+app = typer.Typer(
+    name="iedsl",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Rule-based information extraction for news. Exit codes: 0 ok, 1 problems found, 2 bad usage or rules.",
+)
+app.command("run")(run.run_cli)
+app.add_typer(debug.app, name="debug")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,52 @@
+"""What every command shares: turning IEDslError into rendered diagnostics and exit code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+
+from ie_dsl.diagnostics import Diagnostic, IEDslError, render
+from ie_dsl.pipeline import RuleBook, compile_rules
+from ie_dsl.resources import data_dir
+from ie_dsl.source import SourceFile
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def show_diagnostics(diags: Iterable[Diagnostic], sources: dict[str, SourceFile], fmt: str = "full") -> None:
+    diags = list(diags)
+    if diags:
+        err(render(diags, sources, fmt))
+
+
+PACK = "@pack"  # names the rule pack shipped inside the package
+
+
+def load_book(paths: Iterable[str | Path]) -> RuleBook:
+    """Compile rules or exit 2 with every diagnostic shown (sources read back from disk).
+
+    The path `@pack` stands for the rule pack shipped with iedsl.
+    """
+    paths = [data_dir("rules") if str(p) == PACK else p for p in paths]
+    try:
+        book = compile_rules(paths)
+    except IEDslError as exc:
+        sources = {}
+        for d in exc.diagnostics:
+            if d.span and d.span.file not in sources:
+                try:
+                    sources[d.span.file] = SourceFile(d.span.file, Path(d.span.file).read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    pass
+        show_diagnostics(exc.diagnostics, sources)
+        errors = sum(d.severity == "error" for d in exc.diagnostics)
+        err(f"{errors} error{'s' if errors != 1 else ''} in rules; nothing was run")
+        raise typer.Exit(EXIT_USAGE) from None
+    show_diagnostics(book.warnings, dict(book.sources))
+    return book

@@ -1,0 +1,67 @@
+"""`iedsl debug tokens|sentences|annotations FILE RULES?`: show what the engine sees."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ie_dsl.cli.common import EXIT_USAGE, err, load_book
+from ie_dsl.runtime import DocView, annotate
+from ie_dsl.text import norm, segment
+
+app = typer.Typer(no_args_is_help=True, help="Print each stage of the engine for a document.")
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err(f"error: cannot read {path}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command("tokens")
+def tokens_cli(file: Annotated[str, typer.Argument(help="A text document.")]) -> None:
+    """One line per token: index, start, end, text, norm, joined-to-previous."""
+    text = _read(file)
+    seg = segment(text)
+    for s_idx, sent in enumerate(seg.sentences):
+        typer.echo(f"# sentence {s_idx} (paragraph {sent.paragraph}) [{sent.start}:{sent.end}]")
+        for i in range(sent.first_token, sent.end_token):
+            s, e = seg.starts[i], seg.ends[i]
+            joined = "+" if i > 0 and seg.ends[i - 1] == s else " "
+            typer.echo(f"{i:6d} {s:7d} {e:7d} {joined} {text[s:e]!r:24} {norm(text[s:e])!r}")
+
+
+@app.command("sentences")
+def sentences_cli(file: Annotated[str, typer.Argument(help="A text document.")]) -> None:
+    """One line per sentence: paragraph, start, end, tokens, text."""
+    text = _read(file)
+    seg = segment(text)
+    for i, sent in enumerate(seg.sentences):
+        ntok = sent.end_token - sent.first_token
+        typer.echo(f"{i:4d} p{sent.paragraph:<3d} [{sent.start}:{sent.end}] {ntok:3d} tok  {text[sent.start:sent.end]}")
+
+
+@app.command("annotations")
+def annotations_cli(
+    rules: Annotated[str, typer.Argument(help="Rule file or directory.")],
+    file: Annotated[str, typer.Argument(help="A text document.")],
+    as_json: Annotated[bool | None, typer.Option("--json", help="JSON lines.")] = False,
+) -> None:
+    """Every annotation (lexicon, NUMBER, entity rules) with its source."""
+    book = load_book([rules])
+    text = _read(file)
+    view = DocView(file, text, segment(text))
+    annotate(book.program, view)
+    for (_t, s, e), ann in sorted(view.annotations.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+        cs, ce = view.char_span(s, e)
+        row = {"type": ann.type, "text": text[cs:ce], "start": cs, "end": ce,
+               "canonical": ann.canonical, "source": ann.source}
+        if as_json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            typer.echo(f"{cs:6d} {ce:6d} {ann.type:12} {text[cs:ce]!r:40} {ann.canonical or '':30} {ann.source}")

@@ -1,0 +1,355 @@
+"""Compile IR rules into a Program: instruction lists for vm.py, a prefilter per rule, and
+the lexicon phrase index. Built once; matching never looks at the AST or IR again.
+
+`compile_program(strata, statements, lexicons)` -> Program, or IEDslError (E4xx limits).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from ie_dsl import ir
+from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.lexicon import Lexicon, Phrase
+from ie_dsl.text import norm
+from ie_dsl.vm import ANN, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
+
+MAX_UNROLL = 200  # largest {m,n} bound
+MAX_CODE = 50_000  # instructions per rule
+REGEX_TIMEOUT = 0.05  # seconds per token test: a backstop, the tokens are short
+
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million billion trillion dozen".split()
+)
+_DIGITS = re.compile(r"^\d[\d,.]*$")
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready to run: its code, what a window must contain, where a match may start."""
+
+    rule: ir.RuleIR
+    code: Code
+    nslots: int
+    clauses: tuple[frozenset[str], ...]  # each: at least one atom ("w:norm" / "t:TYPE") present
+    first_words: frozenset[str] | None  # None: a match may start at any token
+    first_types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Program:
+    """Everything matching needs, immutable once built."""
+
+    phrases: dict[str, tuple[Phrase, ...]]  # first norm -> phrases, longest first
+    lexicon_priority: dict[str, int]
+    strata: tuple[tuple[CompiledRule, ...], ...]
+    statements: tuple[CompiledRule, ...]
+    always: tuple[CompiledRule, ...]  # statement rules with no prefilter atom
+    anchors: dict[str, tuple[CompiledRule, ...]]  # atom -> statement rules anchored on it
+    types: frozenset[str]
+
+
+# ---- token tests ------------------------------------------------------------------------
+
+def _class_test(name: str) -> Callable[[Any, int], bool]:
+    tests: dict[str, Callable[[str], bool]] = {
+        "cap": lambda t: t[:1].isupper(),
+        "upper": lambda t: t.isupper(),
+        "lower": lambda t: t.islower(),
+        "title": lambda t: t.istitle(),
+        "alpha": lambda t: t.isalpha(),
+        "word": lambda t: any(ch.isalnum() for ch in t),
+        "punct": lambda t: not any(ch.isalnum() for ch in t),
+        "any": lambda t: True,
+    }
+    if name in ("number", "num"):
+        return lambda d, i: bool(_DIGITS.match(d.texts[i])) or d.norms[i] in NUMBER_WORDS
+    f = tests[name]
+    return lambda d, i: f(d.texts[i])
+
+
+def compile_test(t: ir.Test) -> Callable[[Any, int], bool]:
+    """A single-token test -> predicate(doc_view, token_index)."""
+    if isinstance(t, ir.TNorm):
+        forms = t.forms
+        return lambda d, i: d.norms[i] in forms
+    if isinstance(t, ir.TText):
+        texts = t.texts
+        return lambda d, i: d.texts[i] in texts
+    if isinstance(t, ir.TRe):
+        flags = (regex.IGNORECASE if "i" in t.flags else 0) | (regex.VERBOSE if "x" in t.flags else 0)
+        rx = regex.compile(t.pattern, flags | regex.V0)
+        return lambda d, i: rx.search(d.texts[i], timeout=REGEX_TIMEOUT) is not None
+    if isinstance(t, ir.TClass):
+        return _class_test(t.name)
+    if isinstance(t, ir.TIn):
+        typ = t.type
+        return lambda d, i: i in d.covered(typ)
+    if isinstance(t, ir.TNot):
+        inner = compile_test(t.test)
+        return lambda d, i: not inner(d, i)
+    if isinstance(t, ir.TAnd):
+        parts = [compile_test(x) for x in t.tests]
+        return lambda d, i: all(p(d, i) for p in parts)
+    if isinstance(t, ir.TOr):
+        parts = [compile_test(x) for x in t.tests]
+        return lambda d, i: any(p(d, i) for p in parts)
+    return lambda d, i: True
+
+
+# ---- code generation ------------------------------------------------------------------
+
+def _reverse(node: ir.Node) -> ir.Node:
+    """The pattern read right to left (for look-behind)."""
+    if isinstance(node, ir.Seq):
+        return ir.Seq(tuple(_reverse(i) for i in reversed(node.items)))
+    if isinstance(node, ir.Alt):
+        return ir.Alt(tuple(_reverse(o) for o in node.options))
+    if isinstance(node, ir.Rep):
+        return ir.Rep(_reverse(node.item), node.min, node.max, node.greedy)
+    if isinstance(node, ir.Cap):
+        return _reverse(node.item)
+    return node
+
+
+def _bounded(node: ir.Node) -> bool:
+    if isinstance(node, ir.Seq):
+        return all(_bounded(i) for i in node.items)
+    if isinstance(node, ir.Alt):
+        return all(_bounded(o) for o in node.options)
+    if isinstance(node, ir.Rep):
+        return node.max is not None and _bounded(node.item)
+    if isinstance(node, ir.Cap):
+        return _bounded(node.item)
+    return True
+
+
+class _Gen:
+    def __init__(self, rule: ir.RuleIR, errors: list[Diagnostic]):
+        self.code: list[list[Any]] = []
+        self.rule = rule
+        self.errors = errors
+
+    def add(self, *ins: Any) -> int:
+        self.code.append(list(ins))
+        if len(self.code) > MAX_CODE:
+            raise _TooBig()
+        return len(self.code) - 1
+
+    def gen(self, node: ir.Node) -> None:
+        if isinstance(node, ir.Tok):
+            if isinstance(node.test, ir.TNorm):
+                self.add(NORM, node.test.forms)
+            else:
+                self.add(TEST, compile_test(node.test))
+        elif isinstance(node, ir.Ann):
+            self.add(ANN, node.type)
+        elif isinstance(node, ir.Seq):
+            for item in node.items:
+                self.gen(item)
+        elif isinstance(node, ir.Alt):
+            jumps = []
+            for option in node.options[:-1]:
+                split = self.add(SPLIT, 0, 0)
+                self.code[split][1] = len(self.code)
+                self.gen(option)
+                jumps.append(self.add(JMP, 0))
+                self.code[split][2] = len(self.code)
+            self.gen(node.options[-1])
+            for j in jumps:
+                self.code[j][1] = len(self.code)
+        elif isinstance(node, ir.Rep):
+            self.rep(node)
+        elif isinstance(node, ir.Cap):
+            self.add(SAVE, 2 * node.slot)
+            self.gen(node.item)
+            self.add(SAVE, 2 * node.slot + 1)
+        elif isinstance(node, ir.Look):
+            self.look(node)
+        elif isinstance(node, ir.Assert):
+            self.add(ASSERT, node.at_start)
+
+    def rep(self, node: ir.Rep) -> None:
+        if max(node.min, node.max or 0) > MAX_UNROLL:
+            self.errors.append(Diagnostic("E403", f"repeat bound above {MAX_UNROLL} in rule {self.rule.name}",
+                                          None, "use * or + for long runs"))
+            return
+        for _ in range(node.min):
+            self.gen(node.item)
+        if node.max is None:
+            loop = self.add(SPLIT, 0, 0)
+            self.code[loop][1 if node.greedy else 2] = len(self.code)
+            self.gen(node.item)
+            self.add(JMP, loop)
+            self.code[loop][2 if node.greedy else 1] = len(self.code)
+            return
+        splits = []
+        for _ in range(node.max - node.min):
+            split = self.add(SPLIT, 0, 0)
+            self.code[split][1 if node.greedy else 2] = len(self.code)
+            splits.append((split, 2 if node.greedy else 1))
+            self.gen(node.item)
+        for split, slot in splits:
+            self.code[split][slot] = len(self.code)
+
+    def look(self, node: ir.Look) -> None:
+        if not _bounded(node.item):
+            self.errors.append(Diagnostic("E226", f"look-around in rule {self.rule.name} has no length bound",
+                                          None, "use bounded repeats ({m,n}) inside (?= ), (?! ), (?<= ), (?<! )"))
+            return
+        sub = _Gen(self.rule, self.errors)
+        sub.gen(node.item if node.ahead else _reverse(node.item))
+        sub.add(MATCH)
+        self.add(LOOK, sub.freeze(), node.ahead, node.negate)
+
+    def freeze(self) -> Code:
+        return tuple(tuple(ins) for ins in self.code)
+
+
+class _TooBig(Exception):
+    pass
+
+
+# ---- prefilter ----------------------------------------------------------------------
+
+def _clauses(node: ir.Node) -> list[frozenset[str]]:
+    """Atoms a window must contain for `node` to match (conjunction of disjunctions)."""
+    if isinstance(node, ir.Tok):
+        if isinstance(node.test, ir.TNorm):
+            return [frozenset("w:" + f for f in node.test.forms)]
+        if isinstance(node.test, ir.TText):
+            return [frozenset("w:" + norm(f) for f in node.test.texts)]
+        if isinstance(node.test, ir.TIn):
+            return [frozenset(["t:" + node.test.type])]
+        return []
+    if isinstance(node, ir.Ann):
+        return [frozenset(["t:" + node.type])]
+    if isinstance(node, ir.Seq):
+        return [c for item in node.items for c in _clauses(item)]
+    if isinstance(node, ir.Alt):
+        per_option = [_clauses(o) for o in node.options]
+        if all(per_option):
+            return [frozenset().union(*(min(cs, key=len) for cs in per_option))]
+        return []
+    if isinstance(node, ir.Rep):
+        return _clauses(node.item) if node.min > 0 else []
+    if isinstance(node, ir.Cap):
+        return _clauses(node.item)
+    if isinstance(node, ir.Look) and not node.negate:
+        return _clauses(node.item)
+    return []
+
+
+def _first(node: ir.Node) -> tuple[frozenset[str] | None, frozenset[str], bool]:
+    """(words, types, nullable) that can begin a match; words None means any token."""
+    if isinstance(node, ir.Tok):
+        if isinstance(node.test, ir.TNorm):
+            return node.test.forms, frozenset(), False
+        if isinstance(node.test, ir.TText):
+            return frozenset(norm(t) for t in node.test.texts), frozenset(), False
+        return None, frozenset(), False
+    if isinstance(node, ir.Ann):
+        return frozenset(), frozenset([node.type]), False
+    if isinstance(node, (ir.Look, ir.Assert)):
+        return frozenset(), frozenset(), True
+    if isinstance(node, ir.Cap):
+        return _first(node.item)
+    if isinstance(node, ir.Rep):
+        words, types, nullable = _first(node.item)
+        return words, types, nullable or node.min == 0
+    parts = node.items if isinstance(node, ir.Seq) else node.options
+    words_acc: frozenset[str] | None = frozenset()
+    types_acc: frozenset[str] = frozenset()
+    for part in parts:
+        words, types, nullable = _first(part)
+        words_acc = None if words is None or words_acc is None else words_acc | words
+        types_acc |= types
+        if isinstance(node, ir.Seq) and not nullable:
+            return words_acc, types_acc, False
+    if isinstance(node, ir.Seq):
+        return words_acc, types_acc, True
+    return words_acc, types_acc, any(_first(o)[2] for o in parts)
+
+
+def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | None:
+    """One RuleIR -> CompiledRule (None if a limit was hit; the reason is in `errors`)."""
+    gen = _Gen(rule, errors)
+    before = len(errors)
+    try:
+        gen.gen(rule.pattern)
+        gen.add(MATCH)
+    except _TooBig:
+        errors.append(Diagnostic("E404", f"rule {rule.name} compiles to more than {MAX_CODE} instructions",
+                                 None, "lower the {m,n} bounds or split the rule"))
+        return None
+    if len(errors) > before:
+        return None
+    words, types, nullable = _first(rule.pattern)
+    return CompiledRule(
+        rule=rule,
+        code=gen.freeze(),
+        nslots=2 * len(rule.captures),
+        clauses=tuple(dict.fromkeys(_clauses(rule.pattern))),
+        first_words=None if nullable else words,
+        first_types=types,
+    )
+
+
+def _anchor(cr: CompiledRule) -> str | None:
+    """The atom to index a rule by: the rarest-looking clause's first atom.
+
+    Word clauses beat type clauses (types are common), and small sets beat large ones;
+    only single-atom clauses can serve as an index key without losing matches.
+    """
+    singles = [c for c in cr.clauses if len(c) == 1]
+    if not singles:
+        return None
+    return min(singles, key=lambda c: (not next(iter(c)).startswith("w:"), next(iter(c))))
+    # (the min over a frozenset of one element is that element)
+
+
+def _phrase_index(lexicons: Iterable[Lexicon]) -> dict[str, tuple[Phrase, ...]]:
+    index: dict[str, list[Phrase]] = {}
+    for lex in lexicons:
+        for p in lex.phrases:
+            index.setdefault(p.norms[0], []).append(p)
+    return {k: tuple(sorted(v, key=lambda p: -len(p.norms))) for k, v in index.items()}
+
+
+def compile_program(
+    strata: tuple[tuple[ir.RuleIR, ...], ...],
+    statements: tuple[ir.RuleIR, ...],
+    lexicons: Iterable[Lexicon],
+    types: frozenset[str],
+) -> Program:
+    """Compile every rule and the lexicons. Raises IEDslError (E4xx) on limits."""
+    lexicons = list(lexicons)
+    errors: list[Diagnostic] = []
+    c_strata = tuple(tuple(c for c in (compile_rule(r, errors) for r in s) if c) for s in strata)
+    c_statements = tuple(c for c in (compile_rule(r, errors) for r in statements) if c)
+    if errors:
+        raise IEDslError(errors)
+    anchors: dict[str, list[CompiledRule]] = {}
+    always: list[CompiledRule] = []
+    for cr in c_statements:
+        key = _anchor(cr)
+        if key is None:
+            always.append(cr)
+        else:
+            anchors.setdefault(next(iter(key)), []).append(cr)
+    return Program(
+        phrases=_phrase_index(lexicons),
+        lexicon_priority={lx.type: lx.priority for lx in lexicons},
+        strata=c_strata,
+        statements=c_statements,
+        always=tuple(always),
+        anchors={k: tuple(v) for k, v in anchors.items()},
+        types=types,
+    )

@@ -1,0 +1,149 @@
+"""The small, closed intermediate representation that lowering.py produces and compiler.py
+consumes: no macros, no sugar, literal words already tokenized, names resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+# ---- single-token tests -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TNorm:
+    """norm(token) is one of `forms` (case-insensitive words, inflections)."""
+
+    forms: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TText:
+    """The token's text is one of `texts` (case-sensitive)."""
+
+    texts: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TRe:
+    pattern: str
+    flags: str
+
+
+@dataclass(frozen=True, slots=True)
+class TClass:
+    name: str  # cap upper lower title number punct alpha word any
+
+
+@dataclass(frozen=True, slots=True)
+class TIn:
+    """The token lies inside an annotation of `type`."""
+
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class TNot:
+    test: Test
+
+
+@dataclass(frozen=True, slots=True)
+class TAnd:
+    tests: tuple[Test, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TOr:
+    tests: tuple[Test, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TTrue:
+    pass
+
+
+Test = Union[TNorm, TText, TRe, TClass, TIn, TNot, TAnd, TOr, TTrue]
+
+# ---- patterns -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """Exactly one token that passes `test`."""
+
+    test: Test
+
+
+@dataclass(frozen=True, slots=True)
+class Ann:
+    """One annotation of `type`, from its first token to its last."""
+
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Alt:
+    options: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rep:
+    item: Node
+    min: int
+    max: int | None  # None: unbounded
+    greedy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    slot: int
+    item: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    item: Node
+    ahead: bool
+    negate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Assert:
+    at_start: bool  # scope start (^) or end ($)
+
+
+Node = Union[Tok, Ann, Seq, Alt, Rep, Cap, Look, Assert]
+
+# ---- rules --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureInfo:
+    name: str
+    types: tuple[str, ...]  # types an annotation filling the capture may have
+
+
+@dataclass(frozen=True, slots=True)
+class RuleIR:
+    """One rule ready to compile, with the metadata its statements carry."""
+
+    name: str
+    kind: str  # "rule" | "entity"
+    output: str  # statement type, or the entity's annotation type
+    pattern: Node
+    captures: tuple[CaptureInfo, ...]
+    args: tuple[tuple[str, int], ...]  # (role, capture slot)
+    fields: tuple[tuple[str, str], ...]  # constant fields, e.g. polarity
+    priority: int
+    mode: str
+    scope: str
+    window: int
+    group: str
+    file: str
+    line: int
+    order: int

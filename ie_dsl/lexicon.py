@@ -1,0 +1,135 @@
+"""YAML lexicons (gazetteers) -> Lexicon: entries with canonical names, aliases and attrs.
+
+Each alias is tokenized with the document tokenizer, so an entry matches exactly the token
+sequences the same words produce in text. Case modes: `insensitive` compares norm() forms,
+`sensitive` compares token texts, `smart` (default) is sensitive for all-caps aliases
+(acronyms such as CSTO) and insensitive otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ie_dsl.diagnostics import Diagnostic
+from ie_dsl.morph import inflections
+from ie_dsl.source import SourceFile, SourceSpan
+from ie_dsl.text import norm, tokenize
+from ie_dsl.yamlfile import LocDict, LocList, span_of
+
+TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+CASE_MODES = ("insensitive", "sensitive", "smart")
+
+
+@dataclass(frozen=True, slots=True)
+class LexEntry:
+    """One lexicon entry: its canonical name, attributes, and where it is written."""
+
+    type: str
+    canonical: str
+    attrs: tuple[tuple[str, str], ...]
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A token sequence that annotates as `entry` (one per alias or inflected form)."""
+
+    norms: tuple[str, ...]
+    exact: tuple[str, ...] | None  # token texts to compare when case-sensitive
+    entry: LexEntry
+
+
+@dataclass
+class Lexicon:
+    type: str
+    path: str
+    case: str
+    priority: int = 0
+    entries: list[LexEntry] = field(default_factory=list)
+    phrases: list[Phrase] = field(default_factory=list)
+
+
+def _is_all_caps(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """The token texts of `text` as the document tokenizer splits them."""
+    return [text[s:e] for s, e in tokenize(text)]
+
+
+def _phrases_for(alias: str, entry: LexEntry, case: str, inflect: bool) -> list[Phrase]:
+    toks = phrase_tokens(alias)
+    if not toks:
+        return []
+    sensitive = case == "sensitive" or (case == "smart" and _is_all_caps(alias))
+    norms = tuple(norm(t) for t in toks)
+    out = [Phrase(norms, tuple(toks) if sensitive else None, entry)]
+    if inflect and not sensitive:
+        for form in sorted(inflections(norms[-1]) - {norms[-1]}):
+            out.append(Phrase(norms[:-1] + (form,), None, entry))
+    return out
+
+
+def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, list[Diagnostic]]:
+    """Build a Lexicon from parsed YAML `data`; returns it with any diagnostics (E3xx/W3xx)."""
+    diags: list[Diagnostic] = []
+    path = source.path
+    type_name = data.get("type")
+    if not isinstance(type_name, str) or not TYPE_NAME.match(type_name):
+        diags.append(Diagnostic("E301", "a lexicon needs `type:` with an UPPER_CASE type name",
+                                span_of(data.where("type"), path), "e.g. type: ORG"))
+        return None, diags
+    case = data.get("case", "smart")
+    if case not in CASE_MODES:
+        diags.append(Diagnostic("E304", f"unknown case mode {case!r}", span_of(data.where("case"), path),
+                                "use insensitive, sensitive or smart"))
+        case = "smart"
+    priority = data.get("priority", 0)
+    lex = Lexicon(type_name, path, case, priority if isinstance(priority, int) else 0)
+    file_inflect = bool(data.get("inflect", False))
+    entries = data.get("entries")
+    if not isinstance(entries, LocList):
+        diags.append(Diagnostic("E302", "a lexicon needs `entries:` as a list", span_of(data.node, path)))
+        return lex, diags
+    owner: dict[tuple[tuple[str, ...], tuple[str, ...] | None], str] = {}
+    for item, node in zip(entries, entries.nodes):
+        canonical, aliases, attrs, inflect = _entry_fields(item, file_inflect)
+        if canonical is None:
+            diags.append(Diagnostic("E302", "an entry is a name or a mapping with `name:`",
+                                    span_of(node, path), "e.g. - name: Kabul"))
+            continue
+        entry = LexEntry(type_name, canonical, attrs, span_of(node, path))
+        lex.entries.append(entry)
+        for alias in [canonical, *aliases]:
+            phrases = _phrases_for(alias, entry, case, inflect)
+            if not phrases:
+                diags.append(Diagnostic("W302", f"entry {alias!r} has no tokens and never matches",
+                                        span_of(node, path), severity="warning"))
+            for phrase in phrases:
+                key = (phrase.norms, phrase.exact)
+                other = owner.setdefault(key, canonical)
+                if other != canonical:
+                    diags.append(Diagnostic(
+                        "W301", f"{alias!r} is listed for both {other!r} and {canonical!r}",
+                        span_of(node, path), f"the first ({other!r}) is kept", severity="warning"))
+                    continue
+                lex.phrases.append(phrase)
+    return lex, diags
+
+
+def _entry_fields(item: Any, file_inflect: bool) -> tuple[str | None, list[str], tuple, bool]:
+    if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+        return str(item), [], (), file_inflect
+    if not isinstance(item, dict) or not isinstance(item.get("name"), (str, int, float)):
+        return None, [], (), False
+    aliases = item.get("aliases") or []
+    if not isinstance(aliases, list):
+        aliases = [aliases]
+    attrs = item.get("attrs") or {}
+    attr_pairs = tuple(sorted((str(k), str(v)) for k, v in attrs.items())) if isinstance(attrs, dict) else ()
+    inflect = bool(item.get("inflect", file_inflect))
+    return str(item["name"]), [str(a) for a in aliases], attr_pairs, inflect

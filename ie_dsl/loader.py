@@ -1,0 +1,223 @@
+"""Find and read rule files: paths -> RuleSet (parsed DSL and YAML rule files, lexicons).
+
+A directory contributes every `.ie`, `.yaml` and `.yml` file below it. A YAML file with
+`entries:` is a lexicon; one with `rules:`, `define:` or `use:` is a rule file. `use`
+paths are relative to the file that says them and may not leave the rule root (the
+directory given, or a given file's directory).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ie_dsl import nodes as n
+from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.lexicon import Lexicon, load_lexicon
+from ie_dsl.parser import parse_file, parse_pattern
+from ie_dsl.source import SourceFile, SourceSpan
+from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
+
+RULE_SUFFIXES = (".ie", ".yaml", ".yml")
+
+
+@dataclass
+class RuleSet:
+    """Everything read from disk, not yet checked."""
+
+    files: list[n.RuleFile] = field(default_factory=list)
+    lexicons: list[Lexicon] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    imports: dict[str, list[str]] = field(default_factory=dict)  # rule file -> rule files it uses
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.result = RuleSet()
+        self.errors: list[Diagnostic] = []
+        self.seen: dict[Path, str] = {}
+        self.roots: list[Path] = []
+
+    def load_path(self, given: Path) -> None:
+        real = given.resolve()
+        if real.is_dir():
+            self.roots.append(real)
+            found = sorted(p for p in real.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+            if not found:
+                self.errors.append(Diagnostic("E201", f"no rule files (.ie, .yaml) in {given}"))
+            for path in found:
+                self.load_file(path)
+        elif real.is_file():
+            self.roots.append(real.parent)
+            self.load_file(real)
+        else:
+            self.errors.append(Diagnostic("E201", f"rule path not found: {given}"))
+
+    def load_file(self, path: Path, via: SourceSpan | None = None) -> str | None:
+        """Read one file (once); returns its display path, or None if it failed."""
+        if path in self.seen:
+            return self.seen[path]
+        shown = display_path(path)
+        self.seen[path] = shown
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            reason = err.strerror if isinstance(err, OSError) else "not valid UTF-8"
+            self.errors.append(Diagnostic("E202", f"cannot read {shown}: {reason}", via))
+            return None
+        source = SourceFile(shown, text)
+        self.result.sources[shown] = source
+        try:
+            if path.suffix == ".ie":
+                self._add_rule_file(parse_file(text, shown), path)
+            else:
+                self._load_yaml(source, path)
+        except IEDslError as err:
+            self.errors.extend(err.diagnostics)
+        return shown
+
+    def _load_yaml(self, source: SourceFile, path: Path) -> None:
+        data = load_yaml(source)
+        if isinstance(data, LocDict) and "entries" in data:
+            lexicon, diags = load_lexicon(data, source)
+            self._sort(diags)
+            if lexicon is not None:
+                self.result.lexicons.append(lexicon)
+        elif isinstance(data, LocDict) and ({"rules", "define", "use"} & data.keys()):
+            self._add_rule_file(_yaml_rule_file(data, source, self.errors), path)
+        else:
+            self.errors.append(Diagnostic(
+                "E203", "YAML file is neither a rule file nor a lexicon", SourceSpan(source.path, 0, 1),
+                "a rule file has `rules:` (and `use:`/`define:`); a lexicon has `type:` and `entries:`"))
+
+    def _sort(self, diags: Iterable[Diagnostic]) -> None:
+        for d in diags:
+            (self.result.warnings if d.severity == "warning" else self.errors).append(d)
+
+    def _add_rule_file(self, rule_file: n.RuleFile, path: Path) -> None:
+        self.result.files.append(rule_file)
+        used: list[str] = []
+        for use in rule_file.uses:
+            target = (path.parent / use.path).resolve()
+            if not any(target.is_relative_to(root) for root in self.roots):
+                self.errors.append(Diagnostic("E204", f"`use` reaches outside the rule root: {use.path}",
+                                              use.span, "keep used files inside the rules directory"))
+                continue
+            if not target.is_file():
+                self.errors.append(Diagnostic("E205", f"used file not found: {use.path}", use.span,
+                                              f"looked for {display_path(target)}"))
+                continue
+            shown = self.load_file(target, use.span)
+            if shown is not None:
+                used.append(shown)
+        self.result.imports[rule_file.path] = used
+
+
+def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic]) -> n.RuleFile:
+    """A YAML rule file -> the same RuleFile a DSL file gives."""
+    path = source.path
+
+    def pattern(value: Any, node: Any) -> n.Pattern | None:
+        if not isinstance(value, str):
+            errors.append(Diagnostic("E206", "a pattern must be a string", span_of(node, path)))
+            return None
+        try:
+            return parse_pattern(value, path, pattern_origin(node, source))
+        except IEDslError as err:
+            errors.extend(err.diagnostics)
+            return None
+
+    uses_raw = data.get("use")
+    if isinstance(uses_raw, LocList):
+        uses = tuple(n.Use(str(u), span_of(nd, path)) for u, nd in zip(uses_raw, uses_raw.nodes))
+    elif uses_raw is not None:
+        uses = (n.Use(str(uses_raw), span_of(data.where("use"), path)),)
+    else:
+        uses = ()
+
+    defines: list[n.Define] = []
+    raw_defs = data.get("define", {})
+    if isinstance(raw_defs, LocDict):
+        for key, value in raw_defs.items():
+            name, _, params = str(key).partition("(")
+            body = pattern(value, raw_defs.where(key))
+            if body is not None:
+                names = tuple(p.strip() for p in params.rstrip(")").split(",") if p.strip())
+                defines.append(n.Define(name.strip(), names, body, span_of(raw_defs.where(key), path)))
+
+    rules: list[n.Rule] = []
+    raw_rules = data.get("rules", [])
+    for item, node in zip(raw_rules, getattr(raw_rules, "nodes", [])):
+        rule = _yaml_rule(item, node, path, pattern, errors)
+        if rule is not None:
+            rules.append(rule)
+    return n.RuleFile(path=path, uses=uses, defines=tuple(defines), rules=tuple(rules))
+
+
+def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagnostic]) -> n.Rule | None:
+    if not isinstance(item, LocDict) or not ({"name", "entity"} & item.keys()) or "pattern" not in item:
+        errors.append(Diagnostic("E206", "a rule needs `name:` (or `entity:`) and `pattern:`",
+                                 span_of(node, path)))
+        return None
+    kind = "entity" if "entity" in item else "rule"
+    name = str(item.get("entity") or item.get("name"))
+    body = pattern(item["pattern"], item.where("pattern"))
+    if body is None:
+        return None
+    emit = None
+    raw_emit = item.get("emit")
+    if isinstance(raw_emit, LocDict):
+        espan = span_of(raw_emit.node, path)
+        args = [n.EmitArg(str(role), str(cap), None, espan) for role, cap in (raw_emit.get("args") or {}).items()]
+        args += [n.EmitArg(str(k), None, str(v), espan) for k, v in raw_emit.items() if k not in ("type", "args")]
+        emit = n.Emit(str(raw_emit.get("type", name)), tuple(args), espan)
+    examples = []
+    for ex, ex_node in zip(item.get("examples") or [], getattr(item.get("examples"), "nodes", [])):
+        text = ex.get("text") if isinstance(ex, dict) else ex
+        expected = ex.get("expect") if isinstance(ex, dict) else None
+        pairs: tuple[tuple[str, str], ...] = ()
+        if isinstance(expected, list) and expected and isinstance(expected[0], dict):
+            pairs = tuple((str(k), str(v)) for k, v in (expected[0].get("args") or {}).items())
+        examples.append(n.Example(str(text), pairs, True, span_of(ex_node, path)))
+    for ex, ex_node in zip(item.get("counterexamples") or [], getattr(item.get("counterexamples"), "nodes", [])):
+        examples.append(n.Example(str(ex), (), False, span_of(ex_node, path)))
+    scope_raw = str(item.get("scope", "sentence")).split()
+    return n.Rule(
+        kind=kind,
+        name=name,
+        pattern=body,
+        span=span_of(item.where("entity" if kind == "entity" else "name"), path),
+        emit=emit,
+        priority=int(item.get("priority", 0)),
+        mode=str(item.get("mode", "longest")),
+        scope=scope_raw[0] if scope_raw else "sentence",
+        window=int(scope_raw[1]) if len(scope_raw) > 1 and scope_raw[1].isdigit() else 1,
+        group=str(item["group"]) if "group" in item else None,
+        examples=tuple(examples),
+        option_spans=tuple((k, span_of(item.where(k), path)) for k in ("priority", "mode", "scope", "group") if k in item),
+    )
+
+
+def load_rules(paths: Iterable[str | Path]) -> RuleSet:
+    """Read every rule file and lexicon under `paths` (and what they `use`).
+
+    Raises IEDslError with every error found across all files.
+    """
+    loader = _Loader()
+    for p in paths:
+        loader.load_path(Path(p))
+    if loader.errors:
+        raise IEDslError(loader.errors + loader.result.warnings)
+    return loader.result

@@ -1,0 +1,300 @@
+"""Lower checked rules to IR: expand macros hygienically, tokenize literals, add implicit
+captures, and resolve `=>` arguments to capture slots.
+
+`lower(checked)` -> (entity strata, statement rules) as RuleIR, or IEDslError.
+
+Hygiene: a macro's parameters are substituted as patterns (never as text), names in its
+body resolve where the macro is defined, and captures inside a macro body stay private, so
+a macro can never capture into, or clash with, the rule that uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from ie_dsl import ir
+from ie_dsl import nodes as n
+from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
+from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.morph import inflections
+from ie_dsl.source import SourceSpan
+from ie_dsl.text import norm, tokenize
+
+DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
+RESERVED_FIELDS = frozenset({"doc", "type", "args", "span", "sentence", "rule"})
+
+
+def _tokens(text: str) -> list[str]:
+    return [text[s:e] for s, e in tokenize(text)]
+
+
+@dataclass
+class _RuleScope:
+    """What lowering one rule accumulates: capture slots, and where to report problems."""
+
+    rule: n.Rule
+    captures: list[ir.CaptureInfo] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[Diagnostic] = field(default_factory=list)
+
+    def new_slot(self, name: str, types: tuple[str, ...], implicit: bool) -> int:
+        if implicit:
+            k = self.counts.get(name, 0) + 1
+            self.counts[name] = k
+            name = name if k == 1 else f"{name}_{k}"
+        self.captures.append(ir.CaptureInfo(name, types))
+        return len(self.captures) - 1
+
+
+def _direct_types(node: ir.Node) -> tuple[str, ...]:
+    if isinstance(node, ir.Ann):
+        return (node.type,)
+    if isinstance(node, ir.Alt):
+        out: list[str] = []
+        for o in node.options:
+            out.extend(t for t in _direct_types(o) if t not in out)
+        return tuple(out)
+    if isinstance(node, ir.Cap):
+        return _direct_types(node.item)
+    return ()
+
+
+def _seq(items: list[ir.Node]) -> ir.Node:
+    flat: list[ir.Node] = []
+    for it in items:
+        flat.extend(it.items if isinstance(it, ir.Seq) else (it,))
+    return flat[0] if len(flat) == 1 else ir.Seq(tuple(flat))
+
+
+def _alt(options: list[ir.Node]) -> ir.Node:
+    """Alternation; single-token word alternatives merge into one set test (one lookup)."""
+    merged: set[str] = set()
+    rest: list[ir.Node] = []
+    for o in options:
+        if isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm):
+            merged |= o.test.forms
+        else:
+            rest.append(o)
+    if merged:
+        rest.insert(0, ir.Tok(ir.TNorm(frozenset(merged))))
+    return rest[0] if len(rest) == 1 else ir.Alt(tuple(rest))
+
+
+class _Lowerer:
+    def __init__(self, types: frozenset[str]):
+        self.types = types
+
+    def test(self, t: n.TokenTest, scope: _RuleScope) -> ir.Test:
+        if isinstance(t, n.TWord):
+            if t.text in TOKEN_CLASSES:
+                return ir.TClass(t.text)
+            toks = _tokens(t.text)
+            if len(toks) != 1:
+                scope.errors.append(Diagnostic("E223", f"{t.text!r} is {len(toks)} tokens, not one", t.span,
+                                               "write it outside [ ] to match its tokens in sequence"))
+            return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
+        if isinstance(t, n.TExact):
+            toks = _tokens(t.text)
+            if len(toks) != 1:
+                scope.errors.append(Diagnostic("E223", f"{t.text!r} is {len(toks)} tokens, not one", t.span,
+                                               "write it outside [ ] to match its tokens in sequence"))
+            return ir.TText(frozenset(toks[:1]))
+        if isinstance(t, n.TLemma):
+            return ir.TNorm(inflections(norm(t.lemma)))
+        if isinstance(t, n.TRegex):
+            return self.regex(t, scope)
+        if isinstance(t, n.TType):
+            return ir.TIn(t.name)
+        if isinstance(t, n.TNot):
+            return ir.TNot(self.test(t.test, scope))
+        if isinstance(t, n.TAnd):
+            return ir.TAnd(tuple(self.test(x, scope) for x in t.tests))
+        if isinstance(t, n.TOr):
+            parts = [self.test(x, scope) for x in t.tests]
+            if all(isinstance(p, ir.TNorm) for p in parts):
+                return ir.TNorm(frozenset().union(*(p.forms for p in parts)))  # type: ignore[union-attr]
+            return ir.TOr(tuple(parts))
+        raise TypeError(t)
+
+    def regex(self, t: n.TRegex, scope: _RuleScope) -> ir.Test:
+        import regex
+
+        flags = (regex.IGNORECASE if "i" in t.flags else 0) | (regex.VERBOSE if "x" in t.flags else 0)
+        try:
+            regex.compile(t.pattern, flags | regex.V0)
+        except regex.error as err:
+            scope.errors.append(Diagnostic("E224", f"invalid regular expression: {err}", t.span,
+                                           "the regex tests one token's text, e.g. /^[A-Z]{2,5}$/"))
+        return ir.TRe(t.pattern, t.flags)
+
+    def words(self, text: str, exact: bool, span: SourceSpan, scope: _RuleScope) -> ir.Node:
+        toks = _tokens(text)
+        if not toks:
+            scope.errors.append(Diagnostic("E223", f"{text!r} contains no token", span))
+            return ir.Seq(())
+        if exact:
+            return _seq([ir.Tok(ir.TText(frozenset([x]))) for x in toks])
+        return _seq([ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks])
+
+    def node(
+        self,
+        p: n.Pattern,
+        scope: _RuleScope,
+        macros: Mapping[str, n.Define],
+        params: Mapping[str, ir.Node],
+        private: bool,
+        captured: bool,
+    ) -> ir.Node:
+        """Lower one pattern node. `private`: inside a macro body (no captures escape);
+        `captured`: inside an explicit capture (no implicit captures)."""
+
+        def sub(q: n.Pattern, cap: bool = captured) -> ir.Node:
+            return self.node(q, scope, macros, params, private, cap)
+
+        if isinstance(p, n.Word):
+            return self.words(p.text, False, p.span, scope)
+        if isinstance(p, n.Exact):
+            return self.words(p.text, True, p.span, scope)
+        if isinstance(p, n.TokenSet):
+            if isinstance(p.test, n.TLemma) and len(_tokens(p.test.lemma)) > 1:
+                toks = _tokens(p.test.lemma)  # ~cross-border: inflect the last token only
+                head = [ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks[:-1]]
+                return _seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
+            return ir.Tok(self.test(p.test, scope))
+        if isinstance(p, n.AnyToken):
+            return ir.Tok(ir.TTrue())
+        if isinstance(p, n.Gap):
+            hi = p.max if p.max is not None else max(DEFAULT_GAP, p.min)
+            return ir.Rep(ir.Tok(ir.TTrue()), p.min, hi, greedy=False)
+        if isinstance(p, n.Seq):
+            return _seq([sub(x) for x in p.items])
+        if isinstance(p, n.Alt):
+            return _alt([sub(x) for x in p.options])
+        if isinstance(p, n.Repeat):
+            return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy)
+        if isinstance(p, n.Look):
+            return ir.Look(sub(p.pattern), p.ahead, p.negate)
+        if isinstance(p, n.Anchor):
+            return ir.Assert(p.at_start)
+        if isinstance(p, n.Capture):
+            inner = sub(p.pattern, cap=True)
+            if private:
+                return inner
+            return ir.Cap(scope.new_slot(p.name, _direct_types(inner), implicit=False), inner)
+        if isinstance(p, n.Ref):
+            return self.ref(p, scope, macros, params, private, captured)
+        raise TypeError(p)
+
+    def ref(
+        self,
+        p: n.Ref,
+        scope: _RuleScope,
+        macros: Mapping[str, n.Define],
+        params: Mapping[str, ir.Node],
+        private: bool,
+        captured: bool,
+    ) -> ir.Node:
+        if p.name in params:
+            return params[p.name]
+        if p.name in macros:
+            d = macros[p.name]
+            args = {name: self.node(a, scope, macros, params, private, captured) for name, a in zip(d.params, p.args)}
+            inner = self.node(d.body, scope, macros, args, private=True, captured=True)
+        else:
+            inner = ir.Ann(p.name)
+        if private or captured:
+            return inner
+        return ir.Cap(scope.new_slot(p.name.lower(), _direct_types(inner), implicit=True), inner)
+
+
+def _nullable(node: ir.Node) -> bool:
+    if isinstance(node, (ir.Tok, ir.Ann)):
+        return False
+    if isinstance(node, ir.Seq):
+        return all(_nullable(i) for i in node.items)
+    if isinstance(node, ir.Alt):
+        return any(_nullable(o) for o in node.options)
+    if isinstance(node, ir.Rep):
+        return node.min == 0 or _nullable(node.item)
+    if isinstance(node, ir.Cap):
+        return _nullable(node.item)
+    return True  # Look, Assert: zero-width
+
+
+def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None, list[Diagnostic]]:
+    """One checked rule -> RuleIR (or None) and the problems found."""
+    rule = cr.rule
+    scope = _RuleScope(rule)
+    pattern = _Lowerer(types).node(rule.pattern, scope, cr.macros, {}, private=False, captured=False)
+    if _nullable(pattern):
+        scope.errors.append(Diagnostic("E225", "this pattern can match zero tokens", rule.pattern.span,
+                                       "every rule must consume at least one token; check ?, * and {0,n}"))
+    names = [c.name for c in scope.captures]
+    args: list[tuple[str, int]] = []
+    fields: list[tuple[str, str]] = []
+    output = rule.name
+    if rule.emit is not None and rule.kind == "rule":
+        output = rule.emit.type
+        for a in rule.emit.args:
+            if a.const is not None:
+                if a.role in RESERVED_FIELDS:
+                    scope.errors.append(Diagnostic("E220", f"{a.role!r} is a reserved statement field", a.span,
+                                                   "reserved: " + ", ".join(sorted(RESERVED_FIELDS))))
+                fields.append((a.role, a.const))
+            elif a.capture in names:
+                # the last capture of that name: later implicit ones are numbered, explicit ones share it
+                args.append((a.role, max(i for i, c in enumerate(scope.captures) if c.name == a.capture)))
+            else:
+                hint = suggest(a.capture or "", frozenset(names))
+                scope.errors.append(Diagnostic(
+                    "E218", f"no capture named {a.capture!r} in rule {rule.name}", a.span,
+                    hint or ("captures here: " + ", ".join(names) if names else "the pattern captures nothing;"
+                             " name a part with name:PART or use an UPPER-case type")))
+    elif rule.kind == "rule":
+        seen: set[str] = set()
+        for i, c in enumerate(scope.captures):
+            if c.name not in seen:
+                seen.add(c.name)
+                args.append((c.name, max(j for j, d in enumerate(scope.captures) if d.name == c.name)))
+    return (
+        ir.RuleIR(
+            name=rule.name,
+            kind=rule.kind,
+            output=output,
+            pattern=pattern,
+            captures=tuple(scope.captures),
+            args=tuple(args),
+            fields=tuple(fields),
+            priority=rule.priority,
+            mode=rule.mode,
+            scope=rule.scope,
+            window=rule.window,
+            group=rule.group or output,
+            file=cr.file,
+            line=0,  # filled in by lower(), which has the sources
+            order=cr.order,
+        ),
+        scope.errors,
+    )
+
+
+def lower(checked: CheckedRules) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tuple[ir.RuleIR, ...]]:
+    """All checked rules -> (entity strata, statement rules) as IR. Raises IEDslError."""
+    errors: list[Diagnostic] = []
+
+    def one(cr: CheckedRule) -> ir.RuleIR | None:
+        rir, diags = lower_rule(cr, checked.types)
+        errors.extend(diags)
+        if rir is None:
+            return None
+        source = checked.sources.get(cr.file)
+        line = source.line_col(cr.rule.span.start)[0] if source else 0
+        return replace(rir, line=line)
+
+    strata = tuple(tuple(r for r in (one(cr) for cr in stratum) if r) for stratum in checked.strata)
+    statements = tuple(r for r in (one(cr) for cr in checked.statements) if r)
+    if errors:
+        raise IEDslError(errors)
+    return strata, statements
+

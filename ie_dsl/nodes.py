@@ -1,0 +1,240 @@
+"""The rule AST: frozen dataclasses built by parser.py (DSL) and loader.py (YAML).
+
+Every node carries a SourceSpan in file coordinates, so later stages can point at what the
+user wrote. Pattern nodes mirror the grammar's pattern rules; single-token tests (the
+`[ ... ]` sub-language) are the T* nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from ie_dsl.source import SourceSpan
+
+# ---- single-token tests ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TWord:
+    """Token equals `text`, case-insensitively (also a class name such as `cap` in [ ])."""
+
+    text: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TExact:
+    text: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TLemma:
+    """Any inflection of `lemma` (~warn: warn, warns, warned, warning)."""
+
+    lemma: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TRegex:
+    pattern: str
+    flags: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TType:
+    """Token lies inside an annotation of type `name`."""
+
+    name: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TNot:
+    test: TokenTest
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TAnd:
+    tests: tuple[TokenTest, ...]
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TOr:
+    tests: tuple[TokenTest, ...]
+    span: SourceSpan
+
+
+TokenTest = Union[TWord, TExact, TLemma, TRegex, TType, TNot, TAnd, TOr]
+
+# ---- patterns ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A bare word or punctuation: its tokens in order, case-insensitively."""
+
+    text: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """A quoted string: its tokens in order, case-sensitively."""
+
+    text: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    """One token satisfying a single-token test (`[ ... ]`, `!x`, `~lemma`, `/re/`)."""
+
+    test: TokenTest
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class AnyToken:
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """`...{min,max}`: a lazy run of any tokens; max None means the default bound."""
+
+    min: int
+    max: int | None
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """An upper-case name: a type (lexicon, entity, built-in) or a macro (with args)."""
+
+    name: str
+    args: tuple[Pattern, ...]
+    span: SourceSpan
+    called: bool = False  # written NAME(...)
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    name: str
+    pattern: Pattern
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    pattern: Pattern
+    min: int
+    max: int | None
+    greedy: bool
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    items: tuple[Pattern, ...]
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Alt:
+    options: tuple[Pattern, ...]
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    pattern: Pattern
+    ahead: bool
+    negate: bool
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    at_start: bool
+    span: SourceSpan
+
+
+Pattern = Union[Word, Exact, TokenSet, AnyToken, Gap, Ref, Capture, Repeat, Seq, Alt, Look, Anchor]
+
+# ---- statements ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmitArg:
+    """`role`, `role=capture` or `field="constant"` inside `=> type(...)`."""
+
+    role: str
+    capture: str | None
+    const: str | None
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    type: str
+    args: tuple[EmitArg, ...]
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A sentence the rule must match (with expected argument texts) or must not match."""
+
+    text: str
+    expect: tuple[tuple[str, str], ...]
+    positive: bool
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """`rule` (emits statements) or `entity` (makes annotations of type `name`)."""
+
+    kind: str  # "rule" | "entity"
+    name: str
+    pattern: Pattern
+    span: SourceSpan
+    emit: Emit | None = None
+    priority: int = 0
+    mode: str = "longest"  # longest | first | all
+    scope: str = "sentence"  # sentence | paragraph | window
+    window: int = 1
+    group: str | None = None
+    examples: tuple[Example, ...] = ()
+    option_spans: tuple[tuple[str, SourceSpan], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Define:
+    name: str
+    params: tuple[str, ...]
+    body: Pattern
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    path: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One parsed rule file (DSL or YAML)."""
+
+    path: str
+    uses: tuple[Use, ...] = ()
+    defines: tuple[Define, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,438 @@
+"""Parse DSL text into nodes (the rule AST). Lark is used here and nowhere else.
+
+`parse_file(text, path)` reads a whole `.ie` file; `parse_pattern(text, path, origin)`
+reads one pattern (as found in YAML), with `origin` mapping its offsets into the file.
+Syntax errors become IEDslError with located Diagnostics (code E1xx).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+
+from ie_dsl import nodes as n
+from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.resources import grammar_text
+from ie_dsl.source import SourceSpan
+
+MAX_NESTING = 64
+Origin = Callable[[int], int]
+
+
+def _identity(offset: int) -> int:
+    return offset
+
+
+class _Continuations:
+    """Post-lexer: a line break followed by indentation continues the statement above."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        for tok in stream:
+            if tok.type == "_NL":
+                tail = tok.value.rsplit("\n", 1)[-1]
+                if tail[:1] in (" ", "\t") and not tail.lstrip().startswith("#"):
+                    continue
+            yield tok
+
+
+# Friendly messages for common mistakes: Lark maps a failing parser state to the label of
+# the example that fails in the same state (UnexpectedInput.match_examples).
+_ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
+    ("E101", "unclosed parenthesis", "add the missing `)`"): [
+        "rule r: (a b\n",
+        "rule r: a (b | c\n",
+        "rule r: (?= a\n",
+    ],
+    ("E102", "unclosed bracket", "a single-token test ends with `]`, as in [~group & !cap]"): [
+        "rule r: [cap\n",
+        "rule r: [cap & !x\n",
+        "rule r: [cap &\n",
+        "rule r: [cap |\n",
+    ],
+    ("E103", "a rule needs a pattern after `:`", "write the words to find, e.g. ORG warns of THREAT"): [
+        "rule r:\n",
+        "rule r priority 1:\n",
+        "entity T:\n",
+    ],
+    ("E104", "missing `:` after the rule header", "write `rule NAME [options]: PATTERN`"): [
+        "rule r a b\n",
+        "entity T a\n",
+        "rule r priority 2 a\n",
+    ],
+    (
+        "E105",
+        "an operator has nothing to apply to",
+        "put a word, type or group before `?`, `*`, `+` or `{m,n}`; `|` needs something on both sides",
+    ): [
+        "rule r: | a\n",
+        "rule r: a | \n",
+        "rule r: ( | a)\n",
+        "rule r: a (*)\n",
+        "rule r: *\n",
+    ],
+    ("E106", "a statement must start with use, define, entity or rule", "indent continuation lines"): [
+        "a b\n",
+        "rule r: a\nb\n",
+        "warn\n",
+    ],
+    ("E107", "malformed `=>` emit", "write `=> type(role, role=capture, field=\"value\")`"): [
+        "rule r: a => \n",
+        "rule r: a => w(\n",
+        "rule r: a => w(x,)\n",
+        "rule r: a => w(x y)\n",
+    ],
+    ("E108", "a `define` needs `NAME = pattern`", "e.g. define WARN = ~warn | raised alarms"): [
+        "define W\n",
+        "define w = a\n",
+        "define W a\n",
+    ],
+}
+
+
+# The LALR state after a first statement differs from the state at file start, so
+# every example is also tried after one.
+_ERROR_EXAMPLES = {
+    label: examples + ["rule z: a\n" + e for e in examples] for label, examples in _ERROR_EXAMPLES.items()
+}
+
+
+@cache
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        start=["start", "pattern_only"],
+        postlex=_Continuations(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def _unquote(token: str) -> str:
+    try:
+        value = ast.literal_eval(token)
+    except (ValueError, SyntaxError):
+        value = token[1:-1]
+    return str(value)
+
+
+@v_args(meta=True, inline=True)
+class _ToNodes(Transformer):
+    """Lark tree -> nodes; positions are mapped to file offsets through `origin`."""
+
+    def __init__(self, path: str, origin: Origin):
+        super().__init__()
+        self.path = path
+        self.origin = origin
+
+    def _span(self, meta: Any) -> SourceSpan:
+        if getattr(meta, "empty", True):
+            return SourceSpan(self.path, self.origin(0), self.origin(0))
+        return SourceSpan(self.path, self.origin(meta.start_pos), self.origin(meta.end_pos))
+
+    def _tspan(self, tok: Token) -> SourceSpan:
+        return SourceSpan(self.path, self.origin(tok.start_pos), self.origin(tok.end_pos))
+
+    # -- file level
+    def start(self, meta: Any, *items: Any) -> n.RuleFile:
+        return n.RuleFile(
+            path=self.path,
+            uses=tuple(i for i in items if isinstance(i, n.Use)),
+            defines=tuple(i for i in items if isinstance(i, n.Define)),
+            rules=tuple(i for i in items if isinstance(i, n.Rule)),
+        )
+
+    def pattern_only(self, meta: Any, pattern: n.Pattern) -> n.Pattern:
+        return pattern
+
+    def use_stmt(self, meta: Any, path: Token) -> n.Use:
+        return n.Use(_unquote(path), self._span(meta))
+
+    def macro_head(self, meta: Any, call: Token, *params: Token) -> tuple[str, tuple[str, ...]]:
+        return call[:-1], tuple(str(p) for p in params if p.type == "TYPE_NAME")
+
+    def define_stmt(self, meta: Any, head: Any, body: n.Pattern) -> n.Define:
+        if isinstance(head, tuple):
+            name, params = head
+        else:
+            name, params = str(head), ()
+        return n.Define(name, params, body, self._span(meta))
+
+    def opt_priority(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
+        return ("priority", int(value), self._span(meta))
+
+    def opt_mode(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
+        return ("mode", str(value), self._span(meta))
+
+    def opt_scope(self, meta: Any, value: Token, size: Token | None = None) -> tuple:
+        return ("scope", (str(value), int(size) if size else 1), self._span(meta))
+
+    def opt_group(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
+        return ("group", str(value), self._span(meta))
+
+    def body(self, meta: Any, pattern: n.Pattern, *rest: Any) -> tuple:
+        emit = next((r for r in rest if isinstance(r, n.Emit)), None)
+        examples = tuple(r for r in rest if isinstance(r, n.Example))
+        return pattern, emit, examples
+
+    def _rule(self, kind: str, meta: Any, name: Token, parts: tuple) -> n.Rule:
+        *options, (pattern, emit, examples) = parts
+        fields: dict[str, Any] = {}
+        for key, value, _span in options:
+            if key == "scope":
+                fields["scope"], fields["window"] = value
+            else:
+                fields[key] = value
+        return n.Rule(
+            kind=kind,
+            name=str(name),
+            pattern=pattern,
+            span=self._tspan(name),
+            emit=emit,
+            examples=examples,
+            option_spans=tuple((k, s) for k, _v, s in options),
+            **fields,
+        )
+
+    def entity_stmt(self, meta: Any, name: Token, *parts: Any) -> n.Rule:
+        return self._rule("entity", meta, name, parts)
+
+    def rule_stmt(self, meta: Any, name: Token, *parts: Any) -> n.Rule:
+        return self._rule("rule", meta, name, parts)
+
+    def emit(self, meta: Any, name: Token, *args: Any) -> n.Emit:
+        return n.Emit(str(name), tuple(a for a in args if isinstance(a, n.EmitArg)), self._span(meta))
+
+    def emit_capture(self, meta: Any, name: Token) -> n.EmitArg:
+        return n.EmitArg(str(name), str(name), None, self._span(meta))
+
+    def emit_renamed(self, meta: Any, role: Token, capture: Token) -> n.EmitArg:
+        return n.EmitArg(str(role), str(capture), None, self._span(meta))
+
+    def emit_const(self, meta: Any, role: Token, value: Token) -> n.EmitArg:
+        return n.EmitArg(str(role), None, _unquote(value), self._span(meta))
+
+    def example(self, meta: Any, text: Token, *expects: Any) -> n.Example:
+        pairs = tuple(e for e in expects if isinstance(e, tuple))
+        return n.Example(_unquote(text), pairs, True, self._span(meta))
+
+    def counterexample(self, meta: Any, text: Token) -> n.Example:
+        return n.Example(_unquote(text), (), False, self._span(meta))
+
+    def expect_arg(self, meta: Any, role: Token, value: Token) -> tuple[str, str]:
+        return (str(role), _unquote(value))
+
+    # -- patterns
+    def alt(self, meta: Any, *options: n.Pattern) -> n.Pattern:
+        return options[0] if len(options) == 1 else n.Alt(options, self._span(meta))
+
+    def seq(self, meta: Any, *items: n.Pattern) -> n.Pattern:
+        return items[0] if len(items) == 1 else n.Seq(items, self._span(meta))
+
+    def capture(self, meta: Any, name: Token, pattern: n.Pattern) -> n.Capture:
+        return n.Capture(str(name), pattern, self._span(meta))
+
+    def quantify(self, meta: Any, atom: n.Pattern, quant: Token | None = None) -> n.Pattern:
+        if quant is None:
+            return atom
+        q = str(quant)
+        greedy = not (len(q) > 1 and q.endswith("?"))
+        body = q[:-1] if not greedy else q
+        if body == "?":
+            lo, hi = 0, 1
+        elif body == "*":
+            lo, hi = 0, None
+        elif body == "+":
+            lo, hi = 1, None
+        else:
+            inner = body[1:-1]
+            if "," in inner:
+                a, b = inner.split(",", 1)
+                lo, hi = int(a or 0), (int(b) if b else None)
+            else:
+                lo = hi = int(inner)
+        if isinstance(atom, n.Gap):  # a quantifier on `...` sets the gap's bounds
+            return n.Gap(lo, hi if hi is not None else None, self._span(meta))
+        return n.Repeat(atom, lo, hi, greedy, self._span(meta))
+
+    def word(self, meta: Any, tok: Token) -> n.Word:
+        return n.Word(str(tok), self._tspan(tok))
+
+    def exact(self, meta: Any, tok: Token) -> n.Exact:
+        return n.Exact(_unquote(tok), self._tspan(tok))
+
+    def lemma(self, meta: Any, tok: Token) -> n.TokenSet:
+        return n.TokenSet(n.TLemma(tok[1:], self._tspan(tok)), self._tspan(tok))
+
+    def regex(self, meta: Any, tok: Token) -> n.TokenSet:
+        return n.TokenSet(self.t_regex(meta, tok), self._tspan(tok))
+
+    def negation(self, meta: Any, test: Any) -> n.TokenSet:
+        if isinstance(test, n.TokenSet):
+            test = test.test
+        return n.TokenSet(n.TNot(test, self._span(meta)), self._span(meta))
+
+    def token_set(self, meta: Any, test: n.TokenTest) -> n.TokenSet:
+        return n.TokenSet(test, self._span(meta))
+
+    def any_token(self, meta: Any) -> n.AnyToken:
+        return n.AnyToken(self._span(meta))
+
+    def gap(self, meta: Any, tok: Token) -> n.Gap:
+        return n.Gap(0, None, self._tspan(tok))
+
+    def ref(self, meta: Any, tok: Token) -> n.Ref:
+        return n.Ref(str(tok), (), self._tspan(tok))
+
+    def call(self, meta: Any, name: Token, *args: Any) -> n.Ref:
+        items = tuple(a for a in args if not isinstance(a, Token))
+        return n.Ref(name[:-1], items, self._span(meta), called=True)
+
+    def group(self, meta: Any, pattern: n.Pattern) -> n.Pattern:
+        return pattern
+
+    def look_ahead(self, meta: Any, p: n.Pattern) -> n.Look:
+        return n.Look(p, True, False, self._span(meta))
+
+    def look_ahead_not(self, meta: Any, p: n.Pattern) -> n.Look:
+        return n.Look(p, True, True, self._span(meta))
+
+    def look_behind(self, meta: Any, p: n.Pattern) -> n.Look:
+        return n.Look(p, False, False, self._span(meta))
+
+    def look_behind_not(self, meta: Any, p: n.Pattern) -> n.Look:
+        return n.Look(p, False, True, self._span(meta))
+
+    def sentence_start(self, meta: Any) -> n.Anchor:
+        return n.Anchor(True, self._span(meta))
+
+    def sentence_end(self, meta: Any) -> n.Anchor:
+        return n.Anchor(False, self._span(meta))
+
+    # -- single-token tests
+    def t_word(self, meta: Any, tok: Token) -> n.TWord:
+        return n.TWord(str(tok), self._tspan(tok))
+
+    def t_exact(self, meta: Any, tok: Token) -> n.TExact:
+        return n.TExact(_unquote(tok), self._tspan(tok))
+
+    def t_lemma(self, meta: Any, tok: Token) -> n.TLemma:
+        return n.TLemma(tok[1:], self._tspan(tok))
+
+    def t_regex(self, meta: Any, tok: Token) -> n.TRegex:
+        body, _, flags = str(tok)[1:].rpartition("/")
+        return n.TRegex(body.replace("\\/", "/"), flags, self._tspan(tok))
+
+    def t_type(self, meta: Any, tok: Token) -> n.TType:
+        return n.TType(str(tok), self._tspan(tok))
+
+    def t_neg(self, meta: Any, test: n.TokenTest) -> n.TNot:
+        return n.TNot(test, self._span(meta))
+
+    def t_and(self, meta: Any, *tests: n.TokenTest) -> n.TokenTest:
+        return n.TAnd(tests, self._span(meta))
+
+    def t_or(self, meta: Any, *tests: n.TokenTest) -> n.TokenTest:
+        return n.TOr(tests, self._span(meta))
+
+
+def _nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
+    """Deep nesting is refused before parsing, so no later stage can hit RecursionError."""
+    depth = 0
+    quote: str | None = None
+    prev = ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and prev != "\\":
+                quote = None
+        elif ch == '"':
+            quote = ch
+        elif ch in "([":
+            depth += 1
+            if depth > MAX_NESTING:
+                span = SourceSpan(path, origin(i), origin(i + 1))
+                return Diagnostic(
+                    "E401",
+                    f"patterns nest more than {MAX_NESTING} levels deep",
+                    span,
+                    "split the pattern with `define` macros",
+                )
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == "\n":
+            quote = None
+        prev = ch
+    return None
+
+
+def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin, start: str) -> Diagnostic:
+    label = err.match_examples(
+        lambda s: _lark().parse(s, start="start"), _ERROR_EXAMPLES, use_accepts=True
+    ) if start == "start" else None
+    pos = getattr(err, "pos_in_stream", None)
+    if pos is None:
+        pos = len(text)
+    token = getattr(err, "token", None)
+    end = pos + max(1, len(str(token))) if token is not None and getattr(token, "type", "") != "$END" else pos + 1
+    span = SourceSpan(path, origin(pos), origin(min(end, len(text)) if text else pos))
+    if label is not None:
+        code, message, hint = label
+        return Diagnostic(code, message, span, hint)
+    if isinstance(err, UnexpectedCharacters):
+        ch = text[pos] if pos < len(text) else ""
+        return Diagnostic(
+            "E110",
+            f"unexpected character {ch!r}",
+            span,
+            "quote punctuation to match it as a token, e.g. \"(\" or \"-\"",
+        )
+    if isinstance(err, UnexpectedEOF) or (token is not None and token.type == "$END"):
+        return Diagnostic("E111", "the pattern ends too early", span, "something is missing at the end")
+    expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or [])
+    shown = ", ".join(_describe(e) for e in expected[:6])
+    what = repr(str(token)) if str(token).strip() else "line break"
+    return Diagnostic("E100", f"unexpected {what}", span, f"expected one of: {shown}" if shown else None)
+
+
+def _describe(terminal: str) -> str:
+    names = {
+        "WORD": "a word", "TYPE_NAME": "a TYPE", "STRING": "a \"quoted string\"",
+        "LPAR": "`(`", "RPAR": "`)`", "COLON": "`:`", "_NL": "a line break", "QUANT": "a quantifier",
+        "LEMMA": "~lemma", "REGEX": "/regex/", "COMMA": "`,`", "VBAR": "`|`", "EQUAL": "`=`",
+    }
+    return names.get(terminal, terminal.lower())
+
+
+def _parse(text: str, path: str, origin: Origin, start: str) -> Any:
+    problem = _nesting_error(text, path, origin)
+    if problem:
+        raise IEDslError([problem])
+    try:
+        tree = _lark().parse(text, start=start)
+    except UnexpectedInput as err:
+        raise IEDslError([_syntax_diagnostic(err, text, path, origin, start)]) from None
+    try:
+        return _ToNodes(path, origin).transform(tree)
+    except VisitError as err:  # a transformer bug, not a user error: keep the original
+        raise err.orig_exc from err
+
+
+def parse_file(text: str, path: str) -> n.RuleFile:
+    """Parse a whole DSL rule file. Raises IEDslError with a located E1xx diagnostic."""
+    if not text.endswith("\n"):
+        text += "\n"
+    return _parse(text, path, _identity, "start")
+
+
+def parse_pattern(text: str, path: str, origin: Origin = _identity) -> n.Pattern:
+    """Parse one pattern (from YAML); `origin` maps its offsets to offsets in `path`."""
+    # Inside one pattern every line break is plain whitespace (same length, same offsets).
+    flat = text.replace("\r", " ").replace("\n", " ")
+    return _parse(flat, path, origin, "pattern_only")

@@ -1,0 +1,316 @@
+"""Run a Program over one document: text -> annotations -> statements.
+
+`extract(program, doc_id, text)` -> list of Statement dicts (LANGUAGE.md section 5).
+
+Order of work: segment; lexicon phrases and NUMBER; entity strata in dependency order
+(each stratum's annotations are final before the next runs); statement rules. Conflicts
+are resolved the same way for annotations (per type) and statements (per group): higher
+priority wins, then the longer match, then the earlier start, then the earlier rule in
+load order; a candidate overlapping an accepted one is dropped. Matches of `mode all`
+rules are always kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ie_dsl.compiler import CompiledRule, Program
+from ie_dsl.numbers import find_numbers
+from ie_dsl.text import Segmentation, norm, segment
+from ie_dsl.vm import search
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A typed token span [start, end) with where it came from."""
+
+    type: str
+    start: int
+    end: int
+    canonical: str | None
+    attrs: tuple[tuple[str, str], ...]
+    source: str  # "lexicon:<file>@<offset>" or "rule:<name>"
+    priority: int = 0
+    order: int = 0
+    value: int | float | None = None
+
+
+class DocView:
+    """A segmented document as the matcher sees it: token forms and annotation indexes."""
+
+    def __init__(self, doc_id: str, text: str, seg: Segmentation):
+        self.doc_id = doc_id
+        self.text = text
+        self.seg = seg
+        self.texts = [text[s:e] for s, e in zip(seg.starts, seg.ends)]
+        self.norms = [norm(t) for t in self.texts]
+        self.ann_start: dict[str, dict[int, list[int]]] = {}
+        self.ann_end: dict[str, dict[int, list[int]]] = {}
+        self.annotations: dict[tuple[str, int, int], Annotation] = {}
+        self.types_at: list[set[str]] = [set() for _ in self.texts]
+        self._covered: dict[str, set[int]] = {}
+
+    def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
+        """Replace all annotations of `type_name` (after conflict resolution)."""
+        for key in [k for k in self.annotations if k[0] == type_name]:
+            del self.annotations[key]
+            self.types_at[key[1]].discard(type_name)
+        starts: dict[int, list[int]] = {}
+        ends: dict[int, list[int]] = {}
+        for a in anns:
+            self.annotations[(a.type, a.start, a.end)] = a
+            starts.setdefault(a.start, []).append(a.end)
+            ends.setdefault(a.end, []).append(a.start)
+            self.types_at[a.start].add(a.type)
+        for lst in starts.values():
+            lst.sort(reverse=True)  # longest first
+        for lst in ends.values():
+            lst.sort()
+        self.ann_start[type_name] = starts
+        self.ann_end[type_name] = ends
+        self._covered.pop(type_name, None)
+
+    def covered(self, type_name: str) -> set[int]:
+        """Token indices inside any annotation of `type_name`."""
+        got = self._covered.get(type_name)
+        if got is None:
+            got = {
+                i
+                for (t, s, e) in self.annotations
+                if t == type_name
+                for i in range(s, e)
+            }
+            self._covered[type_name] = got
+        return got
+
+    def atoms(self, lo: int, hi: int) -> set[str]:
+        """Prefilter atoms present in tokens [lo, hi): words and annotation types."""
+        out = {"w:" + w for w in self.norms[lo:hi]}
+        for i in range(lo, hi):
+            if self.types_at[i]:
+                out.update("t:" + t for t in self.types_at[i])
+        return out
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.seg.starts[start], self.seg.ends[end - 1]
+
+
+def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> list[Any]:
+    """Keep non-overlapping candidates (priority, start, end, order, keep_all, payload).
+
+    Preference: higher priority, longer, earlier start, earlier rule. `keep_all`
+    candidates (mode all) are always kept and block nothing.
+    """
+    taken = bytearray(size)
+    kept = []
+    for prio, start, end, order, keep_all, payload in sorted(
+        cands, key=lambda c: (-c[0], -(c[2] - c[1]), c[1], c[3])
+    ):
+        if keep_all:
+            kept.append(payload)
+        elif not any(taken[start:end]):
+            taken[start:end] = b"\x01" * (end - start)
+            kept.append(payload)
+    return kept
+
+
+def _windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
+    sents = view.seg.sentences
+    if scope == "paragraph":
+        for p in view.seg.paragraphs:
+            if p.end_sentence > p.first_sentence:
+                yield sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token
+    elif scope == "window":
+        for i in range(len(sents)):
+            last = min(len(sents), i + size) - 1
+            if sents[last].paragraph == sents[i].paragraph:
+                yield sents[i].first_token, sents[last].end_token
+    else:
+        for s in sents:
+            yield s.first_token, s.end_token
+
+
+def _passes(cr: CompiledRule, atoms: set[str]) -> bool:
+    return all(not clause.isdisjoint(atoms) for clause in cr.clauses)
+
+
+def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[int, int, list[int]]]:
+    """Matches (start, end, capture slots) of one rule in tokens [lo, hi), by its mode."""
+    mode = cr.rule.mode
+    fw, ft = cr.first_words, cr.first_types
+    if fw is None:
+        starts: Iterable[int] = range(lo, hi)
+    else:
+        norms, types_at = view.norms, view.types_at
+        starts = [i for i in range(lo, hi) if norms[i] in fw or (ft and not ft.isdisjoint(types_at[i]))]
+    out = []
+    visited: set[int] = set()
+    free = lo
+    for s in starts:
+        if s < free:
+            continue
+        m = search(cr.code, view, lo, hi, s, visited, mode != "first", cr.nslots)
+        if m is None:
+            continue
+        out.append((s, m[0], m[1]))
+        visited = set()
+        if mode != "all":
+            free = max(m[0], s + 1)
+    return out
+
+
+def _rule_matches(
+    rules: Iterable[CompiledRule], view: DocView, scoped: dict[tuple[str, int], list[tuple[int, int]]]
+) -> Iterator[tuple[CompiledRule, int, int, int, list[int]]]:
+    seen: set[tuple[int, int, int]] = set()
+    for cr in rules:
+        key = (cr.rule.scope, cr.rule.window)
+        if key not in scoped:
+            scoped[key] = list(_windows(view, *key))
+        for lo, hi in scoped[key]:
+            if not _passes(cr, view.atoms(lo, hi)):
+                continue
+            for s, e, caps in run_rule(cr, view, lo, hi):
+                if (cr.rule.order, s, e) not in seen:  # overlapping windows find a match twice
+                    seen.add((cr.rule.order, s, e))
+                    yield cr, lo, s, e, caps
+
+
+def annotate(program: Program, view: DocView) -> None:
+    """Add lexicon, NUMBER and entity-rule annotations to `view`, cascade by cascade."""
+    by_type: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
+    norms, texts = view.norms, view.texts
+    phrases = program.phrases
+    for sent in view.seg.sentences:
+        lo, hi = sent.first_token, sent.end_token
+        for i in range(lo, hi):
+            cands = phrases.get(norms[i])
+            if not cands:
+                continue
+            for p in cands:
+                k = len(p.norms)
+                if i + k > hi:
+                    continue
+                if k > 1 and tuple(norms[i : i + k]) != p.norms:
+                    continue
+                if p.exact is not None and tuple(texts[i : i + k]) != p.exact:
+                    continue
+                e = p.entry
+                prio = program.lexicon_priority.get(e.type, 0)
+                ann = Annotation(e.type, i, i + k, e.canonical, e.attrs,
+                                 f"lexicon:{e.span.file}@{e.span.start}", prio)
+                by_type.setdefault(e.type, []).append((prio, i, i + k, -1, False, ann))
+        for a, b, value in find_numbers(norms[lo:hi]):
+            ann = Annotation("NUMBER", lo + a, lo + b, None, (), "builtin:NUMBER", value=value)
+            by_type.setdefault("NUMBER", []).append((0, lo + a, lo + b, -1, False, ann))
+    size = len(norms)
+    for type_name, cands in by_type.items():
+        view.set_annotations(type_name, resolve(cands, size))
+    scoped: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for stratum in program.strata:
+        made: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
+        for cr, _lo, s, e, _caps in _rule_matches(stratum, view, scoped):
+            r = cr.rule
+            ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
+            made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", ann))
+        for type_name, cands in made.items():
+            old = [(a.priority, a.start, a.end, a.order, False, a)
+                   for k, a in view.annotations.items() if k[0] == type_name]
+            view.set_annotations(type_name, resolve(old + cands, size))
+
+
+def _arg(view: DocView, cr: CompiledRule, slot: int, caps: list[int]) -> dict[str, Any] | None:
+    s, e = caps[2 * slot], caps[2 * slot + 1]
+    if s < 0 or e <= s:
+        return None
+    cs, ce = view.char_span(s, e)
+    record: dict[str, Any] = {"text": view.text[cs:ce]}
+    for t in cr.rule.captures[slot].types:
+        ann = view.annotations.get((t, s, e))
+        if ann is not None:
+            record["type"] = t
+            if ann.canonical is not None:
+                record["canonical"] = ann.canonical
+            if ann.attrs:
+                record["attrs"] = dict(ann.attrs)
+            if ann.value is not None:
+                record["value"] = ann.value
+            break
+    record["start"], record["end"] = cs, ce
+    return record
+
+
+def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int]) -> dict[str, Any]:
+    r = cr.rule
+    fields = dict(r.fields)
+    args = {}
+    for role, slot in r.args:
+        rec = _arg(view, cr, slot, caps)
+        if rec is not None:
+            args[role] = rec
+    cs, ce = view.char_span(s, e)
+    sent = view.seg.sentences[_sentence_of(view, s)]
+    out: dict[str, Any] = {"doc": view.doc_id, "type": r.output, "polarity": fields.pop("polarity", "positive")}
+    out.update(sorted(fields.items()))
+    out["args"] = args
+    out["span"] = {"start": cs, "end": ce}
+    out["sentence"] = {"text": view.text[sent.start : sent.end], "start": sent.start, "end": sent.end}
+    out["rule"] = {"name": r.name, "file": r.file, "line": r.line}
+    return out
+
+
+def _sentence_of(view: DocView, token: int) -> int:
+    import bisect
+
+    firsts = view.__dict__.setdefault("_firsts", [s.first_token for s in view.seg.sentences])
+    return bisect.bisect_right(firsts, token) - 1
+
+
+def candidates(program: Program, atoms: set[str]) -> list[CompiledRule]:
+    """Statement rules worth trying on a window with `atoms`, in load order."""
+    found = {cr.rule.order: cr for cr in program.always}
+    for atom in atoms:
+        for cr in program.anchors.get(atom, ()):
+            found[cr.rule.order] = cr
+    return [found[k] for k in sorted(found) if _passes(found[k], atoms)]
+
+
+def extract(program: Program, doc_id: str, text: str) -> list[dict[str, Any]]:
+    """All statements the program finds in one document, in a deterministic order."""
+    view = DocView(doc_id, text, segment(text))
+    annotate(program, view)
+    cands = []
+    scoped: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    by_scope: dict[tuple[str, int], list[CompiledRule]] = {}
+    for cr in program.statements:
+        by_scope.setdefault((cr.rule.scope, cr.rule.window), []).append(cr)
+    for key, rules in by_scope.items():
+        scoped[key] = list(_windows(view, *key))
+        for lo, hi in scoped[key]:
+            wanted = {cr.rule.order for cr in candidates(program, view.atoms(lo, hi))}
+            for cr in rules:
+                if cr.rule.order not in wanted:
+                    continue
+                for s, e, caps in run_rule(cr, view, lo, hi):
+                    r = cr.rule
+                    cands.append((r.group, (r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps))))
+    statements = []
+    for group in sorted({g for g, _ in cands}):
+        chosen = resolve([c for g, c in cands if g == group], len(view.norms))
+        statements.extend(_statement(view, cr, s, e, caps) for cr, s, e, caps in chosen)
+    statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
+    return _dedupe(statements)
+
+
+def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop a statement identical (type, args, span) to an earlier one from another rule."""
+    seen: set[str] = set()
+    out = []
+    for st in statements:
+        key = repr((st["type"], st["span"], sorted((k, v["start"], v["end"]) for k, v in st["args"].items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(st)
+    return out

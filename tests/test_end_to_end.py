@@ -1,0 +1,45 @@
+"""The LANGUAGE.md section 1 example, end to end."""
+
+from __future__ import annotations
+
+THREATS = """
+define WARN = ~warn | ~caution | issued a warning | raised alarms
+
+entity THREAT:
+    (international | ~extremist | ~terrorist | ~militant | and | ,){0,4}
+    (~group | ~organization | ~network | terrorism | extremism | drug trafficking)
+
+rule warn_of_threat priority 10:
+    speaker:(ORG) ...{0,8} WARN ...{0,6} (of | about | over | that) ...{0,6}
+    threat:THREAT ...{0,4} (from | in) source:PLACE
+    => warn(speaker, threat, source)
+
+rule headline: ORG warns of THREAT from PLACE
+"""
+
+
+def test_warn_rule_emits_statement_with_offsets(book):
+    b = book(THREATS)
+    text = "The CSTO warned of international terrorist groups from Afghanistan."
+    (st,) = [s for s in b.extract("d1", text) if s["type"] == "warn"]
+    assert st["rule"]["name"] == "warn_of_threat"
+    assert st["args"]["speaker"]["canonical"] == "Collective Security Treaty Organization"
+    assert st["args"]["threat"]["text"] == "international terrorist groups"
+    assert st["args"]["source"]["text"] == "Afghanistan"
+    for arg in st["args"].values():
+        assert text[arg["start"] : arg["end"]] == arg["text"]
+    assert text[st["sentence"]["start"] : st["sentence"]["end"]] == st["sentence"]["text"]
+
+
+def test_rule_without_emit_is_named_after_rule_and_captures_types(book):
+    b = book(THREATS)
+    got = b.extract("d", "CSTO warns of terrorist groups from Afghanistan")
+    heads = [s for s in got if s["type"] == "headline"]
+    assert len(heads) == 1
+    assert set(heads[0]["args"]) == {"org", "threat", "place"}
+    assert heads[0]["args"]["place"]["canonical"] == "Afghanistan"
+
+
+def test_no_statement_when_words_missing(book):
+    b = book(THREATS)
+    assert b.extract("d", "The CSTO met in Afghanistan to discuss trade.") == []

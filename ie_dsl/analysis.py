@@ -193,8 +193,16 @@ class _Checker:
         return self.check_pattern(rule.pattern, macros, frozenset())
 
 
+def _where(cr: CheckedRule, sources: Mapping[str, SourceFile]) -> str:
+    src = sources.get(cr.file)
+    return f"{cr.file}:{src.line_col(cr.rule.span.start)[0]}" if src else cr.file
+
+
 def _order_entities(
-    deps: dict[int, set[str]], entity_rules: list[CheckedRule], errors: list[Diagnostic]
+    deps: dict[int, set[str]],
+    entity_rules: list[CheckedRule],
+    errors: list[Diagnostic],
+    sources: Mapping[str, SourceFile],
 ) -> tuple[tuple[CheckedRule, ...], ...]:
     """Group entity rules into strata: a type is made only after every type it uses."""
     producers: dict[str, list[int]] = {}
@@ -210,7 +218,7 @@ def _order_entities(
         if state.get(t) == 1:
             cycle = path[path.index(t):] + [t]
             rules = [entity_rules[i] for c in cycle[:-1] for i in producers[c]]
-            where = ", ".join(f"{cr.rule.name} ({cr.file})" for cr in rules)
+            where = ", ".join(f"{cr.rule.name} ({_where(cr, sources)})" for cr in rules)
             errors.append(Diagnostic("E215", "entity rules depend on each other in a cycle: " + " -> ".join(cycle),
                                      rules[0].rule.span, f"rules in the cycle: {where}"))
             return 0
@@ -231,7 +239,8 @@ def _order_entities(
 
 
 def check(rs: RuleSet) -> CheckedRules:
-    """Resolve and order the rules of `rs`. Raises IEDslError with every problem found."""
+    """Resolve and order the rules of `rs`. Raises IEDslError with every problem found,
+    including the files that failed to load."""
     c = _Checker(rs)
     entity_rules: list[CheckedRule] = []
     statements: list[CheckedRule] = []
@@ -256,7 +265,7 @@ def check(rs: RuleSet) -> CheckedRules:
                                            "rule names identify statements' provenance; rename one"))
             names[rule.name] = rule
             statements.append(cr)
-    strata = _order_entities(deps, entity_rules, c.errors)
-    if c.errors:
-        raise IEDslError(c.errors)
+    strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
+    if rs.errors or c.errors:
+        raise IEDslError(rs.errors + c.errors)
     return CheckedRules(strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings))

@@ -33,6 +33,7 @@ class RuleSet:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     imports: dict[str, list[str]] = field(default_factory=dict)  # rule file -> rule files it uses
     warnings: list[Diagnostic] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)  # files that could not be read or parsed
 
 
 def display_path(path: Path) -> str:
@@ -213,11 +214,11 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
 def load_rules(paths: Iterable[str | Path]) -> RuleSet:
     """Read every rule file and lexicon under `paths` (and what they `use`).
 
-    Raises IEDslError with every error found across all files.
+    Files that cannot be read or parsed are left out and their problems listed in
+    `RuleSet.errors`, so that checking can still report what is wrong elsewhere.
     """
     loader = _Loader()
     for p in paths:
         loader.load_path(Path(p))
-    if loader.errors:
-        raise IEDslError(loader.errors + loader.result.warnings)
+    loader.result.errors = loader.errors
     return loader.result

@@ -72,7 +72,6 @@ _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "put a word, type or group before `?`, `*`, `+` or `{m,n}`; `|` needs something on both sides",
     ): [
         "rule r: | a\n",
-        "rule r: a | \n",
         "rule r: ( | a)\n",
         "rule r: a (*)\n",
         "rule r: *\n",
@@ -382,7 +381,8 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
     token = getattr(err, "token", None)
     end = pos + max(1, len(str(token))) if token is not None and getattr(token, "type", "") != "$END" else pos + 1
     span = SourceSpan(path, origin(pos), origin(min(end, len(text)) if text else pos))
-    if label is not None:
+    at_end = token is not None and getattr(token, "type", "") in ("_NL", "$END")
+    if label is not None and not (at_end and label[0] == "E105"):
         code, message, hint = label
         return Diagnostic(code, message, span, hint)
     if isinstance(err, UnexpectedCharacters):
@@ -393,8 +393,9 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
             span,
             "quote punctuation to match it as a token, e.g. \"(\" or \"-\"",
         )
-    if isinstance(err, UnexpectedEOF) or (token is not None and token.type == "$END"):
-        return Diagnostic("E111", "the pattern ends too early", span, "something is missing at the end")
+    if isinstance(err, UnexpectedEOF) or at_end:
+        return Diagnostic("E111", "the pattern ends too early", span,
+                          "something is missing at the end of the line (a closing `)` or `]`?)")
     expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or [])
     shown = ", ".join(_describe(e) for e in expected[:6])
     what = repr(str(token)) if str(token).strip() else "line break"

@@ -1,0 +1,96 @@
+"""Name resolution, macro scope and arity, the entity cascade and its cycles."""
+
+from __future__ import annotations
+
+import pytest
+
+from ie_dsl import compile_rules
+from ie_dsl.diagnostics import IEDslError
+
+
+def diags(tmp_path, rules: str, **files: str) -> list:
+    files = {"orgs.yaml": "type: ORG\nentries: [CSTO, NATO]\n", **files}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "main.ie").write_text(rules)
+    with pytest.raises(IEDslError) as info:
+        compile_rules([tmp_path])
+    return info.value.diagnostics
+
+
+def test_unknown_type_suggests_close_name(tmp_path):
+    (d,) = diags(tmp_path, "rule r: ORGS said\n")
+    assert d.code == "E210" and "ORG" in d.hint
+
+
+def test_all_caps_word_hint_says_quote_it(tmp_path):
+    (d,) = diags(tmp_path, "rule r: ORG said ZZZQ\n")
+    assert d.code == "E210" and '"ZZZQ"' in d.hint
+
+
+def test_unknown_capture_in_emit(tmp_path):
+    (d,) = diags(tmp_path, "rule r: speaker:ORG said => warn(speakr)\n")
+    assert d.code == "E218" and "speaker" in d.hint
+
+
+def test_duplicate_rule_names(tmp_path):
+    (d,) = diags(tmp_path, "rule r: ORG said\nrule r: ORG warned\n")
+    assert d.code == "E213"
+
+
+def test_macro_arity_and_recursion(tmp_path):
+    got = diags(tmp_path, "define NEAR(X, Y) = X ...{0,2} Y\ndefine LOOP = a LOOP\nrule r: NEAR(ORG) said\n")
+    assert {d.code for d in got} == {"E211", "E212"}
+
+
+def test_entity_cycle_names_its_rules(tmp_path):
+    (d,) = diags(tmp_path, "entity A: B x\nentity B: A y\nrule r: A\n")
+    assert d.code == "E215" and "A -> B -> A" in d.message
+    assert "main.ie:1)" in d.hint and "main.ie:2)" in d.hint
+
+
+def test_entity_cascade_runs_in_dependency_order(tmp_path):
+    # written in reverse order: ALLIANCE uses BLOC, which uses ORG
+    (tmp_path / "orgs.yaml").write_text("type: ORG\nentries: [CSTO, NATO]\n")
+    (tmp_path / "main.ie").write_text(
+        "entity ALLIANCE: BLOC and BLOC\nentity BLOC: the? ORG\nrule r: ALLIANCE met\n"
+    )
+    book = compile_rules([tmp_path])
+    (st,) = book.extract("d", "The CSTO and NATO met.")
+    assert st["args"]["alliance"]["text"] == "The CSTO and NATO"
+
+
+def test_macros_are_file_scoped(tmp_path):
+    (tmp_path / "other.ie").write_text("define HIDDEN = secret\n")
+    (d,) = diags(tmp_path, "rule r: ORG HIDDEN\n")
+    assert d.code == "E210"
+
+
+def test_macros_visible_through_use(tmp_path):
+    (tmp_path / "orgs.yaml").write_text("type: ORG\nentries: [CSTO]\n")
+    (tmp_path / "common.ie").write_text("define SAY = ~say | ~state\n")
+    (tmp_path / "main.ie").write_text('use "common.ie"\nrule r: ORG SAY\n')
+    book = compile_rules([tmp_path])
+    assert [s["type"] for s in book.extract("d", "CSTO stated it.")] == ["r"]
+
+
+def test_use_cannot_leave_rule_root(tmp_path):
+    root = tmp_path / "rules"
+    root.mkdir()
+    (tmp_path / "outside.ie").write_text("define X = x\n")
+    (root / "main.ie").write_text('use "../outside.ie"\nrule r: a\n')
+    with pytest.raises(IEDslError) as info:
+        compile_rules([root])
+    assert info.value.diagnostics[0].code == "E204"
+
+
+def test_every_error_is_reported_not_just_the_first(tmp_path):
+    (tmp_path / "b.ie").write_text("rule b: (\n")
+    got = diags(tmp_path, "rule r: ORGS x\nrule s: NATOO y\n")
+    assert [d.code for d in got] == ["E111", "E210", "E210"]
+    assert "ORG" in got[1].hint and "NATO" in got[2].hint
+
+
+def test_nullable_pattern_rejected(tmp_path):
+    (d,) = diags(tmp_path, "rule r: a? b*\n")
+    assert d.code == "E225"

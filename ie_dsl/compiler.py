@@ -106,16 +106,17 @@ def compile_test(t: ir.Test) -> Callable[[Any, int], bool]:
 
 # ---- code generation ------------------------------------------------------------------
 
-def _reverse(node: ir.Node) -> ir.Node:
-    """The pattern read right to left (for look-behind)."""
+def _plain(node: ir.Node, backward: bool) -> ir.Node:
+    """A look-around body: captures dropped (it is zero-width), reversed for look-behind."""
     if isinstance(node, ir.Seq):
-        return ir.Seq(tuple(_reverse(i) for i in reversed(node.items)))
+        items = [_plain(i, backward) for i in node.items]
+        return ir.Seq(tuple(reversed(items) if backward else items))
     if isinstance(node, ir.Alt):
-        return ir.Alt(tuple(_reverse(o) for o in node.options))
+        return ir.Alt(tuple(_plain(o, backward) for o in node.options))
     if isinstance(node, ir.Rep):
-        return ir.Rep(_reverse(node.item), node.min, node.max, node.greedy)
+        return ir.Rep(_plain(node.item, backward), node.min, node.max, node.greedy)
     if isinstance(node, ir.Cap):
-        return _reverse(node.item)
+        return _plain(node.item, backward)
     return node
 
 
@@ -205,7 +206,7 @@ class _Gen:
                                           None, "use bounded repeats ({m,n}) inside (?= ), (?! ), (?<= ), (?<! )"))
             return
         sub = _Gen(self.rule, self.errors)
-        sub.gen(node.item if node.ahead else _reverse(node.item))
+        sub.gen(_plain(node.item, backward=not node.ahead))
         sub.add(MATCH)
         self.add(LOOK, sub.freeze(), node.ahead, node.negate)
 

@@ -3,7 +3,8 @@
 Each alias is tokenized with the document tokenizer, so an entry matches exactly the token
 sequences the same words produce in text. Case modes: `insensitive` compares norm() forms,
 `sensitive` compares token texts, `smart` (default) is sensitive for all-caps aliases
-(acronyms such as CSTO) and insensitive otherwise.
+(acronyms such as CSTO) and for aliases with a capital inside a word (LeT), and
+insensitive otherwise.
 """
 
 from __future__ import annotations
@@ -51,9 +52,13 @@ class Lexicon:
     phrases: list[Phrase] = field(default_factory=list)
 
 
-def _is_all_caps(text: str) -> bool:
+def _case_matters(text: str) -> bool:
+    """Under `smart`, aliases written in capitals (CSTO) or with a capital inside a word
+    (LeT, JuD) are compared exactly: their lower-case forms are ordinary words."""
     letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+        return True
+    return any(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
 
 
 def phrase_tokens(text: str) -> list[str]:
@@ -65,7 +70,7 @@ def _phrases_for(alias: str, entry: LexEntry, case: str, inflect: bool) -> list[
     toks = phrase_tokens(alias)
     if not toks:
         return []
-    sensitive = case == "sensitive" or (case == "smart" and _is_all_caps(alias))
+    sensitive = case == "sensitive" or (case == "smart" and _case_matters(alias))
     norms = tuple(norm(t) for t in toks)
     out = [Phrase(norms, tuple(toks) if sensitive else None, entry)]
     if inflect and not sensitive:

@@ -173,8 +173,9 @@ class _Lowerer:
             return _alt([sub(x) for x in p.options])
         if isinstance(p, n.Repeat):
             return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy)
-        if isinstance(p, n.Look):
-            return ir.Look(sub(p.pattern), p.ahead, p.negate)
+        if isinstance(p, n.Look):  # zero-width: nothing inside is captured
+            return ir.Look(self.node(p.pattern, scope, macros, params, private=True, captured=True),
+                           p.ahead, p.negate)
         if isinstance(p, n.Anchor):
             return ir.Assert(p.at_start)
         if isinstance(p, n.Capture):

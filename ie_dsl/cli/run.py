@@ -65,7 +65,11 @@ def run_cli(
     for doc in read_documents(inputs, on_error):
         docs += 1
         progress.tick(doc.id)
-        found = book.extract(doc.id, doc.text)
+        try:
+            found = book.extract(doc.id, doc.text)
+        except Exception as exc:  # an engine bug must not lose the rest of the run
+            on_error(doc.id, f"internal error ({exc.__class__.__name__}: {exc}); please report it")
+            continue
         if stream_out:
             write(found, fmt, sys.stdout)
             sys.stdout.flush()

@@ -313,7 +313,6 @@ def _anchor(cr: CompiledRule) -> str | None:
     if not singles:
         return None
     return min(singles, key=lambda c: (not next(iter(c)).startswith("w:"), next(iter(c))))
-    # (the min over a frozenset of one element is that element)
 
 
 def _phrase_index(lexicons: Iterable[Lexicon]) -> dict[str, tuple[Phrase, ...]]:

@@ -12,13 +12,14 @@ rules are always kept.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ie_dsl.compiler import CompiledRule, Program
 from ie_dsl.numbers import find_numbers
-from ie_dsl.text import Segmentation, norm, segment
+from ie_dsl.text import Segmentation, Sentence, norm, segment
 from ie_dsl.vm import search
 
 
@@ -51,6 +52,7 @@ class DocView:
         self.annotations: dict[tuple[str, int, int], Annotation] = {}
         self.types_at: list[set[str]] = [set() for _ in self.texts]
         self._covered: dict[str, set[int]] = {}
+        self._sentence_firsts = [s.first_token for s in seg.sentences]
 
     def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
         """Replace all annotations of `type_name` (after conflict resolution)."""
@@ -94,7 +96,12 @@ class DocView:
         return out
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of tokens [start, end)."""
         return self.seg.starts[start], self.seg.ends[end - 1]
+
+    def sentence_of(self, token: int) -> Sentence:
+        """The sentence holding token index `token`."""
+        return self.seg.sentences[bisect.bisect_right(self._sentence_firsts, token) - 1]
 
 
 def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> list[Any]:
@@ -162,20 +169,26 @@ def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[in
 
 
 def _rule_matches(
-    rules: Iterable[CompiledRule], view: DocView, scoped: dict[tuple[str, int], list[tuple[int, int]]]
-) -> Iterator[tuple[CompiledRule, int, int, int, list[int]]]:
-    seen: set[tuple[int, int, int]] = set()
+    rules: Iterable[CompiledRule], view: DocView
+) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
+    """Every match of `rules` in their scopes' windows: (rule, start, end, captures).
+
+    Rules are tried on a window only if it holds the words and types they need.
+    """
+    by_scope: dict[tuple[str, int], list[CompiledRule]] = {}
     for cr in rules:
-        key = (cr.rule.scope, cr.rule.window)
-        if key not in scoped:
-            scoped[key] = list(_windows(view, *key))
-        for lo, hi in scoped[key]:
-            if not _passes(cr, view.atoms(lo, hi)):
-                continue
-            for s, e, caps in run_rule(cr, view, lo, hi):
-                if (cr.rule.order, s, e) not in seen:  # overlapping windows find a match twice
-                    seen.add((cr.rule.order, s, e))
-                    yield cr, lo, s, e, caps
+        by_scope.setdefault((cr.rule.scope, cr.rule.window), []).append(cr)
+    seen: set[tuple[int, int, int]] = set()
+    for key, scoped in by_scope.items():
+        for lo, hi in _windows(view, *key):
+            atoms = view.atoms(lo, hi)
+            for cr in scoped:
+                if not _passes(cr, atoms):
+                    continue
+                for s, e, caps in run_rule(cr, view, lo, hi):
+                    if (cr.rule.order, s, e) not in seen:  # overlapping windows find a match twice
+                        seen.add((cr.rule.order, s, e))
+                        yield cr, s, e, caps
 
 
 def annotate(program: Program, view: DocView) -> None:
@@ -208,10 +221,9 @@ def annotate(program: Program, view: DocView) -> None:
     size = len(norms)
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
-    scoped: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for stratum in program.strata:
         made: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
-        for cr, _lo, s, e, _caps in _rule_matches(stratum, view, scoped):
+        for cr, s, e, _caps in _rule_matches(stratum, view):
             r = cr.rule
             ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
             made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", ann))
@@ -251,7 +263,7 @@ def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int])
         if rec is not None:
             args[role] = rec
     cs, ce = view.char_span(s, e)
-    sent = view.seg.sentences[_sentence_of(view, s)]
+    sent = view.sentence_of(s)
     out: dict[str, Any] = {"doc": view.doc_id, "type": r.output, "polarity": fields.pop("polarity", "positive")}
     out.update(sorted(fields.items()))
     out["args"] = args
@@ -261,44 +273,32 @@ def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int])
     return out
 
 
-def _sentence_of(view: DocView, token: int) -> int:
-    import bisect
-
-    firsts = view.__dict__.setdefault("_firsts", [s.first_token for s in view.seg.sentences])
-    return bisect.bisect_right(firsts, token) - 1
-
-
 def candidates(program: Program, atoms: set[str]) -> list[CompiledRule]:
-    """Statement rules worth trying on a window with `atoms`, in load order."""
+    """Statement rules anchored on one of `atoms` (or on none), in load order.
+
+    The anchor index makes a window cost only the rules that can match in it, however
+    many rules there are.
+    """
     found = {cr.rule.order: cr for cr in program.always}
     for atom in atoms:
         for cr in program.anchors.get(atom, ()):
             found[cr.rule.order] = cr
-    return [found[k] for k in sorted(found) if _passes(found[k], atoms)]
+    return [found[k] for k in sorted(found)]
 
 
 def extract(program: Program, doc_id: str, text: str) -> list[dict[str, Any]]:
     """All statements the program finds in one document, in a deterministic order."""
     view = DocView(doc_id, text, segment(text))
     annotate(program, view)
-    cands = []
-    scoped: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    by_scope: dict[tuple[str, int], list[CompiledRule]] = {}
-    for cr in program.statements:
-        by_scope.setdefault((cr.rule.scope, cr.rule.window), []).append(cr)
-    for key, rules in by_scope.items():
-        scoped[key] = list(_windows(view, *key))
-        for lo, hi in scoped[key]:
-            wanted = {cr.rule.order for cr in candidates(program, view.atoms(lo, hi))}
-            for cr in rules:
-                if cr.rule.order not in wanted:
-                    continue
-                for s, e, caps in run_rule(cr, view, lo, hi):
-                    r = cr.rule
-                    cands.append((r.group, (r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps))))
+    doc_atoms: set[str] = view.atoms(0, len(view.norms))
+    rules = candidates(program, doc_atoms)
+    cands: dict[str, list[tuple[int, int, int, int, bool, Any]]] = {}
+    for cr, s, e, caps in _rule_matches(rules, view):
+        r = cr.rule
+        cands.setdefault(r.group, []).append((r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps)))
     statements = []
-    for group in sorted({g for g, _ in cands}):
-        chosen = resolve([c for g, c in cands if g == group], len(view.norms))
+    for group in sorted(cands):
+        chosen = resolve(cands[group], len(view.norms))
         statements.extend(_statement(view, cr, s, e, caps) for cr, s, e, caps in chosen)
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)

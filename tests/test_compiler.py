@@ -1,0 +1,82 @@
+"""IR -> Program: limits, look-around bounds, prefilter clauses, and the cost bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from ie_dsl import compile_rules
+from ie_dsl.diagnostics import IEDslError
+from ie_dsl.runtime import DocView, annotate
+from ie_dsl.text import segment
+from ie_dsl.vm import search
+
+
+def compile_text(tmp_path, rules: str, **files: str):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "main.ie").write_text(rules)
+    return compile_rules([tmp_path])
+
+
+def only_rule(book):
+    (cr,) = book.program.statements
+    return cr
+
+
+def codes(tmp_path, rules: str) -> set[str]:
+    with pytest.raises(IEDslError) as info:
+        compile_text(tmp_path, rules)
+    return {d.code for d in info.value.diagnostics}
+
+
+def test_repeat_bound_limit(tmp_path):
+    assert codes(tmp_path, "rule r: b a{0,5000}\n") == {"E403"}
+
+
+def test_unbounded_look_around_is_refused(tmp_path):
+    assert codes(tmp_path, "rule r: a (?= _* b)\n") == {"E226"}
+    assert codes(tmp_path, "rule r: (?<! x+) a\n") == {"E226"}
+
+
+def test_bad_regex_is_located(tmp_path):
+    with pytest.raises(IEDslError) as info:
+        compile_text(tmp_path, "rule r: /[unclosed/\n")
+    (d,) = info.value.diagnostics
+    assert d.code == "E224" and d.span.start == len("rule r: ")
+
+
+def test_prefilter_clauses_and_first_tokens(tmp_path):
+    book = compile_text(tmp_path, "rule r: ORG (warns | warned) ...{0,3} of THREAT\nentity THREAT: terrorism\n",
+                        **{"o.yaml": "type: ORG\nentries: [CSTO]\n"})
+    cr = only_rule(book)
+    assert frozenset({"t:ORG"}) in cr.clauses
+    assert frozenset({"w:warns", "w:warned"}) in cr.clauses
+    assert frozenset({"w:of"}) in cr.clauses and frozenset({"t:THREAT"}) in cr.clauses
+    assert cr.first_types == frozenset({"ORG"}) and cr.first_words == frozenset()
+    # indexed by a word, the rarer kind of atom
+    assert [k for k, rules in book.program.anchors.items() if cr in rules] == ["w:of"]
+
+
+def test_rule_is_not_tried_on_a_window_without_its_words(tmp_path, monkeypatch):
+    book = compile_text(tmp_path, "rule r: alpha ...{0,3} omega\n")
+    calls = []
+    import ie_dsl.runtime as rt
+
+    real = rt.run_rule
+    monkeypatch.setattr(rt, "run_rule", lambda *a: calls.append(a) or real(*a))
+    assert book.extract("d", "alpha beta. gamma omega. alpha and omega.") != []
+    assert len(calls) == 1  # only the third sentence holds both words
+
+
+@pytest.mark.parametrize("pattern", ["(a | a)* b", "(a* a*)* b", "(a | a _?)+ b", "(a{0,5} a{0,5}){0,20} b"])
+def test_search_cost_is_bounded_by_code_times_positions(tmp_path, pattern):
+    book = compile_text(tmp_path, f"rule r: {pattern}\n")
+    cr = only_rule(book)
+    text = " ".join(["a"] * 400)
+    view = DocView("d", text, segment(text))
+    annotate(book.program, view)
+    visited: set[int] = set()
+    for start in range(len(view.norms)):
+        assert search(cr.code, view, 0, len(view.norms), start, visited, True, cr.nslots) is None
+    # no match anywhere, yet every (instruction, position) pair was explored at most once
+    assert len(visited) <= len(cr.code) * (len(view.norms) + 1)

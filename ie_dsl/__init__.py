@@ -1,8 +1,8 @@
 """iedsl: rule-based information extraction for news. Import the public API from here.
 
-    >>> from ie_dsl import compile_rules
-    >>> book = compile_rules(["rules/"])            # doctest: +SKIP
-    >>> book.extract("doc1", "CSTO warns of terrorist groups from Afghanistan.")  # doctest: +SKIP
+>>> from ie_dsl import compile_rules
+>>> book = compile_rules(["rules/"])            # doctest: +SKIP
+>>> book.extract("doc1", "CSTO warns of terrorist groups from Afghanistan.")  # doctest: +SKIP
 """
 
 from ie_dsl.diagnostics import Diagnostic, IEDslError

@@ -95,16 +95,27 @@ class _Checker:
         own: dict[str, n.Define] = {}
         for d in f.defines:
             if d.name in own:
-                self.errors.append(Diagnostic("E214", f"{d.name} is defined twice in this file", d.span,
-                                              "rename one of them"))
+                self.errors.append(
+                    Diagnostic(
+                        "E214", f"{d.name} is defined twice in this file", d.span, "rename one of them"
+                    )
+                )
             if d.name in self.types:
-                self.errors.append(Diagnostic("E214", f"define {d.name} hides the type {d.name}", d.span,
-                                              "give the macro another name"))
+                self.errors.append(
+                    Diagnostic(
+                        "E214",
+                        f"define {d.name} hides the type {d.name}",
+                        d.span,
+                        "give the macro another name",
+                    )
+                )
             own[d.name] = d
         scope.update(own)
         return scope
 
-    def check_pattern(self, pattern: n.Pattern, macros: Mapping[str, n.Define], params: frozenset[str]) -> set[str]:
+    def check_pattern(
+        self, pattern: n.Pattern, macros: Mapping[str, n.Define], params: frozenset[str]
+    ) -> set[str]:
         """Report unknown names; return the types the pattern uses (through macros too)."""
         used: set[str] = set()
         for node in walk(pattern):
@@ -122,7 +133,9 @@ class _Checker:
                 self.errors.append(Diagnostic("E222", "a repeat's maximum is below its minimum", node.span))
         return used
 
-    def _check_ref(self, ref: n.Ref, macros: Mapping[str, n.Define], params: frozenset[str], used: set[str]) -> None:
+    def _check_ref(
+        self, ref: n.Ref, macros: Mapping[str, n.Define], params: frozenset[str], used: set[str]
+    ) -> None:
         if ref.name in params:
             if ref.called:
                 self.errors.append(Diagnostic("E211", f"parameter {ref.name} takes no arguments", ref.span))
@@ -130,15 +143,28 @@ class _Checker:
         if ref.name in macros:
             d = macros[ref.name]
             if len(ref.args) != len(d.params):
-                self.errors.append(Diagnostic(
-                    "E211", f"{ref.name} takes {len(d.params)} argument(s), {len(ref.args)} given", ref.span,
-                    f"defined as {ref.name}({', '.join(d.params)})" if d.params else f"write {ref.name} without ( )"))
+                self.errors.append(
+                    Diagnostic(
+                        "E211",
+                        f"{ref.name} takes {len(d.params)} argument(s), {len(ref.args)} given",
+                        ref.span,
+                        f"defined as {ref.name}({', '.join(d.params)})"
+                        if d.params
+                        else f"write {ref.name} without ( )",
+                    )
+                )
             used |= self._macro_types(d, macros, set())
             return
         if ref.name in self.types:
             if ref.called:
-                self.errors.append(Diagnostic("E211", f"type {ref.name} takes no arguments", ref.span,
-                                              f"put a space before ( to start a group: {ref.name} (...)"))
+                self.errors.append(
+                    Diagnostic(
+                        "E211",
+                        f"type {ref.name} takes no arguments",
+                        ref.span,
+                        f"put a space before ( to start a group: {ref.name} (...)",
+                    )
+                )
             used.add(ref.name)
             return
         self._unknown(ref.name, ref.span, macros)
@@ -161,15 +187,23 @@ class _Checker:
     def _unknown(self, name: str, span: object, macros: Mapping[str, n.Define]) -> None:
         hint = suggest(name, self.types | set(macros))
         if hint is None:
-            hint = (f'to match the word literally, quote it: "{name}"; types come from lexicons '
-                    "(type:), entity rules and NUMBER")
+            hint = (
+                f'to match the word literally, quote it: "{name}"; types come from lexicons '
+                "(type:), entity rules and NUMBER"
+            )
         self.errors.append(Diagnostic("E210", f"unknown type or macro {name}", span, hint))  # type: ignore[arg-type]
 
     def check_macro_cycles(self, f: n.RuleFile, macros: Mapping[str, n.Define]) -> None:
         for d in f.defines:
             if self._reaches(d.name, d.body, macros, set()):
-                self.errors.append(Diagnostic("E212", f"macro {d.name} refers to itself", d.span,
-                                              "macros are expanded, so they cannot be recursive"))
+                self.errors.append(
+                    Diagnostic(
+                        "E212",
+                        f"macro {d.name} refers to itself",
+                        d.span,
+                        "macros are expanded, so they cannot be recursive",
+                    )
+                )
 
     def _reaches(self, target: str, body: n.Pattern, macros: Mapping[str, n.Define], seen: set[str]) -> bool:
         for node in walk(body):
@@ -185,11 +219,23 @@ class _Checker:
     def check_rule(self, rule: n.Rule, macros: Mapping[str, n.Define]) -> set[str]:
         spans = dict(rule.option_spans)
         if rule.mode not in MODES:
-            self.errors.append(Diagnostic("E216", f"unknown mode {rule.mode!r}", spans.get("mode", rule.span),
-                                          suggest(rule.mode, frozenset(MODES)) or "use longest, first or all"))
+            self.errors.append(
+                Diagnostic(
+                    "E216",
+                    f"unknown mode {rule.mode!r}",
+                    spans.get("mode", rule.span),
+                    suggest(rule.mode, frozenset(MODES)) or "use longest, first or all",
+                )
+            )
         if rule.scope not in SCOPES or rule.window < 1:
-            self.errors.append(Diagnostic("E217", f"unknown scope {rule.scope!r}", spans.get("scope", rule.span),
-                                          "use sentence, paragraph, or window N"))
+            self.errors.append(
+                Diagnostic(
+                    "E217",
+                    f"unknown scope {rule.scope!r}",
+                    spans.get("scope", rule.span),
+                    "use sentence, paragraph, or window N",
+                )
+            )
         return self.check_pattern(rule.pattern, macros, frozenset())
 
 
@@ -216,11 +262,17 @@ def _order_entities(
         if state.get(t) == 2:
             return level[t]
         if state.get(t) == 1:
-            cycle = path[path.index(t):] + [t]
+            cycle = path[path.index(t) :] + [t]
             rules = [entity_rules[i] for c in cycle[:-1] for i in producers[c]]
             where = ", ".join(f"{cr.rule.name} ({_where(cr, sources)})" for cr in rules)
-            errors.append(Diagnostic("E215", "entity rules depend on each other in a cycle: " + " -> ".join(cycle),
-                                     rules[0].rule.span, f"rules in the cycle: {where}"))
+            errors.append(
+                Diagnostic(
+                    "E215",
+                    "entity rules depend on each other in a cycle: " + " -> ".join(cycle),
+                    rules[0].rule.span,
+                    f"rules in the cycle: {where}",
+                )
+            )
             return 0
         state[t] = 1
         lv = 1 + max((visit(d, path + [t]) for d in sorted(type_deps[t])), default=-1)
@@ -261,11 +313,19 @@ def check(rs: RuleSet) -> CheckedRules:
                 entity_rules.append(cr)
                 continue
             if rule.name in names:
-                c.errors.append(Diagnostic("E213", f"rule {rule.name} is defined twice", rule.span,
-                                           "rule names identify statements' provenance; rename one"))
+                c.errors.append(
+                    Diagnostic(
+                        "E213",
+                        f"rule {rule.name} is defined twice",
+                        rule.span,
+                        "rule names identify statements' provenance; rename one",
+                    )
+                )
             names[rule.name] = rule
             statements.append(cr)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
     if rs.errors or c.errors:
         raise IEDslError(rs.errors + c.errors)
-    return CheckedRules(strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings))
+    return CheckedRules(
+        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings)
+    )

@@ -58,6 +58,7 @@ class Program:
 
 # ---- token tests ------------------------------------------------------------------------
 
+
 def _class_test(name: str) -> Callable[[Any, int], bool]:
     tests: dict[str, Callable[[str], bool]] = {
         "cap": lambda t: t[:1].isupper(),
@@ -105,6 +106,7 @@ def compile_test(t: ir.Test) -> Callable[[Any, int], bool]:
 
 
 # ---- code generation ------------------------------------------------------------------
+
 
 def _plain(node: ir.Node, backward: bool) -> ir.Node:
     """A look-around body: captures dropped (it is zero-width), reversed for look-behind."""
@@ -179,8 +181,14 @@ class _Gen:
 
     def rep(self, node: ir.Rep) -> None:
         if max(node.min, node.max or 0) > MAX_UNROLL:
-            self.errors.append(Diagnostic("E403", f"repeat bound above {MAX_UNROLL} in rule {self.rule.name}",
-                                          None, "use * or + for long runs"))
+            self.errors.append(
+                Diagnostic(
+                    "E403",
+                    f"repeat bound above {MAX_UNROLL} in rule {self.rule.name}",
+                    None,
+                    "use * or + for long runs",
+                )
+            )
             return
         for _ in range(node.min):
             self.gen(node.item)
@@ -202,8 +210,14 @@ class _Gen:
 
     def look(self, node: ir.Look) -> None:
         if not _bounded(node.item):
-            self.errors.append(Diagnostic("E226", f"look-around in rule {self.rule.name} has no length bound",
-                                          None, "use bounded repeats ({m,n}) inside (?= ), (?! ), (?<= ), (?<! )"))
+            self.errors.append(
+                Diagnostic(
+                    "E226",
+                    f"look-around in rule {self.rule.name} has no length bound",
+                    None,
+                    "use bounded repeats ({m,n}) inside (?= ), (?! ), (?<= ), (?<! )",
+                )
+            )
             return
         sub = _Gen(self.rule, self.errors)
         sub.gen(_plain(node.item, backward=not node.ahead))
@@ -219,6 +233,7 @@ class _TooBig(Exception):
 
 
 # ---- prefilter ----------------------------------------------------------------------
+
 
 def _clauses(node: ir.Node) -> list[frozenset[str]]:
     """Atoms a window must contain for `node` to match (conjunction of disjunctions)."""
@@ -287,8 +302,14 @@ def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | No
         gen.gen(rule.pattern)
         gen.add(MATCH)
     except _TooBig:
-        errors.append(Diagnostic("E404", f"rule {rule.name} compiles to more than {MAX_CODE} instructions",
-                                 None, "lower the {m,n} bounds or split the rule"))
+        errors.append(
+            Diagnostic(
+                "E404",
+                f"rule {rule.name} compiles to more than {MAX_CODE} instructions",
+                None,
+                "lower the {m,n} bounds or split the rule",
+            )
+        )
         return None
     if len(errors) > before:
         return None

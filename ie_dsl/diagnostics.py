@@ -87,9 +87,7 @@ def to_dict(diag: Diagnostic, sources: Mapping[str, SourceFile]) -> dict[str, ob
     }
 
 
-def render(
-    diags: Iterable[Diagnostic], sources: Mapping[str, SourceFile], fmt: str = "full"
-) -> str:
+def render(diags: Iterable[Diagnostic], sources: Mapping[str, SourceFile], fmt: str = "full") -> str:
     """Render diagnostics as `full` (with carets), `concise` (one line each) or `json`."""
     diags = list(diags)
     if fmt == "json":

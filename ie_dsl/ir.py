@@ -5,7 +5,6 @@ consumes: no macros, no sugar, literal words already tokenized, names resolved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 # ---- single-token tests -------------------------------------------------------------
 
@@ -62,7 +61,7 @@ class TTrue:
     pass
 
 
-Test = Union[TNorm, TText, TRe, TClass, TIn, TNot, TAnd, TOr, TTrue]
+Test = TNorm | TText | TRe | TClass | TIn | TNot | TAnd | TOr | TTrue
 
 # ---- patterns -------------------------------------------------------------------------
 
@@ -117,7 +116,7 @@ class Assert:
     at_start: bool  # scope start (^) or end ($)
 
 
-Node = Union[Tok, Ann, Seq, Alt, Rep, Cap, Look, Assert]
+Node = Tok | Ann | Seq | Alt | Rep | Cap | Look | Assert
 
 # ---- rules --------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ def _case_matters(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     if len(letters) >= 2 and all(ch.isupper() for ch in letters):
         return True
-    return any(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
+    return any(a.islower() and b.isupper() for a, b in zip(text, text[1:], strict=False))
 
 
 def phrase_tokens(text: str) -> list[str]:
@@ -85,13 +85,25 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
     path = source.path
     type_name = data.get("type")
     if not isinstance(type_name, str) or not TYPE_NAME.match(type_name):
-        diags.append(Diagnostic("E301", "a lexicon needs `type:` with an UPPER_CASE type name",
-                                span_of(data.where("type"), path), "e.g. type: ORG"))
+        diags.append(
+            Diagnostic(
+                "E301",
+                "a lexicon needs `type:` with an UPPER_CASE type name",
+                span_of(data.where("type"), path),
+                "e.g. type: ORG",
+            )
+        )
         return None, diags
     case = data.get("case", "smart")
     if case not in CASE_MODES:
-        diags.append(Diagnostic("E304", f"unknown case mode {case!r}", span_of(data.where("case"), path),
-                                "use insensitive, sensitive or smart"))
+        diags.append(
+            Diagnostic(
+                "E304",
+                f"unknown case mode {case!r}",
+                span_of(data.where("case"), path),
+                "use insensitive, sensitive or smart",
+            )
+        )
         case = "smart"
     priority = data.get("priority", 0)
     lex = Lexicon(type_name, path, case, priority if isinstance(priority, int) else 0)
@@ -101,26 +113,44 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
         diags.append(Diagnostic("E302", "a lexicon needs `entries:` as a list", span_of(data.node, path)))
         return lex, diags
     owner: dict[tuple[tuple[str, ...], tuple[str, ...] | None], str] = {}
-    for item, node in zip(entries, entries.nodes):
+    for item, node in zip(entries, entries.nodes, strict=False):
         canonical, aliases, attrs, inflect = _entry_fields(item, file_inflect)
         if canonical is None:
-            diags.append(Diagnostic("E302", "an entry is a name or a mapping with `name:`",
-                                    span_of(node, path), "e.g. - name: Kabul"))
+            diags.append(
+                Diagnostic(
+                    "E302",
+                    "an entry is a name or a mapping with `name:`",
+                    span_of(node, path),
+                    "e.g. - name: Kabul",
+                )
+            )
             continue
         entry = LexEntry(type_name, canonical, attrs, span_of(node, path))
         lex.entries.append(entry)
         for alias in [canonical, *aliases]:
             phrases = _phrases_for(alias, entry, case, inflect)
             if not phrases:
-                diags.append(Diagnostic("W302", f"entry {alias!r} has no tokens and never matches",
-                                        span_of(node, path), severity="warning"))
+                diags.append(
+                    Diagnostic(
+                        "W302",
+                        f"entry {alias!r} has no tokens and never matches",
+                        span_of(node, path),
+                        severity="warning",
+                    )
+                )
             for phrase in phrases:
                 key = (phrase.norms, phrase.exact)
                 other = owner.setdefault(key, canonical)
                 if other != canonical:
-                    diags.append(Diagnostic(
-                        "W301", f"{alias!r} is listed for both {other!r} and {canonical!r}",
-                        span_of(node, path), f"the first ({other!r}) is kept", severity="warning"))
+                    diags.append(
+                        Diagnostic(
+                            "W301",
+                            f"{alias!r} is listed for both {other!r} and {canonical!r}",
+                            span_of(node, path),
+                            f"the first ({other!r}) is kept",
+                            severity="warning",
+                        )
+                    )
                     continue
                 lex.phrases.append(phrase)
     return lex, diags

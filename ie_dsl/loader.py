@@ -99,9 +99,14 @@ class _Loader:
         elif isinstance(data, LocDict) and ({"rules", "define", "use"} & data.keys()):
             self._add_rule_file(_yaml_rule_file(data, source, self.errors), path)
         else:
-            self.errors.append(Diagnostic(
-                "E203", "YAML file is neither a rule file nor a lexicon", SourceSpan(source.path, 0, 1),
-                "a rule file has `rules:` (and `use:`/`define:`); a lexicon has `type:` and `entries:`"))
+            self.errors.append(
+                Diagnostic(
+                    "E203",
+                    "YAML file is neither a rule file nor a lexicon",
+                    SourceSpan(source.path, 0, 1),
+                    "a rule file has `rules:` (and `use:`/`define:`); a lexicon has `type:` and `entries:`",
+                )
+            )
 
     def _sort(self, diags: Iterable[Diagnostic]) -> None:
         for d in diags:
@@ -113,12 +118,24 @@ class _Loader:
         for use in rule_file.uses:
             target = (path.parent / use.path).resolve()
             if not any(target.is_relative_to(root) for root in self.roots):
-                self.errors.append(Diagnostic("E204", f"`use` reaches outside the rule root: {use.path}",
-                                              use.span, "keep used files inside the rules directory"))
+                self.errors.append(
+                    Diagnostic(
+                        "E204",
+                        f"`use` reaches outside the rule root: {use.path}",
+                        use.span,
+                        "keep used files inside the rules directory",
+                    )
+                )
                 continue
             if not target.is_file():
-                self.errors.append(Diagnostic("E205", f"used file not found: {use.path}", use.span,
-                                              f"looked for {display_path(target)}"))
+                self.errors.append(
+                    Diagnostic(
+                        "E205",
+                        f"used file not found: {use.path}",
+                        use.span,
+                        f"looked for {display_path(target)}",
+                    )
+                )
                 continue
             shown = self.load_file(target, use.span)
             if shown is not None:
@@ -142,7 +159,9 @@ def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic])
 
     uses_raw = data.get("use")
     if isinstance(uses_raw, LocList):
-        uses = tuple(n.Use(str(u), span_of(nd, path)) for u, nd in zip(uses_raw, uses_raw.nodes))
+        uses = tuple(
+            n.Use(str(u), span_of(nd, path)) for u, nd in zip(uses_raw, uses_raw.nodes, strict=False)
+        )
     elif uses_raw is not None:
         uses = (n.Use(str(uses_raw), span_of(data.where("use"), path)),)
     else:
@@ -160,7 +179,7 @@ def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic])
 
     rules: list[n.Rule] = []
     raw_rules = data.get("rules", [])
-    for item, node in zip(raw_rules, getattr(raw_rules, "nodes", [])):
+    for item, node in zip(raw_rules, getattr(raw_rules, "nodes", []), strict=False):
         rule = _yaml_rule(item, node, path, pattern, errors)
         if rule is not None:
             rules.append(rule)
@@ -169,8 +188,9 @@ def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic])
 
 def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagnostic]) -> n.Rule | None:
     if not isinstance(item, LocDict) or not ({"name", "entity"} & item.keys()) or "pattern" not in item:
-        errors.append(Diagnostic("E206", "a rule needs `name:` (or `entity:`) and `pattern:`",
-                                 span_of(node, path)))
+        errors.append(
+            Diagnostic("E206", "a rule needs `name:` (or `entity:`) and `pattern:`", span_of(node, path))
+        )
         return None
     kind = "entity" if "entity" in item else "rule"
     name = str(item.get("entity") or item.get("name"))
@@ -181,18 +201,26 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
     raw_emit = item.get("emit")
     if isinstance(raw_emit, LocDict):
         espan = span_of(raw_emit.node, path)
-        args = [n.EmitArg(str(role), str(cap), None, espan) for role, cap in (raw_emit.get("args") or {}).items()]
-        args += [n.EmitArg(str(k), None, str(v), espan) for k, v in raw_emit.items() if k not in ("type", "args")]
+        args = [
+            n.EmitArg(str(role), str(cap), None, espan) for role, cap in (raw_emit.get("args") or {}).items()
+        ]
+        args += [
+            n.EmitArg(str(k), None, str(v), espan) for k, v in raw_emit.items() if k not in ("type", "args")
+        ]
         emit = n.Emit(str(raw_emit.get("type", name)), tuple(args), espan)
     examples = []
-    for ex, ex_node in zip(item.get("examples") or [], getattr(item.get("examples"), "nodes", [])):
+    for ex, ex_node in zip(
+        item.get("examples") or [], getattr(item.get("examples"), "nodes", []), strict=False
+    ):
         text = ex.get("text") if isinstance(ex, dict) else ex
         expected = ex.get("expect") if isinstance(ex, dict) else None
         pairs: tuple[tuple[str, str], ...] = ()
         if isinstance(expected, list) and expected and isinstance(expected[0], dict):
             pairs = tuple((str(k), str(v)) for k, v in (expected[0].get("args") or {}).items())
         examples.append(n.Example(str(text), pairs, True, span_of(ex_node, path)))
-    for ex, ex_node in zip(item.get("counterexamples") or [], getattr(item.get("counterexamples"), "nodes", [])):
+    for ex, ex_node in zip(
+        item.get("counterexamples") or [], getattr(item.get("counterexamples"), "nodes", []), strict=False
+    ):
         examples.append(n.Example(str(ex), (), False, span_of(ex_node, path)))
     scope_raw = str(item.get("scope", "sentence")).split()
     return n.Rule(
@@ -207,7 +235,9 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
         window=int(scope_raw[1]) if len(scope_raw) > 1 and scope_raw[1].isdigit() else 1,
         group=str(item["group"]) if "group" in item else None,
         examples=tuple(examples),
-        option_spans=tuple((k, span_of(item.where(k), path)) for k in ("priority", "mode", "scope", "group") if k in item),
+        option_spans=tuple(
+            (k, span_of(item.where(k), path)) for k in ("priority", "mode", "scope", "group") if k in item
+        ),
     )
 
 

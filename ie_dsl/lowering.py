@@ -91,14 +91,26 @@ class _Lowerer:
                 return ir.TClass(t.text)
             toks = _tokens(t.text)
             if len(toks) != 1:
-                scope.errors.append(Diagnostic("E223", f"{t.text!r} is {len(toks)} tokens, not one", t.span,
-                                               "write it outside [ ] to match its tokens in sequence"))
+                scope.errors.append(
+                    Diagnostic(
+                        "E223",
+                        f"{t.text!r} is {len(toks)} tokens, not one",
+                        t.span,
+                        "write it outside [ ] to match its tokens in sequence",
+                    )
+                )
             return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
         if isinstance(t, n.TExact):
             toks = _tokens(t.text)
             if len(toks) != 1:
-                scope.errors.append(Diagnostic("E223", f"{t.text!r} is {len(toks)} tokens, not one", t.span,
-                                               "write it outside [ ] to match its tokens in sequence"))
+                scope.errors.append(
+                    Diagnostic(
+                        "E223",
+                        f"{t.text!r} is {len(toks)} tokens, not one",
+                        t.span,
+                        "write it outside [ ] to match its tokens in sequence",
+                    )
+                )
             return ir.TText(frozenset(toks[:1]))
         if isinstance(t, n.TLemma):
             return ir.TNorm(inflections(norm(t.lemma)))
@@ -124,8 +136,14 @@ class _Lowerer:
         try:
             regex.compile(t.pattern, flags | regex.V0)
         except regex.error as err:
-            scope.errors.append(Diagnostic("E224", f"invalid regular expression: {err}", t.span,
-                                           "the regex tests one token's text, e.g. /^[A-Z]{2,5}$/"))
+            scope.errors.append(
+                Diagnostic(
+                    "E224",
+                    f"invalid regular expression: {err}",
+                    t.span,
+                    "the regex tests one token's text, e.g. /^[A-Z]{2,5}$/",
+                )
+            )
         return ir.TRe(t.pattern, t.flags)
 
     def words(self, text: str, exact: bool, span: SourceSpan, scope: _RuleScope) -> ir.Node:
@@ -174,8 +192,9 @@ class _Lowerer:
         if isinstance(p, n.Repeat):
             return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy)
         if isinstance(p, n.Look):  # zero-width: nothing inside is captured
-            return ir.Look(self.node(p.pattern, scope, macros, params, private=True, captured=True),
-                           p.ahead, p.negate)
+            return ir.Look(
+                self.node(p.pattern, scope, macros, params, private=True, captured=True), p.ahead, p.negate
+            )
         if isinstance(p, n.Anchor):
             return ir.Assert(p.at_start)
         if isinstance(p, n.Capture):
@@ -200,7 +219,10 @@ class _Lowerer:
             return params[p.name]
         if p.name in macros:
             d = macros[p.name]
-            args = {name: self.node(a, scope, macros, params, private, captured) for name, a in zip(d.params, p.args)}
+            args = {
+                name: self.node(a, scope, macros, params, private, captured)
+                for name, a in zip(d.params, p.args, strict=False)
+            }
             inner = self.node(d.body, scope, macros, args, private=True, captured=True)
         else:
             inner = ir.Ann(p.name)
@@ -229,8 +251,14 @@ def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None
     scope = _RuleScope(rule)
     pattern = _Lowerer(types).node(rule.pattern, scope, cr.macros, {}, private=False, captured=False)
     if _nullable(pattern):
-        scope.errors.append(Diagnostic("E225", "this pattern can match zero tokens", rule.pattern.span,
-                                       "every rule must consume at least one token; check ?, * and {0,n}"))
+        scope.errors.append(
+            Diagnostic(
+                "E225",
+                "this pattern can match zero tokens",
+                rule.pattern.span,
+                "every rule must consume at least one token; check ?, * and {0,n}",
+            )
+        )
     names = [c.name for c in scope.captures]
     args: list[tuple[str, int]] = []
     fields: list[tuple[str, str]] = []
@@ -240,21 +268,37 @@ def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None
         for a in rule.emit.args:
             if a.const is not None:
                 if a.role in RESERVED_FIELDS:
-                    scope.errors.append(Diagnostic("E220", f"{a.role!r} is a reserved statement field", a.span,
-                                                   "reserved: " + ", ".join(sorted(RESERVED_FIELDS))))
+                    scope.errors.append(
+                        Diagnostic(
+                            "E220",
+                            f"{a.role!r} is a reserved statement field",
+                            a.span,
+                            "reserved: " + ", ".join(sorted(RESERVED_FIELDS)),
+                        )
+                    )
                 fields.append((a.role, a.const))
             elif a.capture in names:
                 # the last capture of that name: later implicit ones are numbered, explicit ones share it
                 args.append((a.role, max(i for i, c in enumerate(scope.captures) if c.name == a.capture)))
             else:
                 hint = suggest(a.capture or "", frozenset(names))
-                scope.errors.append(Diagnostic(
-                    "E218", f"no capture named {a.capture!r} in rule {rule.name}", a.span,
-                    hint or ("captures here: " + ", ".join(names) if names else "the pattern captures nothing;"
-                             " name a part with name:PART or use an UPPER-case type")))
+                scope.errors.append(
+                    Diagnostic(
+                        "E218",
+                        f"no capture named {a.capture!r} in rule {rule.name}",
+                        a.span,
+                        hint
+                        or (
+                            "captures here: " + ", ".join(names)
+                            if names
+                            else "the pattern captures nothing;"
+                            " name a part with name:PART or use an UPPER-case type"
+                        ),
+                    )
+                )
     elif rule.kind == "rule":
         seen: set[str] = set()
-        for i, c in enumerate(scope.captures):
+        for _i, c in enumerate(scope.captures):
             if c.name not in seen:
                 seen.add(c.name)
                 args.append((c.name, max(j for j, d in enumerate(scope.captures) if d.name == c.name)))
@@ -298,4 +342,3 @@ def lower(checked: CheckedRules) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tup
     if errors:
         raise IEDslError(errors)
     return strata, statements
-

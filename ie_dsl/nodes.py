@@ -8,7 +8,6 @@ user wrote. Pattern nodes mirror the grammar's pattern rules; single-token tests
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from ie_dsl.source import SourceSpan
 
@@ -70,7 +69,7 @@ class TOr:
     span: SourceSpan
 
 
-TokenTest = Union[TWord, TExact, TLemma, TRegex, TType, TNot, TAnd, TOr]
+TokenTest = TWord | TExact | TLemma | TRegex | TType | TNot | TAnd | TOr
 
 # ---- patterns ---------------------------------------------------------------------------
 
@@ -165,7 +164,7 @@ class Anchor:
     span: SourceSpan
 
 
-Pattern = Union[Word, Exact, TokenSet, AnyToken, Gap, Ref, Capture, Repeat, Seq, Alt, Look, Anchor]
+Pattern = Word | Exact | TokenSet | AnyToken | Gap | Ref | Capture | Repeat | Seq | Alt | Look | Anchor
 
 # ---- statements ---------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ def write(statements: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> None:
             st["polarity"],
             *(_arg_text(st["args"].get(r)) for r in roles),
             st["sentence"]["text"],
-            f'{st["rule"]["name"]} ({st["rule"]["file"]}:{st["rule"]["line"]})',
+            f"{st['rule']['name']} ({st['rule']['file']}:{st['rule']['line']})",
         ]
         for st in rows
     ]
@@ -72,7 +72,9 @@ def _table(header: list[str], rows: list[list[str]], out: TextIO, width: int = 2
     limits[-2] = 60  # sentences are long: give them room
     lines = [header] + rows
     for n, line in enumerate(lines):
-        out.write("  ".join(cut(c, lim).ljust(lim) for c, lim in zip(line, limits)).rstrip() + "\n")
+        out.write(
+            "  ".join(cut(c, lim).ljust(lim) for c, lim in zip(line, limits, strict=False)).rstrip() + "\n"
+        )
         if n == 0:
             out.write("  ".join("-" * lim for lim in limits) + "\n")
     out.write(f"{len(rows)} statement{'s' if len(rows) != 1 else ''}\n")

@@ -81,7 +81,7 @@ _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "rule r: a\nb\n",
         "warn\n",
     ],
-    ("E107", "malformed `=>` emit", "write `=> type(role, role=capture, field=\"value\")`"): [
+    ("E107", "malformed `=>` emit", 'write `=> type(role, role=capture, field="value")`'): [
         "rule r: a => \n",
         "rule r: a => w(\n",
         "rule r: a => w(x,)\n",
@@ -372,14 +372,20 @@ def _nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
 
 
 def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin, start: str) -> Diagnostic:
-    label = err.match_examples(
-        lambda s: _lark().parse(s, start="start"), _ERROR_EXAMPLES, use_accepts=True
-    ) if start == "start" else None
+    label = (
+        err.match_examples(lambda s: _lark().parse(s, start="start"), _ERROR_EXAMPLES, use_accepts=True)
+        if start == "start"
+        else None
+    )
     pos = getattr(err, "pos_in_stream", None)
     if pos is None:
         pos = len(text)
     token = getattr(err, "token", None)
-    end = pos + max(1, len(str(token))) if token is not None and getattr(token, "type", "") != "$END" else pos + 1
+    end = (
+        pos + max(1, len(str(token)))
+        if token is not None and getattr(token, "type", "") != "$END"
+        else pos + 1
+    )
     span = SourceSpan(path, origin(pos), origin(min(end, len(text)) if text else pos))
     at_end = token is not None and getattr(token, "type", "") in ("_NL", "$END")
     if label is not None and not (at_end and label[0] == "E105"):
@@ -391,11 +397,15 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
             "E110",
             f"unexpected character {ch!r}",
             span,
-            "quote punctuation to match it as a token, e.g. \"(\" or \"-\"",
+            'quote punctuation to match it as a token, e.g. "(" or "-"',
         )
     if isinstance(err, UnexpectedEOF) or at_end:
-        return Diagnostic("E111", "the pattern ends too early", span,
-                          "something is missing at the end of the line (a closing `)` or `]`?)")
+        return Diagnostic(
+            "E111",
+            "the pattern ends too early",
+            span,
+            "something is missing at the end of the line (a closing `)` or `]`?)",
+        )
     expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or [])
     shown = ", ".join(_describe(e) for e in expected[:6])
     what = repr(str(token)) if str(token).strip() else "line break"
@@ -404,9 +414,19 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
 
 def _describe(terminal: str) -> str:
     names = {
-        "WORD": "a word", "TYPE_NAME": "a TYPE", "STRING": "a \"quoted string\"",
-        "LPAR": "`(`", "RPAR": "`)`", "COLON": "`:`", "_NL": "a line break", "QUANT": "a quantifier",
-        "LEMMA": "~lemma", "REGEX": "/regex/", "COMMA": "`,`", "VBAR": "`|`", "EQUAL": "`=`",
+        "WORD": "a word",
+        "TYPE_NAME": "a TYPE",
+        "STRING": 'a "quoted string"',
+        "LPAR": "`(`",
+        "RPAR": "`)`",
+        "COLON": "`:`",
+        "_NL": "a line break",
+        "QUANT": "a quantifier",
+        "LEMMA": "~lemma",
+        "REGEX": "/regex/",
+        "COMMA": "`,`",
+        "VBAR": "`|`",
+        "EQUAL": "`=`",
     }
     return names.get(terminal, terminal.lower())
 

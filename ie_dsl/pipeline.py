@@ -1,6 +1,6 @@
 """The stages put together: rule paths -> RuleBook (a compiled Program plus what produced it).
 
-    load (loader) -> check (analysis) -> lower (lowering) -> compile (compiler)
+load (loader) -> check (analysis) -> lower (lowering) -> compile (compiler)
 """
 
 from __future__ import annotations

@@ -43,7 +43,9 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
         path = Path(item)
         if path.is_dir():
             yield from sorted(
-                str(p) for p in path.rglob("*") if p.is_file() and p.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES)
+                str(p)
+                for p in path.rglob("*")
+                if p.is_file() and p.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES)
             )
         elif any(ch in item for ch in "*?["):
             yield from sorted(glob.glob(item, recursive=True))

@@ -45,7 +45,7 @@ class DocView:
         self.doc_id = doc_id
         self.text = text
         self.seg = seg
-        self.texts = [text[s:e] for s, e in zip(seg.starts, seg.ends)]
+        self.texts = [text[s:e] for s, e in zip(seg.starts, seg.ends, strict=False)]
         self.norms = [norm(t) for t in self.texts]
         self.ann_start: dict[str, dict[int, list[int]]] = {}
         self.ann_end: dict[str, dict[int, list[int]]] = {}
@@ -78,12 +78,7 @@ class DocView:
         """Token indices inside any annotation of `type_name`."""
         got = self._covered.get(type_name)
         if got is None:
-            got = {
-                i
-                for (t, s, e) in self.annotations
-                if t == type_name
-                for i in range(s, e)
-            }
+            got = {i for (t, s, e) in self.annotations if t == type_name for i in range(s, e)}
             self._covered[type_name] = got
         return got
 
@@ -112,7 +107,7 @@ def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> lis
     """
     taken = bytearray(size)
     kept = []
-    for prio, start, end, order, keep_all, payload in sorted(
+    for _prio, start, end, _order, keep_all, payload in sorted(
         cands, key=lambda c: (-c[0], -(c[2] - c[1]), c[1], c[3])
     ):
         if keep_all:
@@ -212,8 +207,9 @@ def annotate(program: Program, view: DocView) -> None:
                     continue
                 e = p.entry
                 prio = program.lexicon_priority.get(e.type, 0)
-                ann = Annotation(e.type, i, i + k, e.canonical, e.attrs,
-                                 f"lexicon:{e.span.file}@{e.span.start}", prio)
+                ann = Annotation(
+                    e.type, i, i + k, e.canonical, e.attrs, f"lexicon:{e.span.file}@{e.span.start}", prio
+                )
                 by_type.setdefault(e.type, []).append((prio, i, i + k, -1, False, ann))
         for a, b, value in find_numbers(norms[lo:hi]):
             ann = Annotation("NUMBER", lo + a, lo + b, None, (), "builtin:NUMBER", value=value)
@@ -228,8 +224,11 @@ def annotate(program: Program, view: DocView) -> None:
             ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
             made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", ann))
         for type_name, cands in made.items():
-            old = [(a.priority, a.start, a.end, a.order, False, a)
-                   for k, a in view.annotations.items() if k[0] == type_name]
+            old = [
+                (a.priority, a.start, a.end, a.order, False, a)
+                for k, a in view.annotations.items()
+                if k[0] == type_name
+            ]
             view.set_annotations(type_name, resolve(old + cands, size))
 
 
@@ -264,7 +263,11 @@ def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int])
             args[role] = rec
     cs, ce = view.char_span(s, e)
     sent = view.sentence_of(s)
-    out: dict[str, Any] = {"doc": view.doc_id, "type": r.output, "polarity": fields.pop("polarity", "positive")}
+    out: dict[str, Any] = {
+        "doc": view.doc_id,
+        "type": r.output,
+        "polarity": fields.pop("polarity", "positive"),
+    }
     out.update(sorted(fields.items()))
     out["args"] = args
     out["span"] = {"start": cs, "end": ce}

@@ -84,8 +84,14 @@ def _convert(node: Node, path: str, loader: _Loader) -> Any:
                 key = str(key)
             if key in out_d:
                 raise IEDslError(
-                    [Diagnostic("E120", f"duplicate key {key!r}", span_of(key_node, path),
-                                "each key may appear once in a mapping; the earlier value would be lost")]
+                    [
+                        Diagnostic(
+                            "E120",
+                            f"duplicate key {key!r}",
+                            span_of(key_node, path),
+                            "each key may appear once in a mapping; the earlier value would be lost",
+                        )
+                    ]
                 )
             out_d[key] = _convert(value_node, path, loader)
             out_d.value_nodes[key] = value_node
@@ -96,7 +102,9 @@ def _convert(node: Node, path: str, loader: _Loader) -> Any:
 def load_yaml(source: SourceFile) -> Any:
     """Parse YAML text into plain data (LocDict/LocList/scalars). Raises IEDslError."""
     if len(source.text) > MAX_BYTES:
-        raise IEDslError([Diagnostic("E402", f"file larger than {MAX_BYTES} bytes", SourceSpan(source.path, 0, 1))])
+        raise IEDslError(
+            [Diagnostic("E402", f"file larger than {MAX_BYTES} bytes", SourceSpan(source.path, 0, 1))]
+        )
     loader = _Loader(source.text)
     try:
         node = loader.get_single_node()
@@ -108,8 +116,14 @@ def load_yaml(source: SourceFile) -> Any:
         offset = mark.index if mark is not None else 0
         message = (err.problem or err.context or "invalid YAML").strip()
         raise IEDslError(
-            [Diagnostic("E120", f"YAML: {message}", SourceSpan(source.path, offset, offset + 1),
-                        "check indentation and quoting around this point")]
+            [
+                Diagnostic(
+                    "E120",
+                    f"YAML: {message}",
+                    SourceSpan(source.path, offset, offset + 1),
+                    "check indentation and quoting around this point",
+                )
+            ]
         ) from None
     except yaml.YAMLError as err:
         raise IEDslError([Diagnostic("E120", f"YAML: {err}", SourceSpan(source.path, 0, 1))]) from None

@@ -16,7 +16,9 @@ runner = CliRunner()
 def _rules(tmp_path: Path, text: str) -> Path:
     d = tmp_path / "rules"
     d.mkdir()
-    (d / "orgs.yaml").write_text("type: ORG\nentries:\n  - name: Collective Security Treaty Organization\n    aliases: [CSTO]\n")
+    (d / "orgs.yaml").write_text(
+        "type: ORG\nentries:\n  - name: Collective Security Treaty Organization\n    aliases: [CSTO]\n"
+    )
     (d / "main.ie").write_text(text)
     return d
 

@@ -46,8 +46,11 @@ def test_bad_regex_is_located(tmp_path):
 
 
 def test_prefilter_clauses_and_first_tokens(tmp_path):
-    book = compile_text(tmp_path, "rule r: ORG (warns | warned) ...{0,3} of THREAT\nentity THREAT: terrorism\n",
-                        **{"o.yaml": "type: ORG\nentries: [CSTO]\n"})
+    book = compile_text(
+        tmp_path,
+        "rule r: ORG (warns | warned) ...{0,3} of THREAT\nentity THREAT: terrorism\n",
+        **{"o.yaml": "type: ORG\nentries: [CSTO]\n"},
+    )
     cr = only_rule(book)
     assert frozenset({"t:ORG"}) in cr.clauses
     assert frozenset({"w:warns", "w:warned"}) in cr.clauses

@@ -77,8 +77,10 @@ def pack(tmp_path: Path) -> Path:
 
 def test_section1_threats_ie(pack):
     book = compile_rules([pack])
-    text = ("Andrey Serdyukov warned of international extremist and terrorist groups from Afghanistan. "
-            "CSTO warns of terrorist groups from Afghanistan")
+    text = (
+        "Andrey Serdyukov warned of international extremist and terrorist groups from Afghanistan. "
+        "CSTO warns of terrorist groups from Afghanistan"
+    )
     got = book.extract("d", text)
     warn = [s for s in got if s["type"] == "warn"]
     assert [w["args"]["speaker"]["text"] for w in warn] == ["Andrey Serdyukov", "CSTO"]
@@ -99,7 +101,9 @@ def test_bare_word_is_case_insensitive_quoted_is_exact(tmp_path):
     (tmp_path / "r.ie").write_text('rule a: warns "CSTO"\nrule b: "issued a warning"\n')
     book = compile_rules([tmp_path])
     assert [s["rule"]["name"] for s in book.extract("d", "WARNS CSTO. warns csto.")] == ["a"]
-    assert [s["rule"]["name"] for s in book.extract("d", "It issued a warning. It Issued a warning.")] == ["b"]
+    assert [s["rule"]["name"] for s in book.extract("d", "It issued a warning. It Issued a warning.")] == [
+        "b"
+    ]
 
 
 def test_gap_and_any_token(tmp_path):
@@ -119,8 +123,10 @@ def test_entity_cycle_is_an_error_naming_its_rules(tmp_path):
 
 def test_constant_field(tmp_path):
     (tmp_path / "o.yaml").write_text(ORGS_YAML)
-    (tmp_path / "t.ie").write_text("entity THREAT: terrorist groups\n"
-                                   "rule d: ORG denied THREAT\n    => deny(org, threat, polarity=\"negative\")\n")
+    (tmp_path / "t.ie").write_text(
+        "entity THREAT: terrorist groups\n"
+        'rule d: ORG denied THREAT\n    => deny(org, threat, polarity="negative")\n'
+    )
     (st,) = compile_rules([tmp_path]).extract("d", "The CSTO denied terrorist groups.")
     assert st["type"] == "deny" and st["polarity"] == "negative" and set(st["args"]) == {"org", "threat"}
 
@@ -142,7 +148,9 @@ def _lowered(path: Path, name: str):
 
 
 def test_section3_yaml_pattern_error_at_its_real_line_and_column(pack):
-    (pack / "bad.yaml").write_text(WARN_YAML.replace("threat:THREAT ...{0,4}", "threat:THREAT ...{0,4} [cap &"))
+    (pack / "bad.yaml").write_text(
+        WARN_YAML.replace("threat:THREAT ...{0,4}", "threat:THREAT ...{0,4} [cap &")
+    )
     with pytest.raises(IEDslError) as info:
         compile_rules([pack])
     (d,) = info.value.diagnostics
@@ -157,7 +165,9 @@ def test_section4_lexicon(tmp_path):
     (tmp_path / "o.yaml").write_text(ORGS_YAML + "  - name: Militant group\n    inflect: true\n")
     (tmp_path / "r.ie").write_text("rule r: ORG\n")
     book = compile_rules([tmp_path])
-    got = book.extract("d", "ODKB met the shanghai cooperation organisation. Csto did not. Militant groups too.")
+    got = book.extract(
+        "d", "ODKB met the shanghai cooperation organisation. Csto did not. Militant groups too."
+    )
     assert [(s["args"]["org"]["text"], s["args"]["org"]["canonical"]) for s in got] == [
         ("ODKB", "Collective Security Treaty Organization"),
         ("shanghai cooperation organisation", "Shanghai Cooperation Organisation"),

@@ -23,7 +23,7 @@ def test_statements_and_continuation_lines():
         "    ORG WARN\n"
         "    # a comment inside the body\n"
         "    of THREAT\n"
-        "    => warn(speaker=org, threat, polarity=\"negative\")\n",
+        '    => warn(speaker=org, threat, polarity="negative")\n',
         "t.ie",
     )
     assert [u.path for u in f.uses] == ["lexicons/orgs.yaml"]
@@ -32,7 +32,10 @@ def test_statements_and_continuation_lines():
     assert (r.priority, r.mode, r.scope, r.window, r.group) == (10, "first", "window", 2, "g")
     assert isinstance(r.pattern, n.Seq) and len(r.pattern.items) == 4
     assert r.emit is not None and [(a.role, a.capture, a.const) for a in r.emit.args] == [
-        ("speaker", "org", None), ("threat", "threat", None), ("polarity", None, "negative")]
+        ("speaker", "org", None),
+        ("threat", "threat", None),
+        ("polarity", None, "negative"),
+    ]
 
 
 def test_spans_point_at_the_source():
@@ -46,10 +49,24 @@ def test_spans_point_at_the_source():
 @pytest.mark.parametrize(
     "pattern, kind",
     [
-        ("warns", n.Word), ('"CSTO"', n.Exact), ("~warn", n.TokenSet), ("/^[A-Z]+$/i", n.TokenSet),
-        ("[~group & !cap]", n.TokenSet), ("!said", n.TokenSet), ("_", n.AnyToken), ("...", n.Gap),
-        ("ORG", n.Ref), ("NEAR(a, b)", n.Ref), ("(?= a)", n.Look), ("(?<! a b)", n.Look), ("^", n.Anchor),
-        ("a?", n.Repeat), ("a{2,}?", n.Repeat), ("x:ORG", n.Capture), ("a | b", n.Alt), (",", n.Word),
+        ("warns", n.Word),
+        ('"CSTO"', n.Exact),
+        ("~warn", n.TokenSet),
+        ("/^[A-Z]+$/i", n.TokenSet),
+        ("[~group & !cap]", n.TokenSet),
+        ("!said", n.TokenSet),
+        ("_", n.AnyToken),
+        ("...", n.Gap),
+        ("ORG", n.Ref),
+        ("NEAR(a, b)", n.Ref),
+        ("(?= a)", n.Look),
+        ("(?<! a b)", n.Look),
+        ("^", n.Anchor),
+        ("a?", n.Repeat),
+        ("a{2,}?", n.Repeat),
+        ("x:ORG", n.Capture),
+        ("a | b", n.Alt),
+        (",", n.Word),
     ],
 )
 def test_each_construct_parses(pattern, kind):

@@ -48,12 +48,19 @@ def test_statement_types_are_the_packs(seed_statements):
     assert all(st["polarity"] == "negative" for st in seed_statements if st["type"] == "deny")
 
 
-@pytest.mark.skipif(not (SHARED / "tools" / "score.py").is_file(), reason="../shared/ (gold and scorer) not beside the checkout")
+@pytest.mark.skipif(
+    not (SHARED / "tools" / "score.py").is_file(),
+    reason="../shared/ (gold and scorer) not beside the checkout",
+)
 def test_seed_f1_at_least_085(seed_statements, tmp_path):
     spec = importlib.util.spec_from_file_location("score", SHARED / "tools" / "score.py")
     score = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(score)
-    gold = [json.loads(line) for line in (SHARED / "eval" / "seeds.gold.jsonl").read_text().splitlines() if line.strip()]
+    gold = [
+        json.loads(line)
+        for line in (SHARED / "eval" / "seeds.gold.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     result = score.score(seed_statements, gold)
     assert result["f1"] >= 0.85, result

@@ -30,7 +30,10 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     iedsl = env_dir / "bin" / "iedsl"
     done = subprocess.run(
         [str(iedsl), "run", "@pack", "a.txt", "--format", "jsonl", "-q"],
-        cwd=work, capture_output=True, text=True, check=False,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     statements = [json.loads(line) for line in done.stdout.splitlines()]
@@ -38,6 +41,12 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     # the grammar came from the wheel, not from this checkout
     where = subprocess.run(
         [str(py), "-c", "import ie_dsl.resources as r; print(r.data_dir('grammar'))"],
-        cwd=work, capture_output=True, text=True, check=True,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
-    assert str(env_dir) in where and (Path(where) / "iedsl.lark").read_text() == (ROOT / "grammar" / "iedsl.lark").read_text()
+    assert (
+        str(env_dir) in where
+        and (Path(where) / "iedsl.lark").read_text() == (ROOT / "grammar" / "iedsl.lark").read_text()
+    )

@@ -14,7 +14,8 @@ app = typer.Typer(
     name="iedsl",
     no_args_is_help=True,
     add_completion=False,
-    help="Rule-based information extraction for news. Exit codes: 0 ok, 1 problems found, 2 bad usage or rules.",
+    help="Rule-based information extraction for news.\n\n"
+    "Exit codes: 0 ok, 1 problems found, 2 bad usage or rules.",
 )
 app.command("run")(run.run_cli)
 app.add_typer(debug.app, name="debug")

@@ -41,7 +41,9 @@ def load_book(paths: Iterable[str | Path]) -> RuleBook:
         for d in exc.diagnostics:
             if d.span and d.span.file not in sources:
                 try:
-                    sources[d.span.file] = SourceFile(d.span.file, Path(d.span.file).read_text(encoding="utf-8"))
+                    sources[d.span.file] = SourceFile(
+                        d.span.file, Path(d.span.file).read_text(encoding="utf-8")
+                    )
                 except (OSError, UnicodeDecodeError):
                     pass
         show_diagnostics(exc.diagnostics, sources)

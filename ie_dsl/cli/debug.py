@@ -43,7 +43,8 @@ def sentences_cli(file: Annotated[str, typer.Argument(help="A text document.")])
     seg = segment(text)
     for i, sent in enumerate(seg.sentences):
         ntok = sent.end_token - sent.first_token
-        typer.echo(f"{i:4d} p{sent.paragraph:<3d} [{sent.start}:{sent.end}] {ntok:3d} tok  {text[sent.start:sent.end]}")
+        where = f"[{sent.start}:{sent.end}]"
+        typer.echo(f"{i:4d} p{sent.paragraph:<3d} {where} {ntok:3d} tok  {text[sent.start : sent.end]}")
 
 
 @app.command("annotations")
@@ -59,9 +60,17 @@ def annotations_cli(
     annotate(book.program, view)
     for (_t, s, e), ann in sorted(view.annotations.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         cs, ce = view.char_span(s, e)
-        row = {"type": ann.type, "text": text[cs:ce], "start": cs, "end": ce,
-               "canonical": ann.canonical, "source": ann.source}
+        row = {
+            "type": ann.type,
+            "text": text[cs:ce],
+            "start": cs,
+            "end": ce,
+            "canonical": ann.canonical,
+            "source": ann.source,
+        }
         if as_json:
             typer.echo(json.dumps(row, ensure_ascii=False))
         else:
-            typer.echo(f"{cs:6d} {ce:6d} {ann.type:12} {text[cs:ce]!r:40} {ann.canonical or '':30} {ann.source}")
+            typer.echo(
+                f"{cs:6d} {ce:6d} {ann.type:12} {text[cs:ce]!r:40} {ann.canonical or '':30} {ann.source}"
+            )

@@ -35,9 +35,24 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
 
 
 def run_cli(
-    paths: Annotated[list[str], typer.Argument(help="Rule files or directories (@pack: the shipped pack), then inputs (files, dirs, globs, - for stdin).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl | json | csv | table (default: table on a terminal, jsonl when piped).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write results to this file (atomically).")] = None,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Rule files or directories (@pack: the shipped pack), then inputs "
+            "(files, directories, globs, - for stdin)."
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl | json | csv | table (default: table on a terminal, jsonl when piped).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write results to this file (atomically).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
     """Run rules over documents and print the statements they find."""

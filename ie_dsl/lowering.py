@@ -4,8 +4,10 @@ captures, and resolve `=>` arguments to capture slots.
 `lower(checked)` -> (entity strata, statement rules) as RuleIR, or IEDslError.
 
 Hygiene: a macro's parameters are substituted as patterns (never as text), names in its
-body resolve where the macro is defined, and captures inside a macro body stay private, so
-a macro can never capture into, or clash with, the rule that uses it.
+body resolve where the macro is defined, and the types it mentions are never captured
+implicitly, so using a macro adds no capture the rule did not ask for. Captures written
+explicitly in a macro body (`speaker:PERSON`) are the macro's named parts: they become
+captures of the rule that uses it. Nothing inside a look-around is captured.
 """
 
 from __future__ import annotations
@@ -164,8 +166,8 @@ class _Lowerer:
         private: bool,
         captured: bool,
     ) -> ir.Node:
-        """Lower one pattern node. `private`: inside a macro body (no captures escape);
-        `captured`: inside an explicit capture (no implicit captures)."""
+        """Lower one pattern node. `private`: inside a look-around (nothing is captured);
+        `captured`: inside an explicit capture or a macro body (no implicit captures)."""
 
         def sub(q: n.Pattern, cap: bool = captured) -> ir.Node:
             return self.node(q, scope, macros, params, private, cap)
@@ -223,7 +225,7 @@ class _Lowerer:
                 name: self.node(a, scope, macros, params, private, captured)
                 for name, a in zip(d.params, p.args, strict=False)
             }
-            inner = self.node(d.body, scope, macros, args, private=True, captured=True)
+            inner = self.node(d.body, scope, macros, args, private, captured=True)
         else:
             inner = ir.Ann(p.name)
         if private or captured:

@@ -41,6 +41,7 @@ class CheckedRules:
     lexicons: tuple[Lexicon, ...]
     sources: Mapping[str, SourceFile]
     warnings: tuple[Diagnostic, ...]
+    scopes: Mapping[str, Mapping[str, n.Define]]  # file -> the macros visible in it
 
 
 def suggest(name: str, candidates: set[str] | frozenset[str]) -> str | None:
@@ -299,8 +300,9 @@ def check(rs: RuleSet) -> CheckedRules:
     deps: dict[int, set[str]] = {}
     names: dict[str, n.Rule] = {}
     order = 0
+    scopes: dict[str, Mapping[str, n.Define]] = {}
     for f in rs.files:
-        macros = c.macros_for(f)
+        macros = scopes[f.path] = c.macros_for(f)
         c.check_macro_cycles(f, macros)
         for d in f.defines:
             c.check_pattern(d.body, macros, frozenset(d.params))
@@ -327,5 +329,5 @@ def check(rs: RuleSet) -> CheckedRules:
     if rs.errors or c.errors:
         raise IEDslError(rs.errors + c.errors)
     return CheckedRules(
-        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings)
+        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings), scopes
     )

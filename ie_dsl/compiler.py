@@ -48,7 +48,6 @@ class Program:
     """Everything matching needs, immutable once built."""
 
     phrases: dict[str, tuple[Phrase, ...]]  # first norm -> phrases, longest first
-    lexicon_priority: dict[str, int]
     strata: tuple[tuple[CompiledRule, ...], ...]
     statements: tuple[CompiledRule, ...]
     always: tuple[CompiledRule, ...]  # statement rules with no prefilter atom
@@ -242,9 +241,7 @@ def _clauses(node: ir.Node) -> list[frozenset[str]]:
             return [frozenset("w:" + f for f in node.test.forms)]
         if isinstance(node.test, ir.TText):
             return [frozenset("w:" + norm(f) for f in node.test.texts)]
-        if isinstance(node.test, ir.TIn):
-            return [frozenset(["t:" + node.test.type])]
-        return []
+        return []  # other tests ([TYPE] included: the annotation may start before the window)
     if isinstance(node, ir.Ann):
         return [frozenset(["t:" + node.type])]
     if isinstance(node, ir.Seq):
@@ -367,7 +364,6 @@ def compile_program(
             anchors.setdefault(next(iter(key)), []).append(cr)
     return Program(
         phrases=_phrase_index(lexicons),
-        lexicon_priority={lx.type: lx.priority for lx in lexicons},
         strata=c_strata,
         statements=c_statements,
         always=tuple(always),

@@ -136,7 +136,7 @@ class RuleIR:
     output: str  # statement type, or the entity's annotation type
     pattern: Node
     captures: tuple[CaptureInfo, ...]
-    args: tuple[tuple[str, int], ...]  # (role, capture slot)
+    args: tuple[tuple[str, tuple[int, ...]], ...]  # (role, capture slots: the last one set wins)
     fields: tuple[tuple[str, str], ...]  # constant fields, e.g. polarity
     priority: int
     mode: str

@@ -16,7 +16,7 @@ from typing import Any
 from ie_dsl.diagnostics import Diagnostic
 from ie_dsl.morph import inflections
 from ie_dsl.source import SourceFile, SourceSpan
-from ie_dsl.text import norm, tokenize
+from ie_dsl.text import literal_tokens, norm
 from ie_dsl.yamlfile import LocDict, LocList, span_of
 
 TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -31,6 +31,7 @@ class LexEntry:
     canonical: str
     attrs: tuple[tuple[str, str], ...]
     span: SourceSpan
+    priority: int = 0  # the lexicon's: settles overlaps with other annotations of the type
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +62,8 @@ def _case_matters(text: str) -> bool:
     return any(a.islower() and b.isupper() for a, b in zip(text, text[1:], strict=False))
 
 
-def phrase_tokens(text: str) -> list[str]:
-    """The token texts of `text` as the document tokenizer splits them."""
-    return [text[s:e] for s, e in tokenize(text)]
-
-
 def _phrases_for(alias: str, entry: LexEntry, case: str, inflect: bool) -> list[Phrase]:
-    toks = phrase_tokens(alias)
+    toks = literal_tokens(alias)
     if not toks:
         return []
     sensitive = case == "sensitive" or (case == "smart" and _case_matters(alias))
@@ -125,7 +121,7 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
                 )
             )
             continue
-        entry = LexEntry(type_name, canonical, attrs, span_of(node, path))
+        entry = LexEntry(type_name, canonical, attrs, span_of(node, path), lex.priority)
         lex.entries.append(entry)
         for alias in [canonical, *aliases]:
             phrases = _phrases_for(alias, entry, case, inflect)

@@ -21,14 +21,10 @@ from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.morph import inflections
 from ie_dsl.source import SourceSpan
-from ie_dsl.text import norm, tokenize
+from ie_dsl.text import literal_tokens, norm
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
 RESERVED_FIELDS = frozenset({"doc", "type", "args", "span", "sentence", "rule"})
-
-
-def _tokens(text: str) -> list[str]:
-    return [text[s:e] for s, e in tokenize(text)]
 
 
 @dataclass
@@ -41,8 +37,11 @@ class _RuleScope:
     errors: list[Diagnostic] = field(default_factory=list)
 
     def new_slot(self, name: str, types: tuple[str, ...], implicit: bool) -> int:
-        if implicit:
+        if implicit:  # place, place_2, ...: never the name of another capture
+            taken = {c.name for c in self.captures}
             k = self.counts.get(name, 0) + 1
+            while (name if k == 1 else f"{name}_{k}") in taken:
+                k += 1
             self.counts[name] = k
             name = name if k == 1 else f"{name}_{k}"
         self.captures.append(ir.CaptureInfo(name, types))
@@ -70,28 +69,31 @@ def _seq(items: list[ir.Node]) -> ir.Node:
 
 
 def _alt(options: list[ir.Node]) -> ir.Node:
-    """Alternation; single-token word alternatives merge into one set test (one lookup)."""
-    merged: set[str] = set()
-    rest: list[ir.Node] = []
+    """Alternation; neighbouring one-word alternatives merge into one set test (one
+    lookup). Only neighbours merge, so the order in which options are tried is kept."""
+    out: list[ir.Node] = []
     for o in options:
-        if isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm):
-            merged |= o.test.forms
+        prev = out[-1] if out else None
+        if (
+            isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm)
+            and isinstance(prev, ir.Tok) and isinstance(prev.test, ir.TNorm)
+        ):
+            out[-1] = ir.Tok(ir.TNorm(prev.test.forms | o.test.forms))
         else:
-            rest.append(o)
-    if merged:
-        rest.insert(0, ir.Tok(ir.TNorm(frozenset(merged))))
-    return rest[0] if len(rest) == 1 else ir.Alt(tuple(rest))
+            out.append(o)
+    return out[0] if len(out) == 1 else ir.Alt(tuple(out))
 
 
 class _Lowerer:
-    def __init__(self, types: frozenset[str]):
+    def __init__(self, types: frozenset[str], scopes: Mapping[str, Mapping[str, n.Define]]):
         self.types = types
+        self.scopes = scopes  # a macro body resolves names in the file that defines it
 
     def test(self, t: n.TokenTest, scope: _RuleScope) -> ir.Test:
         if isinstance(t, n.TWord):
             if t.text in TOKEN_CLASSES:
                 return ir.TClass(t.text)
-            toks = _tokens(t.text)
+            toks = literal_tokens(t.text)
             if len(toks) != 1:
                 scope.errors.append(
                     Diagnostic(
@@ -103,7 +105,7 @@ class _Lowerer:
                 )
             return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
         if isinstance(t, n.TExact):
-            toks = _tokens(t.text)
+            toks = literal_tokens(t.text)
             if len(toks) != 1:
                 scope.errors.append(
                     Diagnostic(
@@ -149,7 +151,7 @@ class _Lowerer:
         return ir.TRe(t.pattern, t.flags)
 
     def words(self, text: str, exact: bool, span: SourceSpan, scope: _RuleScope) -> ir.Node:
-        toks = _tokens(text)
+        toks = literal_tokens(text)
         if not toks:
             scope.errors.append(Diagnostic("E223", f"{text!r} contains no token", span))
             return ir.Seq(())
@@ -177,8 +179,8 @@ class _Lowerer:
         if isinstance(p, n.Exact):
             return self.words(p.text, True, p.span, scope)
         if isinstance(p, n.TokenSet):
-            if isinstance(p.test, n.TLemma) and len(_tokens(p.test.lemma)) > 1:
-                toks = _tokens(p.test.lemma)  # ~cross-border: inflect the last token only
+            if isinstance(p.test, n.TLemma) and len(literal_tokens(p.test.lemma)) > 1:
+                toks = literal_tokens(p.test.lemma)  # ~cross-border: inflect the last token only
                 head = [ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks[:-1]]
                 return _seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
             return ir.Tok(self.test(p.test, scope))
@@ -225,7 +227,8 @@ class _Lowerer:
                 name: self.node(a, scope, macros, params, private, captured)
                 for name, a in zip(d.params, p.args, strict=False)
             }
-            inner = self.node(d.body, scope, macros, args, private, captured=True)
+            home = self.scopes.get(d.span.file, macros)
+            inner = self.node(d.body, scope, home, args, private, captured=True)
         else:
             inner = ir.Ann(p.name)
         if private or captured:
@@ -247,11 +250,18 @@ def _nullable(node: ir.Node) -> bool:
     return True  # Look, Assert: zero-width
 
 
-def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None, list[Diagnostic]]:
+def _slots(scope: _RuleScope, name: str | None) -> tuple[int, ...]:
+    """Every slot captured under `name` (alternatives may each capture it)."""
+    return tuple(i for i, c in enumerate(scope.captures) if c.name == name)
+
+
+def lower_rule(
+    cr: CheckedRule, types: frozenset[str], scopes: Mapping[str, Mapping[str, n.Define]]
+) -> tuple[ir.RuleIR | None, list[Diagnostic]]:
     """One checked rule -> RuleIR (or None) and the problems found."""
     rule = cr.rule
     scope = _RuleScope(rule)
-    pattern = _Lowerer(types).node(rule.pattern, scope, cr.macros, {}, private=False, captured=False)
+    pattern = _Lowerer(types, scopes).node(rule.pattern, scope, cr.macros, {}, private=False, captured=False)
     if _nullable(pattern):
         scope.errors.append(
             Diagnostic(
@@ -262,7 +272,7 @@ def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None
             )
         )
     names = [c.name for c in scope.captures]
-    args: list[tuple[str, int]] = []
+    args: list[tuple[str, tuple[int, ...]]] = []
     fields: list[tuple[str, str]] = []
     output = rule.name
     if rule.emit is not None and rule.kind == "rule":
@@ -280,8 +290,7 @@ def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None
                     )
                 fields.append((a.role, a.const))
             elif a.capture in names:
-                # the last capture of that name: later implicit ones are numbered, explicit ones share it
-                args.append((a.role, max(i for i, c in enumerate(scope.captures) if c.name == a.capture)))
+                args.append((a.role, _slots(scope, a.capture)))
             else:
                 hint = suggest(a.capture or "", frozenset(names))
                 scope.errors.append(
@@ -299,11 +308,8 @@ def lower_rule(cr: CheckedRule, types: frozenset[str]) -> tuple[ir.RuleIR | None
                     )
                 )
     elif rule.kind == "rule":
-        seen: set[str] = set()
-        for _i, c in enumerate(scope.captures):
-            if c.name not in seen:
-                seen.add(c.name)
-                args.append((c.name, max(j for j, d in enumerate(scope.captures) if d.name == c.name)))
+        for name in dict.fromkeys(c.name for c in scope.captures):
+            args.append((name, _slots(scope, name)))
     return (
         ir.RuleIR(
             name=rule.name,
@@ -331,7 +337,7 @@ def lower(checked: CheckedRules) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tup
     errors: list[Diagnostic] = []
 
     def one(cr: CheckedRule) -> ir.RuleIR | None:
-        rir, diags = lower_rule(cr, checked.types)
+        rir, diags = lower_rule(cr, checked.types, checked.scopes)
         errors.extend(diags)
         if rir is None:
             return None

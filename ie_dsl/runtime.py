@@ -125,9 +125,9 @@ def _windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
             if p.end_sentence > p.first_sentence:
                 yield sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token
     elif scope == "window":
-        for i in range(len(sents)):
-            last = min(len(sents), i + size) - 1
-            if sents[last].paragraph == sents[i].paragraph:
+        for p in view.seg.paragraphs:  # windows stop at the paragraph's end
+            for i in range(p.first_sentence, p.end_sentence):
+                last = min(p.end_sentence, i + size) - 1
                 yield sents[i].first_token, sents[last].end_token
     else:
         for s in sents:
@@ -206,7 +206,7 @@ def annotate(program: Program, view: DocView) -> None:
                 if p.exact is not None and tuple(texts[i : i + k]) != p.exact:
                     continue
                 e = p.entry
-                prio = program.lexicon_priority.get(e.type, 0)
+                prio = e.priority
                 ann = Annotation(
                     e.type, i, i + k, e.canonical, e.attrs, f"lexicon:{e.span.file}@{e.span.start}", prio
                 )
@@ -257,10 +257,12 @@ def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int])
     r = cr.rule
     fields = dict(r.fields)
     args = {}
-    for role, slot in r.args:
-        rec = _arg(view, cr, slot, caps)
-        if rec is not None:
-            args[role] = rec
+    for role, slots in r.args:
+        for slot in reversed(slots):
+            rec = _arg(view, cr, slot, caps)
+            if rec is not None:
+                args[role] = rec
+                break
     cs, ce = view.char_span(s, e)
     sent = view.sentence_of(s)
     out: dict[str, Any] = {
@@ -308,11 +310,11 @@ def extract(program: Program, doc_id: str, text: str) -> list[dict[str, Any]]:
 
 
 def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop a statement identical (type, args, span) to an earlier one from another rule."""
+    """Drop a statement identical (all but its rule) to an earlier one from another rule."""
     seen: set[str] = set()
     out = []
     for st in statements:
-        key = repr((st["type"], st["span"], sorted((k, v["start"], v["end"]) for k, v in st["args"].items())))
+        key = repr([(k, v) for k, v in st.items() if k != "rule"])
         if key not in seen:
             seen.add(key)
             out.append(st)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
-__all__ = ["Paragraph", "Sentence", "Segmentation", "segment", "tokenize", "norm"]
+__all__ = ["Paragraph", "Sentence", "Segmentation", "segment", "tokenize", "literal_tokens", "norm"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +222,21 @@ _NORM_TABLE = str.maketrans(
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212",  # hyphen .. em dash, horizontal bar, minus
     "'" * 5 + '"' * 7 + "-" * 7,
 )
+
+
+_CLITIC_START = re.compile(r"^(?:['’]|n['’]t\b)", re.IGNORECASE)
+
+
+def literal_tokens(text: str) -> list[str]:
+    """The token texts a rule literal or lexicon entry stands for.
+
+    As tokenize(), except that a literal that is itself a clitic ('s, ’s, n't) is read
+    as it would be after a word, where the document tokenizer splits it off as one token.
+    """
+    if _CLITIC_START.match(text):
+        spans = tokenize("do" + text)[1:]
+        return [text[s - 2 : e - 2] for s, e in spans]
+    return [text[s:e] for s, e in tokenize(text)]
 
 
 def norm(token_text: str) -> str:

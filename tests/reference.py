@@ -93,7 +93,8 @@ def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | 
         if pos < hi and passes(node.test, v, pos):
             yield pos + 1, caps
     elif isinstance(node, ir.Ann):  # longest annotation first
-        for end in sorted((a.end for a in _anns(v, node.type) if a.start == pos and a.end <= hi), reverse=True):
+        ends = [a.end for a in _anns(v, node.type) if a.start == pos and a.end <= hi]
+        for end in sorted(ends, reverse=True):
             yield end, caps
     elif isinstance(node, ir.Seq):
         def seq(k: int, p: int, c: Caps) -> Iterator[tuple[int, Caps]]:
@@ -111,6 +112,7 @@ def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | 
             def more() -> Iterator[tuple[int, Caps]]:
                 for e, c2 in m(node.item, p, c):
                     # an unbounded loop past its minimum may not iterate without advancing
+                    # (ECMAScript's rule; test_cases._loops_on_empty says where it matters)
                     if not (e == p and node.max is None and count >= node.min):
                         yield from rep(count + 1, e, c2)
             if count < node.min:
@@ -209,7 +211,8 @@ def reference_annotate(program: Any, v: DocView) -> None:
                     if (r.order, s, e) not in seen:
                         seen.add((r.order, s, e))
                         ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
-                        made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", ann))
+                        cand = (r.priority, s, e, r.order, r.mode == "all", ann)
+                        made.setdefault(r.output, []).append(cand)
         for type_name, cands in made.items():
             old = [(a.priority, a.start, a.end, a.order, False, a) for a in _anns(v, type_name)]
             v.set_annotations(type_name, resolve(old + cands, len(v.norms)))
@@ -221,11 +224,14 @@ def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, An
     v = DocView(doc_id, text, segment(text))
     reference_annotate(program, v)
     cands = []
+    seen: set[tuple[int, int, int]] = set()  # overlapping windows find a match twice
     for cr in program.statements:
         r = cr.rule
         for lo, hi in windows(v, r.scope, r.window):
             for s, e, caps in run(r, v, lo, hi):
-                cands.append((r.group, (r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps))))
+                if (r.order, s, e) not in seen:
+                    seen.add((r.order, s, e))
+                    cands.append((r.group, (r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps))))
     statements = []
     for group in sorted({g for g, _ in cands}):
         for cr, s, e, caps in resolve([c for g, c in cands if g == group], len(v.norms)):

@@ -228,13 +228,22 @@ class _Checker:
                     suggest(rule.mode, frozenset(MODES)) or "use longest, first or all",
                 )
             )
-        if rule.scope not in SCOPES or rule.window < 1:
+        if rule.scope not in SCOPES or rule.window < 1 or (rule.scope != "window" and rule.window != 1):
             self.errors.append(
                 Diagnostic(
                     "E217",
-                    f"unknown scope {rule.scope!r}",
+                    f"unknown scope {rule.scope!r}" + (f" {rule.window}" if rule.window != 1 else ""),
                     spans.get("scope", rule.span),
-                    "use sentence, paragraph, or window N",
+                    "use sentence, paragraph, or window N (N sentences)",
+                )
+            )
+        if rule.kind == "entity" and rule.emit is not None:
+            self.errors.append(
+                Diagnostic(
+                    "E219",
+                    f"entity {rule.name} cannot emit a statement",
+                    rule.emit.span,
+                    f"an entity rule makes {rule.name} annotations; use `rule` to emit statements",
                 )
             )
         return self.check_pattern(rule.pattern, macros, frozenset())

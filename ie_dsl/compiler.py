@@ -23,6 +23,7 @@ MAX_UNROLL = 200  # largest {m,n} bound
 MAX_CODE = 50_000  # instructions per rule
 REGEX_TIMEOUT = 0.05  # seconds per token test: a backstop, the tokens are short
 
+
 NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
@@ -84,8 +85,7 @@ def compile_test(t: ir.Test) -> Callable[[Any, int], bool]:
         texts = t.texts
         return lambda d, i: d.texts[i] in texts
     if isinstance(t, ir.TRe):
-        flags = (regex.IGNORECASE if "i" in t.flags else 0) | (regex.VERBOSE if "x" in t.flags else 0)
-        rx = regex.compile(t.pattern, flags | regex.V0)
+        rx = regex.compile(t.pattern, ir.regex_flags(t.flags))
         return lambda d, i: rx.search(d.texts[i], timeout=REGEX_TIMEOUT) is not None
     if isinstance(t, ir.TClass):
         return _class_test(t.name)
@@ -184,7 +184,7 @@ class _Gen:
                 Diagnostic(
                     "E403",
                     f"repeat bound above {MAX_UNROLL} in rule {self.rule.name}",
-                    None,
+                    self.rule.span,
                     "use * or + for long runs",
                 )
             )
@@ -213,7 +213,7 @@ class _Gen:
                 Diagnostic(
                     "E226",
                     f"look-around in rule {self.rule.name} has no length bound",
-                    None,
+                    self.rule.span,
                     "use bounded repeats ({m,n}) inside (?= ), (?! ), (?<= ), (?<! )",
                 )
             )
@@ -303,7 +303,7 @@ def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | No
             Diagnostic(
                 "E404",
                 f"rule {rule.name} compiles to more than {MAX_CODE} instructions",
-                None,
+                rule.span,
                 "lower the {m,n} bounds or split the rule",
             )
         )

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import regex
+
+from ie_dsl.source import SourceSpan
+
 # ---- single-token tests -------------------------------------------------------------
 
 
@@ -25,8 +29,21 @@ class TText:
 
 @dataclass(frozen=True, slots=True)
 class TRe:
+    """The token's text contains a match of `pattern` (regex.search)."""
+
     pattern: str
-    flags: str
+    flags: str  # letters of REGEX_FLAGS
+
+
+REGEX_FLAGS = {"i": regex.IGNORECASE, "x": regex.VERBOSE, "a": regex.ASCII}
+
+
+def regex_flags(letters: str) -> int:
+    """`regex` flags for /.../letters (V0: the dialect compatible with `re`)."""
+    out = regex.V0
+    for letter in letters:
+        out |= REGEX_FLAGS.get(letter, 0)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +163,4 @@ class RuleIR:
     file: str
     line: int
     order: int
+    span: SourceSpan  # the rule's name where it is written

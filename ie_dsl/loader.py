@@ -9,6 +9,7 @@ directory given, or a given file's directory).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from ie_dsl.source import SourceFile, SourceSpan
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
 RULE_SUFFIXES = (".ie", ".yaml", ".yml")
+_MACRO_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 @dataclass
@@ -172,13 +174,33 @@ def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic])
     if isinstance(raw_defs, LocDict):
         for key, value in raw_defs.items():
             name, _, params = str(key).partition("(")
+            names = tuple(p.strip() for p in params.rstrip(")").split(",") if p.strip())
+            if not all(_MACRO_NAME.match(x) for x in (name.strip(), *names)):
+                errors.append(
+                    Diagnostic(
+                        "E206",
+                        f"macro names and parameters are UPPER-case: {key!r}",
+                        span_of(raw_defs.where(key), path),
+                        "e.g. NEAR(X, Y)",
+                    )
+                )
+                continue
             body = pattern(value, raw_defs.where(key))
             if body is not None:
-                names = tuple(p.strip() for p in params.rstrip(")").split(",") if p.strip())
                 defines.append(n.Define(name.strip(), names, body, span_of(raw_defs.where(key), path)))
 
     rules: list[n.Rule] = []
-    raw_rules = data.get("rules", [])
+    raw_rules = data.get("rules", LocList())
+    if not isinstance(raw_rules, LocList):
+        errors.append(
+            Diagnostic(
+                "E206",
+                "`rules:` must be a list of rules",
+                span_of(data.where("rules"), path),
+                "start each rule with `- name:`",
+            )
+        )
+        raw_rules = LocList()
     for item, node in zip(raw_rules, getattr(raw_rules, "nodes", []), strict=False):
         rule = _yaml_rule(item, node, path, pattern, errors)
         if rule is not None:
@@ -223,16 +245,29 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
     ):
         examples.append(n.Example(str(ex), (), False, span_of(ex_node, path)))
     scope_raw = str(item.get("scope", "sentence")).split()
+    priority = item.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        errors.append(
+            Diagnostic(
+                "E206",
+                f"priority must be a whole number, not {priority!r}",
+                span_of(item.where("priority"), path),
+                "e.g. priority: 10",
+            )
+        )
+        priority = 0
     return n.Rule(
         kind=kind,
         name=name,
         pattern=body,
         span=span_of(item.where("entity" if kind == "entity" else "name"), path),
         emit=emit,
-        priority=int(item.get("priority", 0)),
+        priority=priority,
         mode=str(item.get("mode", "longest")),
         scope=scope_raw[0] if scope_raw else "sentence",
-        window=int(scope_raw[1]) if len(scope_raw) > 1 and scope_raw[1].isdigit() else 1,
+        window=int(scope_raw[1])
+        if len(scope_raw) > 1 and scope_raw[1].isdigit()
+        else (0 if len(scope_raw) > 1 else 1),
         group=str(item["group"]) if "group" in item else None,
         examples=tuple(examples),
         option_spans=tuple(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+import regex
+
 from ie_dsl import ir
 from ie_dsl import nodes as n
 from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
@@ -75,8 +77,10 @@ def _alt(options: list[ir.Node]) -> ir.Node:
     for o in options:
         prev = out[-1] if out else None
         if (
-            isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm)
-            and isinstance(prev, ir.Tok) and isinstance(prev.test, ir.TNorm)
+            isinstance(o, ir.Tok)
+            and isinstance(o.test, ir.TNorm)
+            and isinstance(prev, ir.Tok)
+            and isinstance(prev.test, ir.TNorm)
         ):
             out[-1] = ir.Tok(ir.TNorm(prev.test.forms | o.test.forms))
         else:
@@ -91,7 +95,7 @@ class _Lowerer:
 
     def test(self, t: n.TokenTest, scope: _RuleScope) -> ir.Test:
         if isinstance(t, n.TWord):
-            if t.text in TOKEN_CLASSES:
+            if t.text in TOKEN_CLASSES and not t.literal:
                 return ir.TClass(t.text)
             toks = literal_tokens(t.text)
             if len(toks) != 1:
@@ -117,7 +121,17 @@ class _Lowerer:
                 )
             return ir.TText(frozenset(toks[:1]))
         if isinstance(t, n.TLemma):
-            return ir.TNorm(inflections(norm(t.lemma)))
+            toks = literal_tokens(t.lemma)
+            if len(toks) != 1:
+                scope.errors.append(
+                    Diagnostic(
+                        "E223",
+                        f"~{t.lemma} is {len(toks)} tokens, not one",
+                        t.span,
+                        "write it outside [ ] to match its tokens in sequence",
+                    )
+                )
+            return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
         if isinstance(t, n.TRegex):
             return self.regex(t, scope)
         if isinstance(t, n.TType):
@@ -134,11 +148,19 @@ class _Lowerer:
         raise TypeError(t)
 
     def regex(self, t: n.TRegex, scope: _RuleScope) -> ir.Test:
-        import regex
-
-        flags = (regex.IGNORECASE if "i" in t.flags else 0) | (regex.VERBOSE if "x" in t.flags else 0)
+        unknown = sorted(set(t.flags) - set(ir.REGEX_FLAGS))
+        if unknown:
+            scope.errors.append(
+                Diagnostic(
+                    "E224",
+                    f"regex flag {unknown[0]!r} is not supported",
+                    t.span,
+                    "flags: i (ignore case), x (verbose), a (ASCII classes); a token has one line",
+                )
+            )
+            return ir.TRe(t.pattern, "")
         try:
-            regex.compile(t.pattern, flags | regex.V0)
+            regex.compile(t.pattern, ir.regex_flags(t.flags))
         except regex.error as err:
             scope.errors.append(
                 Diagnostic(
@@ -187,7 +209,7 @@ class _Lowerer:
         if isinstance(p, n.AnyToken):
             return ir.Tok(ir.TTrue())
         if isinstance(p, n.Gap):
-            hi = p.max if p.max is not None else max(DEFAULT_GAP, p.min)
+            hi = p.max if p.max is not None or p.open else max(DEFAULT_GAP, p.min)
             return ir.Rep(ir.Tok(ir.TTrue()), p.min, hi, greedy=False)
         if isinstance(p, n.Seq):
             return _seq([sub(x) for x in p.items])
@@ -326,6 +348,7 @@ def lower_rule(
             group=rule.group or output,
             file=cr.file,
             line=0,  # filled in by lower(), which has the sources
+            span=rule.span,
             order=cr.order,
         ),
         scope.errors,

@@ -16,10 +16,12 @@ from ie_dsl.source import SourceSpan
 
 @dataclass(frozen=True, slots=True)
 class TWord:
-    """Token equals `text`, case-insensitively (also a class name such as `cap` in [ ])."""
+    """Token equals `text`, case-insensitively. Inside [ ], a class name such as `cap`
+    names a class instead (`literal` is set where a class name is just a word: `!number`)."""
 
     text: str
     span: SourceSpan
+    literal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +107,13 @@ class AnyToken:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """`...{min,max}`: a lazy run of any tokens; max None means the default bound."""
+    """`...{min,max}`: a lazy run of any tokens. Plain `...` has the default bound;
+    `...{m,}`, `...*` and `...+` are unbounded (`open`)."""
 
     min: int
     max: int | None
     span: SourceSpan
+    open: bool = False
 
 
 @dataclass(frozen=True, slots=True)

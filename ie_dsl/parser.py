@@ -107,7 +107,7 @@ def _lark() -> Lark:
     return Lark(
         grammar_text(),
         parser="lalr",
-        start=["start", "pattern_only"],
+        start="start",
         postlex=_Continuations(),
         propagate_positions=True,
         maybe_placeholders=False,
@@ -147,9 +147,6 @@ class _ToNodes(Transformer):
             defines=tuple(i for i in items if isinstance(i, n.Define)),
             rules=tuple(i for i in items if isinstance(i, n.Rule)),
         )
-
-    def pattern_only(self, meta: Any, pattern: n.Pattern) -> n.Pattern:
-        return pattern
 
     def use_stmt(self, meta: Any, path: Token) -> n.Use:
         return n.Use(_unquote(path), self._span(meta))
@@ -258,7 +255,7 @@ class _ToNodes(Transformer):
             else:
                 lo = hi = int(inner)
         if isinstance(atom, n.Gap):  # a quantifier on `...` sets the gap's bounds
-            return n.Gap(lo, hi if hi is not None else None, self._span(meta))
+            return n.Gap(lo, hi, self._span(meta), open=hi is None)
         return n.Repeat(atom, lo, hi, greedy, self._span(meta))
 
     def word(self, meta: Any, tok: Token) -> n.Word:
@@ -273,9 +270,14 @@ class _ToNodes(Transformer):
     def regex(self, meta: Any, tok: Token) -> n.TokenSet:
         return n.TokenSet(self.t_regex(meta, tok), self._tspan(tok))
 
+    def t_bracket(self, meta: Any, test: n.TokenTest) -> tuple[str, n.TokenTest]:
+        return ("bracket", test)
+
     def negation(self, meta: Any, test: Any) -> n.TokenSet:
-        if isinstance(test, n.TokenSet):
-            test = test.test
+        if isinstance(test, tuple):  # ![ ... ]: the test inside, class names included
+            test = test[1]
+        elif isinstance(test, n.TWord):  # outside [ ], `!number` is the word "number"
+            test = n.TWord(test.text, test.span, literal=True)
         return n.TokenSet(n.TNot(test, self._span(meta)), self._span(meta))
 
     def token_set(self, meta: Any, test: n.TokenTest) -> n.TokenSet:
@@ -371,12 +373,8 @@ def _nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
     return None
 
 
-def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin, start: str) -> Diagnostic:
-    label = (
-        err.match_examples(lambda s: _lark().parse(s, start="start"), _ERROR_EXAMPLES, use_accepts=True)
-        if start == "start"
-        else None
-    )
+def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin) -> Diagnostic:
+    label = err.match_examples(_lark().parse, _ERROR_EXAMPLES, use_accepts=True)
     pos = getattr(err, "pos_in_stream", None)
     if pos is None:
         pos = len(text)
@@ -412,33 +410,39 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
     return Diagnostic("E100", f"unexpected {what}", span, f"expected one of: {shown}" if shown else None)
 
 
+_TERMINAL_NAMES = {
+    "WORD": "a word",
+    "TYPE_NAME": "a TYPE",
+    "MACRO_CALL": "a MACRO(...)",
+    "STRING": 'a "quoted string"',
+    "_NL": "a line break",
+    "QUANT": "a quantifier",
+    "LEMMA": "~lemma",
+    "REGEX": "/regex/",
+    "GAP": "`...`",
+    "SIGNED_INT": "a number",
+    "INT": "a number",
+}
+
+
 def _describe(terminal: str) -> str:
-    names = {
-        "WORD": "a word",
-        "TYPE_NAME": "a TYPE",
-        "STRING": 'a "quoted string"',
-        "LPAR": "`(`",
-        "RPAR": "`)`",
-        "COLON": "`:`",
-        "_NL": "a line break",
-        "QUANT": "a quantifier",
-        "LEMMA": "~lemma",
-        "REGEX": "/regex/",
-        "COMMA": "`,`",
-        "VBAR": "`|`",
-        "EQUAL": "`=`",
-    }
-    return names.get(terminal, terminal.lower())
+    """A terminal as users write it: `(` for LPAR, 'a word' for WORD."""
+    if terminal in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[terminal]
+    for t in _lark().terminals:
+        if t.name == terminal and t.pattern.type == "str":
+            return f"`{t.pattern.value}`"
+    return terminal.lower()
 
 
-def _parse(text: str, path: str, origin: Origin, start: str) -> Any:
+def _parse(text: str, path: str, origin: Origin) -> n.RuleFile:
     problem = _nesting_error(text, path, origin)
     if problem:
         raise IEDslError([problem])
     try:
-        tree = _lark().parse(text, start=start)
+        tree = _lark().parse(text)
     except UnexpectedInput as err:
-        raise IEDslError([_syntax_diagnostic(err, text, path, origin, start)]) from None
+        raise IEDslError([_syntax_diagnostic(err, text, path, origin)]) from None
     try:
         return _ToNodes(path, origin).transform(tree)
     except VisitError as err:  # a transformer bug, not a user error: keep the original
@@ -449,11 +453,22 @@ def parse_file(text: str, path: str) -> n.RuleFile:
     """Parse a whole DSL rule file. Raises IEDslError with a located E1xx diagnostic."""
     if not text.endswith("\n"):
         text += "\n"
-    return _parse(text, path, _identity, "start")
+    return _parse(text, path, _identity)
+
+
+_PATTERN_HEAD = "rule r: "
 
 
 def parse_pattern(text: str, path: str, origin: Origin = _identity) -> n.Pattern:
-    """Parse one pattern (from YAML); `origin` maps its offsets to offsets in `path`."""
+    """Parse one pattern (from YAML); `origin` maps its offsets to offsets in `path`.
+
+    The pattern is parsed as the body of a rule, so it gets the same error messages.
+    """
     # Inside one pattern every line break is plain whitespace (same length, same offsets).
     flat = text.replace("\r", " ").replace("\n", " ")
-    return _parse(flat, path, origin, "pattern_only")
+    shift = len(_PATTERN_HEAD)
+    parsed = _parse(_PATTERN_HEAD + flat + "\n", path, lambda pos: origin(max(0, pos - shift)))
+    if len(parsed.rules) != 1 or parsed.uses or parsed.defines:
+        span = SourceSpan(path, origin(0), origin(len(text)))
+        raise IEDslError([Diagnostic("E112", "a YAML pattern must be one pattern", span)])
+    return parsed.rules[0].pattern

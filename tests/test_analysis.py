@@ -94,3 +94,30 @@ def test_every_error_is_reported_not_just_the_first(tmp_path):
 def test_nullable_pattern_rejected(tmp_path):
     (d,) = diags(tmp_path, "rule r: a? b*\n")
     assert d.code == "E225"
+
+
+@pytest.mark.parametrize(
+    "rules, code",
+    [
+        ("rule r scope sentence 3: ORG said\n", "E217"),
+        ("entity T: ORG said => foo(org)\nrule r: T\n", "E219"),
+    ],
+)
+def test_options_that_would_be_ignored_are_errors(tmp_path, rules, code):
+    assert [d.code for d in diags(tmp_path, rules)] == [code]
+
+
+@pytest.mark.parametrize(
+    "yaml_text, fragment",
+    [
+        ("rules:\n  - name: r\n    priority: high\n    pattern: ORG said\n", "whole number"),
+        ("rules:\n  name: r\n  pattern: ORG said\n", "must be a list"),
+        ("define:\n  warn: ~warn\nrules: []\n", "UPPER-case"),
+        ("define:\n  NEAR(X, y): X y\nrules: []\n", "UPPER-case"),
+    ],
+)
+def test_yaml_rule_file_mistakes_are_located(tmp_path, yaml_text, fragment):
+    (tmp_path / "r.yaml").write_text(yaml_text)
+    got = diags(tmp_path, "rule ok: ORG said\n")
+    assert [d.code for d in got] == ["E206"] and fragment in got[0].message
+    assert got[0].span is not None and got[0].span.file.endswith("r.yaml")

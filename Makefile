@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint wheel-test clean
+.PHONY: run test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/iedsl run rules/ seeds/
 
 test: $(STAMP)
+	$(BIN)/ruff check ie_dsl tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

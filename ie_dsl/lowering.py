@@ -258,17 +258,18 @@ class _Lowerer:
         return ir.Cap(scope.new_slot(p.name.lower(), _direct_types(inner), implicit=True), inner)
 
 
-def _nullable(node: ir.Node) -> bool:
+def nullable(node: ir.Node) -> bool:
+    """Can `node` match zero tokens?"""
     if isinstance(node, (ir.Tok, ir.Ann)):
         return False
     if isinstance(node, ir.Seq):
-        return all(_nullable(i) for i in node.items)
+        return all(nullable(i) for i in node.items)
     if isinstance(node, ir.Alt):
-        return any(_nullable(o) for o in node.options)
+        return any(nullable(o) for o in node.options)
     if isinstance(node, ir.Rep):
-        return node.min == 0 or _nullable(node.item)
+        return node.min == 0 or nullable(node.item)
     if isinstance(node, ir.Cap):
-        return _nullable(node.item)
+        return nullable(node.item)
     return True  # Look, Assert: zero-width
 
 
@@ -284,7 +285,7 @@ def lower_rule(
     rule = cr.rule
     scope = _RuleScope(rule)
     pattern = _Lowerer(types, scopes).node(rule.pattern, scope, cr.macros, {}, private=False, captured=False)
-    if _nullable(pattern):
+    if nullable(pattern):
         scope.errors.append(
             Diagnostic(
                 "E225",

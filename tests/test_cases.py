@@ -25,6 +25,7 @@ import yaml
 from reference import reference_statements
 
 from ie_dsl import IEDslError, compile_rules, ir
+from ie_dsl.lowering import nullable
 
 CASE_DIR = Path(__file__).resolve().parent / "cases"
 
@@ -135,24 +136,12 @@ class PatternGen:
         return self.r.choice(["^", "$"])
 
 
-def _nullable(node: ir.Node) -> bool:
-    if isinstance(node, (ir.Tok, ir.Ann)):
-        return False
-    if isinstance(node, ir.Seq):
-        return all(_nullable(i) for i in node.items)
-    if isinstance(node, ir.Alt):
-        return any(_nullable(o) for o in node.options)
-    if isinstance(node, (ir.Rep, ir.Cap)):
-        return (isinstance(node, ir.Rep) and node.min == 0) or _nullable(node.item)
-    return True
-
-
 def _loops_on_empty(node: ir.Node) -> bool:
     """An unbounded repeat whose body can match zero tokens. There, which match comes
     first is a matter of convention (the engine follows Python's `re`, the reference
     ECMAScript: `x (c? d??)*` mode first on "x c d" gives "x c" vs "x c d"), so the random
     test leaves such patterns out."""
-    if isinstance(node, ir.Rep) and node.max is None and _nullable(node.item):
+    if isinstance(node, ir.Rep) and node.max is None and nullable(node.item):
         return True
     kids = getattr(node, "items", None) or getattr(node, "options", None) or ()
     inner = getattr(node, "item", None)

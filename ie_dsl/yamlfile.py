@@ -68,7 +68,21 @@ def span_of(node: Node, path: str) -> SourceSpan:
     return SourceSpan(path, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
 def _convert(node: Node, path: str, loader: _Loader) -> Any:
+    if node.tag not in _PLAIN_TAGS:  # !!python/object and friends: refused, never built
+        raise IEDslError(
+            [
+                Diagnostic(
+                    "E120",
+                    f"YAML tag {node.tag!r} is not allowed",
+                    span_of(node, path),
+                    "rule files hold plain strings, numbers, lists and mappings",
+                )
+            ]
+        )
     if isinstance(node, ScalarNode):
         value = loader.construct_object(node)
         return value

@@ -13,7 +13,7 @@ from typing import Any
 from ie_dsl.analysis import check
 from ie_dsl.compiler import Program, compile_program
 from ie_dsl.diagnostics import Diagnostic
-from ie_dsl.loader import load_rules
+from ie_dsl.loader import RuleSet, load_rules
 from ie_dsl.lowering import lower
 from ie_dsl.runtime import extract
 from ie_dsl.source import SourceFile
@@ -26,14 +26,17 @@ class RuleBook:
     program: Program
     sources: Mapping[str, SourceFile]
     warnings: tuple[Diagnostic, ...]
+    ruleset: RuleSet  # what was read, for tools that look at the rules themselves
 
     @property
     def rule_count(self) -> int:
         return len(self.program.statements) + sum(len(s) for s in self.program.strata)
 
-    def extract(self, doc_id: str, text: str) -> list[dict[str, Any]]:
+    def extract(
+        self, doc_id: str, text: str, overridden: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
         """Statements found in one document (see runtime.extract)."""
-        return extract(self.program, doc_id, text)
+        return extract(self.program, doc_id, text, overridden)
 
 
 def compile_rules(paths: Iterable[str | Path]) -> RuleBook:
@@ -42,4 +45,4 @@ def compile_rules(paths: Iterable[str | Path]) -> RuleBook:
     checked = check(ruleset)
     strata, statements = lower(checked)
     program = compile_program(strata, statements, checked.lexicons, checked.types)
-    return RuleBook(program, ruleset.sources, checked.warnings)
+    return RuleBook(program, ruleset.sources, checked.warnings, ruleset)

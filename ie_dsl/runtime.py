@@ -291,8 +291,15 @@ def candidates(program: Program, atoms: set[str]) -> list[CompiledRule]:
     return [found[k] for k in sorted(found)]
 
 
-def extract(program: Program, doc_id: str, text: str) -> list[dict[str, Any]]:
-    """All statements the program finds in one document, in a deterministic order."""
+def extract(
+    program: Program, doc_id: str, text: str, overridden: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """All statements the program finds in one document, in a deterministic order.
+
+    If `overridden` is a list, every match that lost a conflict is appended to it as a
+    statement with an extra key `overridden_by` (the winning rule's name): coverage and
+    explanations need to know what a rule found even when it did not win.
+    """
     view = DocView(doc_id, text, segment(text))
     annotate(program, view)
     doc_atoms: set[str] = view.atoms(0, len(view.norms))
@@ -305,8 +312,22 @@ def extract(program: Program, doc_id: str, text: str) -> list[dict[str, Any]]:
     for group in sorted(cands):
         chosen = resolve(cands[group], len(view.norms))
         statements.extend(_statement(view, cr, s, e, caps) for cr, s, e, caps in chosen)
+        if overridden is not None:
+            overridden.extend(_losers(view, cands[group], chosen))
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)
+
+
+def _losers(view: DocView, cands: list[tuple[int, int, int, int, bool, Any]], chosen: list[Any]) -> list:
+    """The candidates `resolve` dropped, as statements naming the rule that beat them."""
+    kept = {id(c) for c in chosen}
+    out = []
+    for *_ignored, (cr, s, e, caps) in (c for c in cands if id(c[5]) not in kept):
+        winner = next(w for w in chosen if w[1] < e and s < w[2])
+        st = _statement(view, cr, s, e, caps)
+        st["overridden_by"] = winner[0].rule.name
+        out.append(st)
+    return out
 
 
 def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -43,3 +43,13 @@ def test_rule_without_emit_is_named_after_rule_and_captures_types(book):
 def test_no_statement_when_words_missing(book):
     b = book(THREATS)
     assert b.extract("d", "The CSTO met in Afghanistan to discuss trade.") == []
+
+
+def test_overridden_matches_name_their_winner(book):
+    b = book(
+        "rule low priority 1 group g: ORG warned\nrule high priority 5 group g: The ORG warned\n"
+    )
+    lost: list = []
+    (st,) = b.extract("d", "The CSTO warned.", lost)
+    assert st["rule"]["name"] == "high"
+    assert [(x["rule"]["name"], x["overridden_by"]) for x in lost] == [("low", "high")]

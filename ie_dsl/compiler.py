@@ -6,6 +6,7 @@ the lexicon phrase index. Built once; matching never looks at the AST or IR agai
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class CompiledRule:
     clauses: tuple[frozenset[str], ...]  # each: at least one atom ("w:norm" / "t:TYPE") present
     first_words: frozenset[str] | None  # None: a match may start at any token
     first_types: frozenset[str]
+    element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
 
 
 @dataclass(frozen=True)
@@ -295,8 +297,12 @@ def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | No
     """One RuleIR -> CompiledRule (None if a limit was hit; the reason is in `errors`)."""
     gen = _Gen(rule, errors)
     before = len(errors)
+    items = rule.pattern.items if isinstance(rule.pattern, ir.Seq) else (rule.pattern,)
+    starts = []
     try:
-        gen.gen(rule.pattern)
+        for item in items:
+            starts.append(len(gen.code))
+            gen.gen(item)
         gen.add(MATCH)
     except _TooBig:
         errors.append(
@@ -318,6 +324,10 @@ def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | No
         clauses=tuple(dict.fromkeys(_clauses(rule.pattern))),
         first_words=None if nullable else words,
         first_types=types,
+        element_of=tuple(
+            bisect.bisect_right(starts, pc) - 1 if pc < len(gen.code) - 1 else len(items)
+            for pc in range(len(gen.code))
+        ),
     )
 
 

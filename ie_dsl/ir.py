@@ -164,3 +164,6 @@ class RuleIR:
     line: int
     order: int
     span: SourceSpan  # the rule's name where it is written
+    # The pattern's top-level elements as written, for explanations: (span, TYPE if the
+    # element is one type reference). `pattern` is then a Seq with one item per element.
+    elements: tuple[tuple[SourceSpan, str | None], ...] = ()

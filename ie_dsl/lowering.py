@@ -273,6 +273,13 @@ def nullable(node: ir.Node) -> bool:
     return True  # Look, Assert: zero-width
 
 
+def _type_of(p: n.Pattern, types: frozenset[str]) -> str | None:
+    """The type an element stands for, if it is one type reference (maybe captured)."""
+    while isinstance(p, n.Capture):
+        p = p.pattern
+    return p.name if isinstance(p, n.Ref) and p.name in types and not p.args else None
+
+
 def _slots(scope: _RuleScope, name: str | None) -> tuple[int, ...]:
     """Every slot captured under `name` (alternatives may each capture it)."""
     return tuple(i for i, c in enumerate(scope.captures) if c.name == name)
@@ -284,7 +291,12 @@ def lower_rule(
     """One checked rule -> RuleIR (or None) and the problems found."""
     rule = cr.rule
     scope = _RuleScope(rule)
-    pattern = _Lowerer(types, scopes).node(rule.pattern, scope, cr.macros, {}, private=False, captured=False)
+    lowerer = _Lowerer(types, scopes)
+    written = rule.pattern.items if isinstance(rule.pattern, n.Seq) else (rule.pattern,)
+    # One IR item per written element (not flattened), so explanations can say which failed.
+    items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
+    pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
+    elements = tuple((p.span, _type_of(p, types)) for p in written)
     if nullable(pattern):
         scope.errors.append(
             Diagnostic(
@@ -350,6 +362,7 @@ def lower_rule(
             file=cr.file,
             line=0,  # filled in by lower(), which has the sources
             span=rule.span,
+            elements=elements,
             order=cr.order,
         ),
         scope.errors,

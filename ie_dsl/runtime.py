@@ -118,7 +118,7 @@ def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> lis
     return kept
 
 
-def _windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
+def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
     sents = view.seg.sentences
     if scope == "paragraph":
         for p in view.seg.paragraphs:
@@ -175,7 +175,7 @@ def _rule_matches(
         by_scope.setdefault((cr.rule.scope, cr.rule.window), []).append(cr)
     seen: set[tuple[int, int, int]] = set()
     for key, scoped in by_scope.items():
-        for lo, hi in _windows(view, *key):
+        for lo, hi in windows(view, *key):
             atoms = view.atoms(lo, hi)
             for cr in scoped:
                 if not _passes(cr, atoms):

@@ -15,7 +15,7 @@ from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon
 from ie_dsl.loader import RuleSet
-from ie_dsl.source import SourceFile
+from ie_dsl.source import SourceFile, SourceSpan
 
 BUILTIN_TYPES = frozenset({"NUMBER"})
 MODES = ("longest", "first", "all")
@@ -232,7 +232,9 @@ class _Checker:
             self.errors.append(
                 Diagnostic(
                     "E217",
-                    f"unknown scope {rule.scope!r}" + (f" {rule.window}" if rule.window != 1 else ""),
+                    "scope window needs a whole number of sentences, at least 1"
+                    if rule.scope == "window"
+                    else f"unknown scope {rule.scope!r}" + (f" {rule.window}" if rule.window != 1 else ""),
                     spans.get("scope", rule.span),
                     "use sentence, paragraph, or window N (N sentences)",
                 )
@@ -335,8 +337,61 @@ def check(rs: RuleSet) -> CheckedRules:
             names[rule.name] = rule
             statements.append(cr)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
+    warnings = [*rs.warnings, *_unused(rs, entity_rules)]
     if rs.errors or c.errors:
-        raise IEDslError(rs.errors + c.errors)
+        raise IEDslError(rs.errors + c.errors + warnings)
     return CheckedRules(
-        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(rs.warnings), scopes
+        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(warnings), scopes
     )
+
+
+def _unused(rs: RuleSet, entity_rules: list[CheckedRule]) -> list[Diagnostic]:
+    """Warnings for what nothing uses, and for types nothing can create."""
+    mentioned: set[str] = set()
+    bodies = [r.pattern for f in rs.files for r in f.rules] + [d.body for f in rs.files for d in f.defines]
+    for body in bodies:
+        for node in walk(body):
+            if isinstance(node, n.Ref):
+                mentioned.add(node.name)
+            elif isinstance(node, n.TokenSet):
+                mentioned.update(t.name for t in token_types(node.test))
+    out = [
+        Diagnostic(
+            "W201",
+            f"define {d.name} is never used",
+            d.span,
+            "remove it, or use it in a rule",
+            severity="warning",
+        )
+        for f in rs.files
+        for d in f.defines
+        if d.name not in mentioned
+    ]
+    made = {cr.rule.name for cr in entity_rules}
+    for lex in rs.lexicons:
+        span = SourceSpan(lex.path, 0, 1)
+        if lex.type not in mentioned:
+            out.append(
+                Diagnostic(
+                    "W202",
+                    f"lexicon type {lex.type} is never used by a rule",
+                    span,
+                    f"refer to it as {lex.type} in a pattern, or drop the file",
+                    severity="warning",
+                )
+            )
+        elif (
+            not lex.phrases
+            and lex.type not in made
+            and all(other.type != lex.type or not other.phrases for other in rs.lexicons)
+        ):
+            out.append(
+                Diagnostic(
+                    "W203",
+                    f"nothing creates {lex.type}: its lexicon has no entries",
+                    span,
+                    "rules that need it can never match",
+                    severity="warning",
+                )
+            )
+    return out

@@ -293,16 +293,27 @@ def _first(node: ir.Node) -> tuple[frozenset[str] | None, frozenset[str], bool]:
     return words_acc, types_acc, any(_first(o)[2] for o in parts)
 
 
-def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | None:
-    """One RuleIR -> CompiledRule (None if a limit was hit; the reason is in `errors`)."""
+def compile_rule(
+    rule: ir.RuleIR, errors: list[Diagnostic], mark_elements: bool = False
+) -> CompiledRule | None:
+    """One RuleIR -> CompiledRule (None if a limit was hit; the reason is in `errors`).
+
+    `mark_elements` (for explanations) saves where each written element starts and the
+    match ends in extra capture slots after the rule's own: 2*len(captures) + k.
+    """
     gen = _Gen(rule, errors)
     before = len(errors)
     items = rule.pattern.items if isinstance(rule.pattern, ir.Seq) else (rule.pattern,)
     starts = []
+    marks = 2 * len(rule.captures)
     try:
-        for item in items:
+        for k, item in enumerate(items):
+            if mark_elements:
+                gen.add(SAVE, marks + k)
             starts.append(len(gen.code))
             gen.gen(item)
+        if mark_elements:
+            gen.add(SAVE, marks + len(items))
         gen.add(MATCH)
     except _TooBig:
         errors.append(
@@ -320,7 +331,7 @@ def compile_rule(rule: ir.RuleIR, errors: list[Diagnostic]) -> CompiledRule | No
     return CompiledRule(
         rule=rule,
         code=gen.freeze(),
-        nslots=2 * len(rule.captures),
+        nslots=marks + (len(items) + 1 if mark_elements else 0),
         clauses=tuple(dict.fromkeys(_clauses(rule.pattern))),
         first_words=None if nullable else words,
         first_types=types,

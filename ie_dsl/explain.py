@@ -11,12 +11,13 @@ where the pattern stopped: `from PLACE: met token "in"`, or `ORG: no ORG annotat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ie_dsl.compiler import CompiledRule
+from ie_dsl.compiler import CompiledRule, compile_rule
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.runtime import DocView, annotate, windows
+from ie_dsl.runtime import DocView, annotate, run_rule, windows
 from ie_dsl.text import segment
 from ie_dsl.vm import search
 
@@ -125,4 +126,97 @@ def attempts(
             if tried is not None:
                 out.append(tried)
     out.sort(key=lambda a: (not a.matched, -a.reached / a.total, -a.reached, a.rule, a.start))
+    return out
+
+
+# ---- one rule, in detail ---------------------------------------------------------------
+
+
+def rules_named(book: RuleBook, name: str) -> list[CompiledRule]:
+    """The compiled rules called `name` (an entity type may have several rules)."""
+    everything = [*book.program.statements, *(cr for s in book.program.strata for cr in s)]
+    return [cr for cr in everything if cr.rule.name == name]
+
+
+def _where(book: RuleBook, source: str) -> str:
+    """`lexicon:<file>@<offset>` -> `<file>:<line>`; rule and built-in sources as they are."""
+    if source.startswith("lexicon:"):
+        path, _, offset = source[len("lexicon:") :].rpartition("@")
+        src = book.sources.get(path)
+        return f"{path}:{src.line_col(int(offset))[0]}" if src else path
+    return source
+
+
+def _annotations_in(book: RuleBook, view: DocView, s: int, e: int) -> list[dict[str, object]]:
+    out = []
+    for (type_name, a, b), ann in sorted(view.annotations.items(), key=lambda kv: (kv[0][1], -kv[0][2])):
+        if s <= a and b <= e:
+            cs, ce = view.char_span(a, b)
+            out.append(
+                {
+                    "type": type_name,
+                    "text": view.text[cs:ce],
+                    "canonical": ann.canonical,
+                    "from": _where(book, ann.source),
+                }
+            )
+    return out
+
+
+def _surprises(view: DocView, lo: int, hi: int, failed: str) -> list[str]:
+    """Words of the failed element that the sentence has only inside a larger token."""
+    out = []
+    norms = set(view.norms[lo:hi])
+    for word in re.findall(r"(?<![~/\"A-Z_])\b[a-z][\w'’.-]*", failed):
+        w = word.lower()
+        if w in norms:
+            continue
+        for i in range(lo, hi):
+            if w in view.norms[i] and w != view.norms[i]:
+                out.append(f'"{word}" occurs only inside the token "{view.texts[i]}"')
+                break
+    return out
+
+
+def explain_rule(book: RuleBook, name: str, doc_id: str, text: str) -> list[dict[str, object]]:
+    """For each window of `text`: the rule's match, element by element (with the
+    annotations each element covered and where they came from), or its nearest miss."""
+    view = DocView(doc_id, text, segment(text))
+    annotate(book.program, view)
+    out = []
+    for cr in rules_named(book, name):
+        marked = compile_rule(cr.rule, [], mark_elements=True)
+        assert marked is not None  # it compiled once already
+        base = 2 * len(cr.rule.captures)
+        for lo, hi in windows(view, cr.rule.scope, cr.rule.window):
+            if hi <= lo:
+                continue
+            sent = view.sentence_of(lo)
+            record: dict[str, object] = {
+                "rule": name,
+                "file": cr.rule.file,
+                "line": cr.rule.line,
+                "sentence": view.text[sent.start : sent.end],
+            }
+            found = next((m for m in run_rule(marked, view, lo, hi)), None)
+            if found is not None:
+                _s, _e, caps = found
+                bounds = caps[base:]
+                record["matched"] = True
+                record["elements"] = [
+                    {
+                        "element": _element_text(book, cr, k)[0],
+                        "text": view.text[slice(*view.char_span(a, b))] if b > a else "",
+                        "annotations": _annotations_in(book, view, a, b),
+                    }
+                    for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
+                ]
+            else:
+                tried = _try_rule(book, view, cr, lo, hi)
+                record["matched"] = False
+                record["near_miss"] = tried.describe() if tried else None
+                record["reached"] = tried.reached if tried else 0
+                record["total"] = tried.total if tried else len(cr.rule.elements)
+                record["surprises"] = _surprises(view, lo, hi, tried.failed or "") if tried else []
+            out.append(record)
     return out

@@ -18,7 +18,7 @@ from typing import Any
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon, load_lexicon
-from ie_dsl.parser import parse_file, parse_pattern
+from ie_dsl.parser import parse_file_recovering, parse_pattern
 from ie_dsl.source import SourceFile, SourceSpan
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
@@ -84,7 +84,9 @@ class _Loader:
         self.result.sources[shown] = source
         try:
             if path.suffix == ".ie":
-                self._add_rule_file(parse_file(text, shown), path)
+                rule_file, problems = parse_file_recovering(text, shown)
+                self.errors.extend(problems)
+                self._add_rule_file(rule_file, path)
             else:
                 self._load_yaml(source, path)
         except IEDslError as err:

@@ -35,19 +35,41 @@ class _RuleScope:
 
     rule: n.Rule
     captures: list[ir.CaptureInfo] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    explicit: dict[str, int] = field(default_factory=dict)  # name -> its one slot
+    implicit: list[int] = field(default_factory=list)  # slots named once lowering is done
     errors: list[Diagnostic] = field(default_factory=list)
 
     def new_slot(self, name: str, types: tuple[str, ...], implicit: bool) -> int:
-        if implicit:  # place, place_2, ...: never the name of another capture
-            taken = {c.name for c in self.captures}
-            k = self.counts.get(name, 0) + 1
-            while (name if k == 1 else f"{name}_{k}") in taken:
-                k += 1
-            self.counts[name] = k
-            name = name if k == 1 else f"{name}_{k}"
+        """A capture slot. Explicit captures of one name share a slot, so the one set last
+        wins; implicit ones get their final names in `name_implicit()`."""
+        if not implicit and name in self.explicit:
+            slot = self.explicit[name]
+            old = self.captures[slot]
+            self.captures[slot] = ir.CaptureInfo(
+                name, old.types + tuple(t for t in types if t not in old.types)
+            )
+            return slot
         self.captures.append(ir.CaptureInfo(name, types))
-        return len(self.captures) - 1
+        slot = len(self.captures) - 1
+        if implicit:
+            self.implicit.append(slot)
+        else:
+            self.explicit[name] = slot
+        return slot
+
+    def name_implicit(self) -> None:
+        """place, place_2, ...: in order of appearance, never an explicit capture's name."""
+        taken = set(self.explicit)
+        counts: dict[str, int] = {}
+        for slot in self.implicit:
+            base, types = self.captures[slot].name, self.captures[slot].types
+            k = counts.get(base, 0) + 1
+            while (base if k == 1 else f"{base}_{k}") in taken:
+                k += 1
+            counts[base] = k
+            name = base if k == 1 else f"{base}_{k}"
+            taken.add(name)
+            self.captures[slot] = ir.CaptureInfo(name, types)
 
 
 def _direct_types(node: ir.Node) -> tuple[str, ...]:
@@ -104,7 +126,7 @@ class _Lowerer:
                         "E223",
                         f"{t.text!r} is {len(toks)} tokens, not one",
                         t.span,
-                        "write it outside [ ] to match its tokens in sequence",
+                        "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
                     )
                 )
             return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
@@ -116,7 +138,7 @@ class _Lowerer:
                         "E223",
                         f"{t.text!r} is {len(toks)} tokens, not one",
                         t.span,
-                        "write it outside [ ] to match its tokens in sequence",
+                        "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
                     )
                 )
             return ir.TText(frozenset(toks[:1]))
@@ -128,7 +150,7 @@ class _Lowerer:
                         "E223",
                         f"~{t.lemma} is {len(toks)} tokens, not one",
                         t.span,
-                        "write it outside [ ] to match its tokens in sequence",
+                        "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
                     )
                 )
             return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
@@ -297,6 +319,7 @@ def lower_rule(
     items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
     pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
     elements = tuple((p.span, _type_of(p, types)) for p in written)
+    scope.name_implicit()
     if nullable(pattern):
         scope.errors.append(
             Diagnostic(

@@ -8,6 +8,7 @@ Syntax errors become IEDslError with located Diagnostics (code E1xx).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
@@ -456,6 +457,37 @@ def parse_file(text: str, path: str) -> n.RuleFile:
     return _parse(text, path, _identity)
 
 
+_STATEMENT = re.compile(r"^(?:use|define|entity|rule)\b", re.MULTILINE)
+
+
+def parse_file_recovering(text: str, path: str) -> tuple[n.RuleFile, list[Diagnostic]]:
+    """Parse a DSL file; if it has syntax errors, parse it statement by statement so that
+    every broken statement is reported and the good ones are kept (for `iedsl check`)."""
+    try:
+        return parse_file(text, path), []
+    except IEDslError:
+        pass
+    cuts = [m.start() for m in _STATEMENT.finditer(text)]
+    bounds = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
+    problems: list[Diagnostic] = []
+    parts: list[n.RuleFile] = []
+    for start, end in bounds:
+        chunk = text[start:end]
+        if not chunk.strip() or chunk.lstrip().startswith("#") and not _STATEMENT.search(chunk):
+            continue
+        try:
+            parts.append(_parse(chunk + "\n", path, lambda pos, at=start: pos + at))
+        except IEDslError as err:
+            problems.extend(err.diagnostics)
+    merged = n.RuleFile(
+        path=path,
+        uses=tuple(u for p in parts for u in p.uses),
+        defines=tuple(d for p in parts for d in p.defines),
+        rules=tuple(r for p in parts for r in p.rules),
+    )
+    return merged, problems
+
+
 _PATTERN_HEAD = "rule r: "
 
 
@@ -468,7 +500,17 @@ def parse_pattern(text: str, path: str, origin: Origin = _identity) -> n.Pattern
     flat = text.replace("\r", " ").replace("\n", " ")
     shift = len(_PATTERN_HEAD)
     parsed = _parse(_PATTERN_HEAD + flat + "\n", path, lambda pos: origin(max(0, pos - shift)))
-    if len(parsed.rules) != 1 or parsed.uses or parsed.defines:
+    (rule, *more) = parsed.rules or (None,)
+    if rule is None or more or parsed.uses or parsed.defines or rule.emit or rule.examples:
         span = SourceSpan(path, origin(0), origin(len(text)))
-        raise IEDslError([Diagnostic("E112", "a YAML pattern must be one pattern", span)])
-    return parsed.rules[0].pattern
+        raise IEDslError(
+            [
+                Diagnostic(
+                    "E112",
+                    "a YAML pattern must be one pattern",
+                    span,
+                    "write `=>` as `emit:` and examples as `examples:` beside `pattern:`",
+                )
+            ]
+        )
+    return rule.pattern

@@ -12,7 +12,7 @@ from typing import Any
 
 from ie_dsl.analysis import check
 from ie_dsl.compiler import Program, compile_program
-from ie_dsl.diagnostics import Diagnostic
+from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.loader import RuleSet, load_rules
 from ie_dsl.lowering import lower
 from ie_dsl.runtime import extract
@@ -37,6 +37,23 @@ class RuleBook:
     ) -> list[dict[str, Any]]:
         """Statements found in one document (see runtime.extract)."""
         return extract(self.program, doc_id, text, overridden)
+
+
+def diagnose(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], Mapping[str, SourceFile]]:
+    """Every problem in the rules under `paths`, errors and warnings, without raising.
+
+    Goes through the same stages as compile_rules and stops at the first stage with errors.
+    """
+    ruleset = load_rules(paths)
+    warnings: list[Diagnostic] = []
+    try:
+        checked = check(ruleset)
+        warnings = list(checked.warnings)
+        strata, statements = lower(checked)
+        compile_program(strata, statements, checked.lexicons, checked.types)
+    except IEDslError as exc:
+        return exc.diagnostics + [w for w in warnings if w not in exc.diagnostics], ruleset.sources
+    return warnings, ruleset.sources
 
 
 def compile_rules(paths: Iterable[str | Path]) -> RuleBook:

@@ -15,7 +15,7 @@ def diags(tmp_path, rules: str, **files: str) -> list:
     (tmp_path / "main.ie").write_text(rules)
     with pytest.raises(IEDslError) as info:
         compile_rules([tmp_path])
-    return info.value.diagnostics
+    return [d for d in info.value.diagnostics if d.severity == "error"]
 
 
 def test_unknown_type_suggests_close_name(tmp_path):
@@ -121,3 +121,11 @@ def test_yaml_rule_file_mistakes_are_located(tmp_path, yaml_text, fragment):
     got = diags(tmp_path, "rule ok: ORG said\n")
     assert [d.code for d in got] == ["E206"] and fragment in got[0].message
     assert got[0].span is not None and got[0].span.file.endswith("r.yaml")
+
+
+def test_unused_defines_and_lexicons_are_warnings(tmp_path):
+    (tmp_path / "orgs.yaml").write_text("type: ORG\nentries: [CSTO]\n")
+    (tmp_path / "unused.yaml").write_text("type: FRUIT\nentries: [apple]\n")
+    (tmp_path / "main.ie").write_text("define NEVER = x\nrule r: ORG said\n")
+    book = compile_rules([tmp_path])
+    assert sorted((w.code, w.severity) for w in book.warnings) == [("W201", "warning"), ("W202", "warning")]

@@ -83,7 +83,7 @@ def run_cli(
         try:
             found = book.extract(doc.id, doc.text)
         except TimeoutError:
-            on_error(doc.id, "a token regex took too long on this document (see REGEX_TIMEOUT)")
+            on_error(doc.id, "a /regex/ token test took too long on this document")
             continue
         except Exception as exc:  # an engine bug must not lose the rest of the run
             on_error(doc.id, f"internal error ({exc.__class__.__name__}: {exc}); please report it")

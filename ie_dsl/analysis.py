@@ -305,6 +305,15 @@ def _order_entities(
 def check(rs: RuleSet) -> CheckedRules:
     """Resolve and order the rules of `rs`. Raises IEDslError with every problem found,
     including the files that failed to load."""
+    checked, errors = check_all(rs)
+    if errors:
+        raise IEDslError(errors + list(checked.warnings))
+    return checked
+
+
+def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
+    """Like check(), but returns the errors beside what could be checked (for `iedsl check`,
+    which goes on to report problems of later stages too)."""
     c = _Checker(rs)
     entity_rules: list[CheckedRule] = []
     statements: list[CheckedRule] = []
@@ -338,11 +347,10 @@ def check(rs: RuleSet) -> CheckedRules:
             statements.append(cr)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
     warnings = [*rs.warnings, *_unused(rs, entity_rules)]
-    if rs.errors or c.errors:
-        raise IEDslError(rs.errors + c.errors + warnings)
-    return CheckedRules(
+    checked = CheckedRules(
         strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(warnings), scopes
     )
+    return checked, rs.errors + c.errors
 
 
 def _unused(rs: RuleSet, entity_rules: list[CheckedRule]) -> list[Diagnostic]:

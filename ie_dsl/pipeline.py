@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ie_dsl.analysis import check
+from ie_dsl.analysis import check, check_all
 from ie_dsl.compiler import Program, compile_program
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.loader import RuleSet, load_rules
@@ -42,18 +42,18 @@ class RuleBook:
 def diagnose(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], Mapping[str, SourceFile]]:
     """Every problem in the rules under `paths`, errors and warnings, without raising.
 
-    Goes through the same stages as compile_rules and stops at the first stage with errors.
+    Goes through the same stages as compile_rules; rules that could not be checked are
+    still lowered, so one run reports unknown names and bad `=>` arguments together.
     """
     ruleset = load_rules(paths)
-    warnings: list[Diagnostic] = []
+    checked, found = check_all(ruleset)
     try:
-        checked = check(ruleset)
-        warnings = list(checked.warnings)
         strata, statements = lower(checked)
-        compile_program(strata, statements, checked.lexicons, checked.types)
+        if not found:
+            compile_program(strata, statements, checked.lexicons, checked.types)
     except IEDslError as exc:
-        return exc.diagnostics + [w for w in warnings if w not in exc.diagnostics], ruleset.sources
-    return warnings, ruleset.sources
+        found += exc.diagnostics
+    return found + list(checked.warnings), ruleset.sources
 
 
 def compile_rules(paths: Iterable[str | Path]) -> RuleBook:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from ie_dsl.cli import debug, run
+from ie_dsl.cli.check import check_cli
+from ie_dsl.cli.explain import explain_cli
 
 app = typer.Typer(
     name="iedsl",
@@ -18,6 +20,8 @@ app = typer.Typer(
     "Exit codes: 0 ok, 1 problems found, 2 bad usage or rules.",
 )
 app.command("run")(run.run_cli)
+app.command("check")(check_cli)
+app.command("explain")(explain_cli)
 app.add_typer(debug.app, name="debug")
 
 

@@ -1,4 +1,5 @@
-"""`iedsl debug tokens|sentences|annotations FILE RULES?`: show what the engine sees."""
+"""`iedsl debug tokens|sentences|annotations|ast|ir|program`: each stage, for people
+debugging rules or the engine."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ie_dsl.cli.common import EXIT_USAGE, err, load_book
+from ie_dsl.dump import dump_ast, dump_ir, dump_program
 from ie_dsl.runtime import DocView, annotate
 from ie_dsl.text import norm, segment
 
@@ -74,3 +76,31 @@ def annotations_cli(
             typer.echo(
                 f"{cs:6d} {ce:6d} {ann.type:12} {text[cs:ce]!r:40} {ann.canonical or '':30} {ann.source}"
             )
+
+
+@app.command("ast")
+def ast_cli(rules: Annotated[list[str], typer.Argument(help="Rule files or directories.")]) -> None:
+    """The parsed rule files (the AST), one statement per line."""
+    book = load_book(rules)
+    for f in book.ruleset.files:
+        typer.echo(f"# {f.path}\n{dump_ast(f)}")
+
+
+@app.command("ir")
+def ir_cli(rules: Annotated[list[str], typer.Argument(help="Rule files or directories.")]) -> None:
+    """The lowered rules (IR): macros expanded, literals tokenized, captures numbered."""
+    program = load_book(rules).program
+    for cr in [*(c for s in program.strata for c in s), *program.statements]:
+        typer.echo(dump_ir(cr.rule))
+
+
+@app.command("program")
+def program_cli(rules: Annotated[list[str], typer.Argument(help="Rule files or directories.")]) -> None:
+    """The compiled matcher program: instructions, prefilter clauses, anchors."""
+    program = load_book(rules).program
+    for cr in [*(c for s in program.strata for c in s), *program.statements]:
+        typer.echo(dump_program(cr))
+    typer.echo(
+        f"# anchors: {len(program.anchors)} atoms index {len(program.statements)} statement rules; "
+        f"{len(program.always)} always tried"
+    )

@@ -1,0 +1,111 @@
+"""`iedsl explain RULE TEXT_OR_FILE`: why a rule did or did not fire."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ie_dsl.analysis import suggest
+from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
+from ie_dsl.explain import attempts, explain_rule, rules_named
+from ie_dsl.reader import read_documents
+
+
+def _documents(target: str) -> list[tuple[str, str]]:
+    """A path (file, directory, glob, JSONL) names documents; anything else is the text itself."""
+    if Path(target).exists() or any(ch in target for ch in "*?["):
+        return [
+            (d.id, d.text)
+            for d in read_documents([target], lambda where, why: err(f"skipped {where}: {why}"))
+        ]
+    return [("<text>", target)]
+
+
+def explain_cli(
+    rule: Annotated[str, typer.Argument(help="The rule's name (or an entity type).")],
+    target: Annotated[str, typer.Argument(help="A sentence in quotes, or a document, directory or corpus.")],
+    rules: Annotated[
+        list[str] | None, typer.Option("--rules", "-r", help="Rule paths (default: rules/, else @pack).")
+    ] = None,
+    near_misses: Annotated[
+        bool, typer.Option("--near-misses", help="Rank the sentences where the rule came closest.")
+    ] = False,
+    top: Annotated[int, typer.Option("--top", help="How many near misses to show.")] = 10,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+) -> None:
+    """Show how RULE matched each sentence element by element, or how close it came and
+    which element failed with what it met. Exit 0 if it matched somewhere, 1 if not."""
+    if fmt not in ("text", "json"):
+        err(f"error: unknown format {fmt!r}; use text or json")
+        raise typer.Exit(EXIT_USAGE)
+    book = load_book(rules or (["rules"] if Path("rules").is_dir() else [PACK]))
+    if not rules_named(book, rule):
+        names = sorted(
+            {cr.rule.name for cr in book.program.statements}
+            | {cr.rule.name for s in book.program.strata for cr in s}
+        )
+        hint = suggest(rule, frozenset(names))
+        err(f"error: no rule named {rule!r}" + (f"; {hint}" if hint else ""))
+        raise typer.Exit(EXIT_USAGE)
+    docs = _documents(target)
+    if near_misses:
+        ranked = [
+            (a, doc_id, text)
+            for doc_id, text in docs
+            for a in attempts(book, doc_id, text, rules=[rule])
+            if not a.matched
+        ]
+        ranked.sort(key=lambda x: (-x[0].reached / x[0].total, x[1], x[0].start))
+        rows = [
+            {"doc": doc_id, "sentence": _sentence(text, a.start), **_attempt(a)}
+            for a, doc_id, text in ranked[:top]
+        ]
+        if fmt == "json":
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            for row in rows:
+                typer.echo(
+                    f"{row['reached']}/{row['total']}  {row['doc']}: {row['sentence']}\n"
+                    f"      {row['failed']}: {row['met']}"
+                )
+        raise typer.Exit(EXIT_OK if rows else EXIT_PROBLEMS)
+    records = [dict(doc=doc_id, **r) for doc_id, text in docs for r in explain_rule(book, rule, doc_id, text)]
+    if fmt == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        for r in records:
+            typer.echo(_text(r))
+    raise typer.Exit(EXIT_OK if any(r["matched"] for r in records) else EXIT_PROBLEMS)
+
+
+def _sentence(text: str, at: int) -> str:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return " ".join(text[start : end if end >= 0 else len(text)].split())[:160]
+
+
+def _attempt(a: object) -> dict[str, object]:
+    return {
+        k: getattr(a, k)
+        for k in ("rule", "file", "line", "reached", "total", "failed", "met", "start", "end")
+    }
+
+
+def _text(r: dict[str, object]) -> str:
+    head = f"{r['rule']} ({r['file']}:{r['line']}) on: {r['sentence']}"
+    if r["matched"]:
+        lines = [head, "  MATCHED"]
+        for el in r["elements"]:  # type: ignore[attr-defined]
+            lines.append(f"    {el['element']:<40} {el['text']!r}")
+            for ann in el["annotations"]:
+                canon = (
+                    f" = {ann['canonical']}" if ann["canonical"] and ann["canonical"] != ann["text"] else ""
+                )
+                lines.append(f"      {ann['type']} {ann['text']!r}{canon}  from {ann['from']}")
+        return "\n".join(lines)
+    lines = [head, f"  no match; nearest: {r['near_miss']}"]
+    lines += [f"  tokenization: {s}" for s in r["surprises"]]  # type: ignore[attr-defined]
+    return "\n".join(lines)

@@ -10,6 +10,8 @@ import typer
 
 from ie_dsl.cli import debug, run
 from ie_dsl.cli.check import check_cli
+from ie_dsl.cli.diff import diff_cli
+from ie_dsl.cli.eval import eval_cli
 from ie_dsl.cli.explain import explain_cli
 
 app = typer.Typer(
@@ -22,6 +24,8 @@ app = typer.Typer(
 app.command("run")(run.run_cli)
 app.command("check")(check_cli)
 app.command("explain")(explain_cli)
+app.command("eval")(eval_cli)
+app.command("diff")(diff_cli)
 app.add_typer(debug.app, name="debug")
 
 

@@ -19,12 +19,12 @@ A statement that is dropped because another rule produced exactly the same state
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ie_dsl.compiler import CompiledRule
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.runtime import Annotation, DocView, _rule_matches, annotate, resolve
+from ie_dsl.runtime import Annotation, DocView, annotate
 from ie_dsl.text import segment
 
 
@@ -71,46 +71,17 @@ def _winner_name(ann: Annotation) -> str:
 
 
 def entity_pass(book: RuleBook, doc_id: str, text: str, tallies: dict[int, Tally]) -> DocView:
-    """Annotate one document the way `runtime.annotate` does, recording in `tallies` (by rule
-    load order) each entity rule's kept and beaten matches; returns the annotated view.
-
-    Lexicons and NUMBER come from `annotate` itself (a program without entity strata); the
-    stratum loop is repeated here because `annotate` does not say which matches lost.
-    tests/test_coverage.py checks that both give the same annotations.
-    """
-    program = book.program
+    """Annotate one document, recording in `tallies` (by rule load order) each entity
+    rule's kept and beaten matches; returns the annotated view."""
     view = DocView(doc_id, text, segment(text))
-    annotate(replace(program, strata=()), view)
-    size = len(view.norms)
-    for stratum in program.strata:
-        made: dict[str, list[tuple[int, int, int, int, bool, tuple[CompiledRule, Annotation]]]] = {}
-        for cr, s, e, _caps in _rule_matches(stratum, view):
-            r = cr.rule
-            ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
-            made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", (cr, ann)))
-        for type_name, cands in made.items():
-            old: list[tuple[int, int, int, int, bool, tuple[CompiledRule | None, Annotation]]] = [
-                (a.priority, a.start, a.end, a.order, False, (None, a))
-                for k, a in view.annotations.items()
-                if k[0] == type_name
-            ]
-            chosen = resolve(old + cands, size)
-            kept = {id(c) for c in chosen}
-            for cand in cands:
-                cr, ann = cand[5]
-                tally = tallies[cr.rule.order]
-                if id(cand[5]) in kept:
-                    tally.fired += 1
-                    continue
-                # resolve drops a candidate for the first overlapping kept one that blocks
-                # (mode-all matches block nothing), in preference order, as `chosen` is
-                winner = next(
-                    a
-                    for c, a in chosen
-                    if (c is None or c.rule.mode != "all") and a.start < ann.end and ann.start < a.end
-                )
-                tally.lost_to(_winner_name(winner))
-            view.set_annotations(type_name, [a for _c, a in chosen])
+    outcomes: list[tuple[Annotation, Annotation | None]] = []
+    annotate(book.program, view, outcomes)
+    for ann, winner in outcomes:
+        tally = tallies[ann.order]
+        if winner is None:
+            tally.fired += 1
+        else:
+            tally.lost_to(_winner_name(winner))
     return view
 
 

@@ -186,8 +186,27 @@ def _rule_matches(
                         yield cr, s, e, caps
 
 
-def annotate(program: Program, view: DocView) -> None:
-    """Add lexicon, NUMBER and entity-rule annotations to `view`, cascade by cascade."""
+def _outcomes(cands: list[tuple[int, int, int, int, bool, Annotation]], chosen: list[Annotation]) -> list:
+    """(annotation, None) for each kept entity match, (annotation, winner) for each dropped
+    one: the first kept annotation that blocks it (mode-all matches block nothing)."""
+    kept = {id(a) for a in chosen}
+    blocking = [a for a in chosen if not any(c[4] and c[5] is a for c in cands)]
+    out: list[tuple[Annotation, Annotation | None]] = []
+    for *_ignored, ann in cands:
+        if id(ann) in kept:
+            out.append((ann, None))
+        else:
+            out.append((ann, next(w for w in blocking if w.start < ann.end and ann.start < w.end)))
+    return out
+
+
+def annotate(
+    program: Program, view: DocView, outcomes: list[tuple[Annotation, Annotation | None]] | None = None
+) -> None:
+    """Add lexicon, NUMBER and entity-rule annotations to `view`, cascade by cascade.
+
+    If `outcomes` is a list, each entity-rule match is appended to it with None if it was
+    kept, or with the annotation that beat it (for coverage)."""
     by_type: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
     norms, texts = view.norms, view.texts
     phrases = program.phrases
@@ -229,7 +248,10 @@ def annotate(program: Program, view: DocView) -> None:
                 for k, a in view.annotations.items()
                 if k[0] == type_name
             ]
-            view.set_annotations(type_name, resolve(old + cands, size))
+            chosen = resolve(old + cands, size)
+            view.set_annotations(type_name, chosen)
+            if outcomes is not None:
+                outcomes.extend(_outcomes(cands, chosen))
 
 
 def _arg(view: DocView, cr: CompiledRule, slot: int, caps: list[int]) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from ie_dsl.cli.check import check_cli
 from ie_dsl.cli.diff import diff_cli
 from ie_dsl.cli.eval import eval_cli
 from ie_dsl.cli.explain import explain_cli
+from ie_dsl.cli.show import show_cli
 
 app = typer.Typer(
     name="iedsl",
@@ -26,6 +27,7 @@ app.command("check")(check_cli)
 app.command("explain")(explain_cli)
 app.command("eval")(eval_cli)
 app.command("diff")(diff_cli)
+app.command("show")(show_cli)
 app.add_typer(debug.app, name="debug")
 
 

@@ -1,7 +1,7 @@
 """One Diagnostic type for every user-facing problem, and its renderings (used at the CLI edge).
 
 Codes are stable: E1xx syntax, E2xx names and semantics, E3xx lexicons, E4xx limits,
-W1xx warnings. docs/diagnostics.md lists them.
+E6xx fixtures; warnings W2xx (rules) and W3xx (lexicons). docs/diagnostics.md lists them.
 """
 
 from __future__ import annotations

@@ -56,14 +56,12 @@ class _Loader:
     def load_path(self, given: Path) -> None:
         real = given.resolve()
         if real.is_dir():
-            self.roots.append(real)
             found = sorted(p for p in real.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
             if not found:
                 self.errors.append(Diagnostic("E201", f"no rule files (.ie, .yaml) in {given}"))
             for path in found:
                 self.load_file(path)
         elif real.is_file():
-            self.roots.append(real.parent)
             self.load_file(real)
         else:
             self.errors.append(Diagnostic("E201", f"rule path not found: {given}"))
@@ -285,7 +283,11 @@ def load_rules(paths: Iterable[str | Path]) -> RuleSet:
     `RuleSet.errors`, so that checking can still report what is wrong elsewhere.
     """
     loader = _Loader()
+    paths = [Path(p) for p in paths]
+    # every given path is a root before any file is read, so order on the command line
+    # does not decide what a `use` may reach
+    loader.roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
     for p in paths:
-        loader.load_path(Path(p))
+        loader.load_path(p)
     loader.result.errors = loader.errors
     return loader.result

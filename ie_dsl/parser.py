@@ -56,6 +56,9 @@ _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "rule r: [cap & !x\n",
         "rule r: [cap &\n",
         "rule r: [cap |\n",
+        "rule r: a [cap\n",
+        "rule r: ~warn of [cap\n",
+        "rule r: a [cap & !X\n",
     ],
     ("E103", "a rule needs a pattern after `:`", "write the words to find, e.g. ORG warns of THREAT"): [
         "rule r:\n",
@@ -101,6 +104,21 @@ _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
 _ERROR_EXAMPLES = {
     label: examples + ["rule z: a\n" + e for e in examples] for label, examples in _ERROR_EXAMPLES.items()
 }
+
+
+_LABELS = {label[0]: label for label in _ERROR_EXAMPLES}
+
+
+def _unclosed(line: str) -> str | None:
+    """The innermost bracket left open in `line` (quoted strings and regexes skipped)."""
+    stack: list[str] = []
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|/(?:[^/\\\n]|\\.)+/|[()\[\]]', line):
+        tok = m.group()
+        if tok in "([":
+            stack.append(tok)
+        elif tok in ")]" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
 
 
 @cache
@@ -387,6 +405,10 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
     )
     span = SourceSpan(path, origin(pos), origin(min(end, len(text)) if text else pos))
     at_end = token is not None and getattr(token, "type", "") in ("_NL", "$END")
+    if at_end and (label is None or label[0] in ("E101", "E102", "E105")):
+        # a pattern ended early: an unclosed bracket says more than the parser state
+        opener = _unclosed(text[text.rfind("\n", 0, max(0, pos - 1)) + 1 : pos])
+        label = {"(": _LABELS["E101"], "[": _LABELS["E102"]}.get(opener, label)
     if label is not None and not (at_end and label[0] == "E105"):
         code, message, hint = label
         return Diagnostic(code, message, span, hint)

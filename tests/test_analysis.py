@@ -87,7 +87,7 @@ def test_use_cannot_leave_rule_root(tmp_path):
 def test_every_error_is_reported_not_just_the_first(tmp_path):
     (tmp_path / "b.ie").write_text("rule b: (\n")
     got = diags(tmp_path, "rule r: ORGS x\nrule s: NATOO y\n")
-    assert [d.code for d in got] == ["E111", "E210", "E210"]
+    assert [d.code for d in got] == ["E101", "E210", "E210"]
     assert "ORG" in got[1].hint and "NATO" in got[2].hint
 
 
@@ -129,3 +129,13 @@ def test_unused_defines_and_lexicons_are_warnings(tmp_path):
     (tmp_path / "main.ie").write_text("define NEVER = x\nrule r: ORG said\n")
     book = compile_rules([tmp_path])
     assert sorted((w.code, w.severity) for w in book.warnings) == [("W201", "warning"), ("W202", "warning")]
+
+
+@pytest.mark.parametrize("order", [("rules", "shared"), ("shared", "rules")])
+def test_every_given_path_is_a_root_whatever_the_order(tmp_path, order):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "shared" / "common.ie").write_text("define SAY = ~say\n")
+    (tmp_path / "rules" / "main.ie").write_text('use "../shared/common.ie"\nrule r: alpha SAY\n')
+    book = compile_rules([tmp_path / name for name in order])
+    assert [s["type"] for s in book.extract("d", "Alpha said.")] == ["r"]

@@ -14,6 +14,7 @@ from ie_dsl.cli.diff import diff_cli
 from ie_dsl.cli.eval import eval_cli
 from ie_dsl.cli.explain import explain_cli
 from ie_dsl.cli.show import show_cli
+from ie_dsl.cli.test import run_tests_cli
 
 app = typer.Typer(
     name="iedsl",
@@ -23,6 +24,7 @@ app = typer.Typer(
     "Exit codes: 0 ok, 1 problems found, 2 bad usage or rules.",
 )
 app.command("run")(run.run_cli)
+app.command("test")(run_tests_cli)
 app.command("check")(check_cli)
 app.command("explain")(explain_cli)
 app.command("eval")(eval_cli)

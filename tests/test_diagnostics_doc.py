@@ -1,0 +1,73 @@
+"""docs/diagnostics.md documents exactly the diagnostic codes the code base can emit.
+
+A code is emitted when it appears in ie_dsl's source as a string literal of its own
+("E210", as in `Diagnostic("E210", ...)` or the parser's table of friendly messages). Each
+needs a `### CODE: title` section in the doc with its meaning, cause, example and fix; a
+section for a code that nothing emits any more fails too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "diagnostics.md"
+CODE = re.compile(r"[EW]\d{3}")
+
+
+def emitted_codes() -> dict[str, list[str]]:
+    """code -> the places (file:line) in ie_dsl that write it."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "ie_dsl").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE.fullmatch(node.value):
+                found.setdefault(node.value, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def documented_sections() -> dict[str, str]:
+    """code -> the text of its `### CODE: ...` section."""
+    text = DOC.read_text(encoding="utf-8")
+    parts = re.split(r"^### ([EW]\d{3})\b", text, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def test_the_source_emits_codes_directly() -> None:
+    codes = emitted_codes()
+    # a sanity check of the scan itself: one code of each family the code base has
+    assert {"E100", "E210", "E301", "E404", "W301"} <= codes.keys()
+    assert 'Diagnostic("E210"' in (ROOT / "ie_dsl" / "analysis.py").read_text(encoding="utf-8")
+
+
+def test_every_emitted_code_is_documented() -> None:
+    missing = {code: where for code, where in emitted_codes().items() if code not in documented_sections()}
+    assert not missing, f"add a section to docs/diagnostics.md for: {missing}"
+
+
+def test_every_documented_code_is_emitted() -> None:
+    stale = sorted(documented_sections().keys() - emitted_codes().keys())
+    assert not stale, f"docs/diagnostics.md documents codes nothing emits: {stale}"
+
+
+def test_each_section_is_complete() -> None:
+    for code, body in documented_sections().items():
+        for part in ("**What it means.**", "**Typical cause.**", "**Example.**", "**Fix.**"):
+            assert part in body, f"{code}: no {part}"
+        # the example output shows the code it documents (E121 cannot be triggered)
+        if code != "E121":
+            assert f"[{code}]" in body, f"{code}: the example does not show {code}"
+
+
+def test_codes_appear_once_and_in_order() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    headings = re.findall(r"^### ([EW]\d{3})\b", text, flags=re.M)
+    assert len(headings) == len(set(headings))
+    errors = [c for c in headings if c.startswith("E")]
+    warnings = [c for c in headings if c.startswith("W")]
+    assert errors == sorted(errors) and warnings == sorted(warnings)
+    # the index table at the top links every section
+    for code in headings:
+        assert f"[{code}](#{code.lower()})" in text, code
+        assert f'<a id="{code.lower()}"></a>' in text, code

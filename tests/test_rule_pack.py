@@ -23,7 +23,7 @@ def pack():
             "The UN Security Council expressed deep concern over the growing presence of ISIS-K fighters "
             "in northern Afghanistan.",
             "concern",
-            "ISIS-K",
+            "ISIS-K fighters",
         ),
         (
             "Uzbekistan's security service said the Islamic Movement of Uzbekistan poses a threat "
@@ -89,3 +89,39 @@ def test_finds_stances_in_unseen_sentences(pack, sentence, kind, threat):
 )
 def test_stays_silent_where_nothing_is_claimed(pack, sentence):
     assert pack.extract("d", sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence, args",
+    [
+        (
+            "Foreign Minister Sergei Lavrov expressed concern about ISIS militants in northern Afghanistan.",
+            {"speaker": "Sergei Lavrov", "threat": "ISIS militants", "source": "Afghanistan"},
+        ),
+        (
+            "UN envoy Roza Otunbayeva warned that Islamic State Khorasan remains a threat to the region.",
+            {"speaker": "Roza Otunbayeva", "organization": "UN", "threat": "Islamic State Khorasan"},
+        ),
+        (
+            "Guards at Hamid Karzai International Airport warned of an attack by Islamic State militants.",
+            {"threat": "Islamic State militants"},  # the airport is no speaker
+        ),
+        (
+            "The spokesman said most of the danger to the convoy came from roadside bombs.",
+            {"threat": "roadside bombs"},
+        ),
+        (
+            "“Drug cartels are expanding their reach across the border,” the governor said.",
+            {"threat": "Drug cartels"},
+        ),
+    ],
+)
+def test_roles_in_unseen_sentences(pack, sentence, args):
+    (st,) = pack.extract("d", sentence)
+    assert {role: arg["text"] for role, arg in st["args"].items()} == args
+
+
+def test_a_negated_denial_is_no_denial(pack):
+    assert (
+        pack.extract("d", "The minister did not deny the presence of foreign fighters in the region.") == []
+    )

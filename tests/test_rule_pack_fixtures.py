@@ -49,7 +49,12 @@ def test_a_wrong_expectation_makes_the_run_fail(in_root, tmp_path):
     lines = res.stdout.splitlines()
     assert f"FAIL {wrong}:2 the threat is misread" in lines
     assert '      threat: expected "extremist groups", got "growing extremist activity"' in lines
-    assert any(ln.startswith("    nearest: warn(") and "(rules/stances.ie:12)" in ln for ln in lines)
+    line = next(
+        n
+        for n, text in enumerate((ROOT / "rules" / "stances.ie").read_text().splitlines(), 1)
+        if text.startswith("rule warn_of_threat")
+    )
+    assert any(ln.startswith("    nearest: warn(") and f"(rules/stances.ie:{line})" in ln for ln in lines)
     assert re.fullmatch(r"\d+ passed, 1 failed", lines[-1])
 
 

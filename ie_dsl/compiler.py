@@ -12,17 +12,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
 from ie_dsl import ir
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon, Phrase
 from ie_dsl.text import norm
+from ie_dsl.tokenregex import compile_token_regex
 from ie_dsl.vm import ANN, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 
 MAX_UNROLL = 200  # largest {m,n} bound
 MAX_CODE = 50_000  # instructions per rule
-REGEX_TIMEOUT = 0.05  # seconds per token test: a backstop, the tokens are short
 
 
 NUMBER_WORDS = frozenset(
@@ -87,8 +85,8 @@ def compile_test(t: ir.Test) -> Callable[[Any, int], bool]:
         texts = t.texts
         return lambda d, i: d.texts[i] in texts
     if isinstance(t, ir.TRe):
-        rx = regex.compile(t.pattern, ir.regex_flags(t.flags))
-        return lambda d, i: rx.search(d.texts[i], timeout=REGEX_TIMEOUT) is not None
+        rx = compile_token_regex(t.pattern, t.flags)
+        return lambda d, i: rx.search(d.texts[i]) is not None
     if isinstance(t, ir.TClass):
         return _class_test(t.name)
     if isinstance(t, ir.TIn):

@@ -89,7 +89,7 @@ def measure(book: RuleBook, documents: Iterable[tuple[str, str]]) -> list[RuleCo
     """Coverage of every entity rule and statement rule of `book` over (doc id, text) pairs.
 
     Entity rules come first (stratum by stratum), then statement rules, each in load order.
-    A document on which a token regex times out raises TimeoutError, as `extract` does.
+    A document over its time budget raises runtime.BudgetExceeded, as `extract` does.
     """
     rules: list[CompiledRule] = [cr for stratum in book.program.strata for cr in stratum]
     rules += list(book.program.statements)

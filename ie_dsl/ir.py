@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import regex
-
 from ie_dsl.source import SourceSpan
 
 # ---- single-token tests -------------------------------------------------------------
@@ -29,21 +27,10 @@ class TText:
 
 @dataclass(frozen=True, slots=True)
 class TRe:
-    """The token's text contains a match of `pattern` (regex.search)."""
+    """The token's text contains a match of `pattern` (RE2 syntax, see tokenregex.py)."""
 
     pattern: str
-    flags: str  # letters of REGEX_FLAGS
-
-
-REGEX_FLAGS = {"i": regex.IGNORECASE, "x": regex.VERBOSE, "a": regex.ASCII}
-
-
-def regex_flags(letters: str) -> int:
-    """`regex` flags for /.../letters (V0: the dialect compatible with `re`)."""
-    out = regex.V0
-    for letter in letters:
-        out |= REGEX_FLAGS.get(letter, 0)
-    return out
+    flags: str  # letters of tokenregex.FLAGS
 
 
 @dataclass(frozen=True, slots=True)

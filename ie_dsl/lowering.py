@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-import regex
-
 from ie_dsl import ir
 from ie_dsl import nodes as n
 from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
@@ -24,6 +22,7 @@ from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.morph import inflections
 from ie_dsl.source import SourceSpan
 from ie_dsl.text import literal_tokens, norm
+from ie_dsl.tokenregex import FLAGS, TokenRegexError, compile_token_regex
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
 RESERVED_FIELDS = frozenset({"doc", "type", "args", "span", "sentence", "rule"})
@@ -170,26 +169,27 @@ class _Lowerer:
         raise TypeError(t)
 
     def regex(self, t: n.TRegex, scope: _RuleScope) -> ir.Test:
-        unknown = sorted(set(t.flags) - set(ir.REGEX_FLAGS))
+        unknown = sorted(set(t.flags) - set(FLAGS))
         if unknown:
             scope.errors.append(
                 Diagnostic(
                     "E224",
                     f"regex flag {unknown[0]!r} is not supported",
                     t.span,
-                    "flags: i (ignore case), x (verbose), a (ASCII classes); a token has one line",
+                    "flags: i (ignore case), a (ASCII classes); RE2 has no verbose mode",
                 )
             )
             return ir.TRe(t.pattern, "")
         try:
-            regex.compile(t.pattern, ir.regex_flags(t.flags))
-        except regex.error as err:
+            compile_token_regex(t.pattern, t.flags)
+        except TokenRegexError as err:
             scope.errors.append(
                 Diagnostic(
                     "E224",
-                    f"invalid regular expression: {err}",
+                    f"token regex refused: {err}",
                     t.span,
-                    "the regex tests one token's text, e.g. /^[A-Z]{2,5}$/",
+                    "token regexes use RE2 syntax, which runs in linear time: no backreferences, "
+                    "look-arounds or possessive quantifiers (use the rule's own (?= ) and (?<! ))",
                 )
             )
         return ir.TRe(t.pattern, t.flags)

@@ -33,10 +33,14 @@ class RuleBook:
         return len(self.program.statements) + sum(len(s) for s in self.program.strata)
 
     def extract(
-        self, doc_id: str, text: str, overridden: list[dict[str, Any]] | None = None
+        self,
+        doc_id: str,
+        text: str,
+        overridden: list[dict[str, Any]] | None = None,
+        budget: float | None = None,
     ) -> list[dict[str, Any]]:
         """Statements found in one document (see runtime.extract)."""
-        return extract(self.program, doc_id, text, overridden)
+        return extract(self.program, doc_id, text, overridden, budget)
 
 
 def diagnose(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], Mapping[str, SourceFile]]:

@@ -13,6 +13,7 @@ rules are always kept.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,10 @@ class Annotation:
     value: int | float | None = None
 
 
+class BudgetExceeded(TimeoutError):
+    """A document took longer than its time budget (the run reports it and goes on)."""
+
+
 class DocView:
     """A segmented document as the matcher sees it: token forms and annotation indexes."""
 
@@ -53,6 +58,7 @@ class DocView:
         self.types_at: list[set[str]] = [set() for _ in self.texts]
         self._covered: dict[str, set[int]] = {}
         self._sentence_firsts = [s.first_token for s in seg.sentences]
+        self.deadline: float | None = None  # time.monotonic() past which matching stops
 
     def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
         """Replace all annotations of `type_name` (after conflict resolution)."""
@@ -176,6 +182,8 @@ def _rule_matches(
     seen: set[tuple[int, int, int]] = set()
     for key, scoped in by_scope.items():
         for lo, hi in windows(view, *key):
+            if view.deadline is not None and time.monotonic() > view.deadline:
+                raise BudgetExceeded(f"{view.doc_id}: over its time budget")
             atoms = view.atoms(lo, hi)
             for cr in scoped:
                 if not _passes(cr, atoms):
@@ -314,15 +322,22 @@ def candidates(program: Program, atoms: set[str]) -> list[CompiledRule]:
 
 
 def extract(
-    program: Program, doc_id: str, text: str, overridden: list[dict[str, Any]] | None = None
+    program: Program,
+    doc_id: str,
+    text: str,
+    overridden: list[dict[str, Any]] | None = None,
+    budget: float | None = None,
 ) -> list[dict[str, Any]]:
     """All statements the program finds in one document, in a deterministic order.
 
     If `overridden` is a list, every match that lost a conflict is appended to it as a
     statement with an extra key `overridden_by` (the winning rule's name): coverage and
-    explanations need to know what a rule found even when it did not win.
+    explanations need to know what a rule found even when it did not win. `budget`
+    (seconds) bounds the time spent on the document: past it, BudgetExceeded.
     """
     view = DocView(doc_id, text, segment(text))
+    if budget is not None:
+        view.deadline = time.monotonic() + budget
     annotate(program, view)
     doc_atoms: set[str] = view.atoms(0, len(view.norms))
     rules = candidates(program, doc_atoms)

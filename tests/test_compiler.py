@@ -83,3 +83,27 @@ def test_search_cost_is_bounded_by_code_times_positions(tmp_path, pattern):
         assert search(cr.code, view, 0, len(view.norms), start, visited, True, cr.nslots) is None
     # no match anywhere, yet every (instruction, position) pair was explored at most once
     assert len(visited) <= len(cr.code) * (len(view.norms) + 1)
+
+
+@pytest.mark.parametrize("pattern", [r"/(a)\1/", r"/(?=a)b/", r"/a++/"])
+def test_token_regexes_outside_re2_are_refused_with_a_location(tmp_path, pattern):
+    with pytest.raises(IEDslError) as info:
+        compile_text(tmp_path, f"rule r: {pattern}\n")
+    (d,) = info.value.diagnostics
+    assert d.code == "E224" and "RE2" in d.hint and d.span.start == len("rule r: ")
+
+
+def test_a_catastrophic_regex_is_harmless_on_a_huge_token(tmp_path):
+    # (a|a)+$ backtracks exponentially in re/regex; RE2 is linear in the token
+    book = compile_text(tmp_path, "rule r: /^(a|a)+$/\n")
+    (st,) = book.extract("d", "a" * 100_000 + "!")
+    assert st["span"] == {"start": 0, "end": 100_000}
+
+
+def test_a_document_over_its_budget_is_stopped(tmp_path):
+    from ie_dsl.runtime import BudgetExceeded
+
+    book = compile_text(tmp_path, "rule r: alpha\n")
+    with pytest.raises(BudgetExceeded):
+        book.extract("d", "alpha beta. " * 100, budget=-1.0)
+    assert len(book.extract("d", "alpha beta. " * 100, budget=60.0)) == 100

@@ -79,7 +79,7 @@ def eval_cli(
         try:
             statements.extend(book.extract(doc.id, doc.text))
         except TimeoutError:
-            on_error(doc.id, "a token regex took too long on this document")
+            on_error(doc.id, "matching went over the time budget on this document")
             continue
         documents[doc_key(doc.id)] = (doc.id, doc.text)
     absent = sorted({gold_view(g).doc for g in gold_rows} - documents.keys())

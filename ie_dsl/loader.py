@@ -23,6 +23,8 @@ from ie_dsl.source import SourceFile, SourceSpan
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
 RULE_SUFFIXES = (".ie", ".yaml", ".yml")
+MAX_FILE_BYTES = 10_000_000
+MAX_RULES = 10_000
 _MACRO_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -52,6 +54,8 @@ class _Loader:
         self.errors: list[Diagnostic] = []
         self.seen: dict[Path, str] = {}
         self.roots: list[Path] = []
+        self.loading: list[Path] = []  # files being read, to find `use` cycles
+        self.anywhere = False  # may `use` reach outside the roots?
 
     def load_path(self, given: Path) -> None:
         real = given.resolve()
@@ -60,7 +64,18 @@ class _Loader:
             if not found:
                 self.errors.append(Diagnostic("E201", f"no rule files (.ie, .yaml) in {given}"))
             for path in found:
-                self.load_file(path)
+                target = path.resolve()
+                if not self.anywhere and not any(target.is_relative_to(root) for root in self.roots):
+                    self.errors.append(
+                        Diagnostic(
+                            "E204",
+                            f"{display_path(path)} links outside the rule root",
+                            None,
+                            "copy the file into the rules directory",
+                        )
+                    )
+                    continue
+                self.load_file(target)
         elif real.is_file():
             self.load_file(real)
         else:
@@ -68,16 +83,45 @@ class _Loader:
 
     def load_file(self, path: Path, via: SourceSpan | None = None) -> str | None:
         """Read one file (once); returns its display path, or None if it failed."""
+        if path in self.loading:
+            chain = " -> ".join(display_path(p) for p in self.loading[self.loading.index(path) :] + [path])
+            self.errors.append(
+                Diagnostic(
+                    "E207",
+                    f"`use` goes round in a cycle: {chain}",
+                    via,
+                    "move what both files need into a third file they both use",
+                )
+            )
+            return None
         if path in self.seen:
             return self.seen[path]
         shown = display_path(path)
         self.seen[path] = shown
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                self.errors.append(
+                    Diagnostic(
+                        "E402",
+                        f"{shown} is larger than {MAX_FILE_BYTES} bytes",
+                        via,
+                        "split it into several files",
+                    )
+                )
+                return None
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             reason = err.strerror if isinstance(err, OSError) else "not valid UTF-8"
             self.errors.append(Diagnostic("E202", f"cannot read {shown}: {reason}", via))
             return None
+        self.loading.append(path)
+        try:
+            return self._read(path, shown, text)
+        finally:
+            self.loading.pop()
+
+    def _read(self, path: Path, shown: str, text: str) -> str:
+        """Parse one file's text and add what it holds."""
         source = SourceFile(shown, text)
         self.result.sources[shown] = source
         try:
@@ -119,7 +163,7 @@ class _Loader:
         used: list[str] = []
         for use in rule_file.uses:
             target = (path.parent / use.path).resolve()
-            if not any(target.is_relative_to(root) for root in self.roots):
+            if not self.anywhere and not any(target.is_relative_to(root) for root in self.roots):
                 self.errors.append(
                     Diagnostic(
                         "E204",
@@ -276,18 +320,30 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
     )
 
 
-def load_rules(paths: Iterable[str | Path]) -> RuleSet:
-    """Read every rule file and lexicon under `paths` (and what they `use`).
+def load_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleSet:
+    """Read every rule file and lexicon under `paths` (and what they `use`). A `use` may
+    reach outside the given paths (symbolic links resolved) only with `allow_outside_root`.
 
     Files that cannot be read or parsed are left out and their problems listed in
     `RuleSet.errors`, so that checking can still report what is wrong elsewhere.
     """
     loader = _Loader()
+    loader.anywhere = allow_outside_root
     paths = [Path(p) for p in paths]
     # every given path is a root before any file is read, so order on the command line
     # does not decide what a `use` may reach
     loader.roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
     for p in paths:
         loader.load_path(p)
+    count = sum(len(f.rules) for f in loader.result.files)
+    if count > MAX_RULES:
+        loader.errors.append(
+            Diagnostic(
+                "E405",
+                f"{count} rules; at most {MAX_RULES} are compiled at once",
+                None,
+                "run several rule sets",
+            )
+        )
     loader.result.errors = loader.errors
     return loader.result

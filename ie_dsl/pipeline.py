@@ -43,13 +43,15 @@ class RuleBook:
         return extract(self.program, doc_id, text, overridden, budget)
 
 
-def diagnose(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], Mapping[str, SourceFile]]:
+def diagnose(
+    paths: Iterable[str | Path], allow_outside_root: bool = False
+) -> tuple[list[Diagnostic], Mapping[str, SourceFile]]:
     """Every problem in the rules under `paths`, errors and warnings, without raising.
 
     Goes through the same stages as compile_rules; rules that could not be checked are
     still lowered, so one run reports unknown names and bad `=>` arguments together.
     """
-    ruleset = load_rules(paths)
+    ruleset = load_rules(paths, allow_outside_root)
     checked, found = check_all(ruleset)
     try:
         strata, statements = lower(checked)
@@ -60,9 +62,9 @@ def diagnose(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], Mapping[str
     return found + list(checked.warnings), ruleset.sources
 
 
-def compile_rules(paths: Iterable[str | Path]) -> RuleBook:
+def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleBook:
     """Load, check, lower and compile the rules under `paths`. Raises IEDslError."""
-    ruleset = load_rules(paths)
+    ruleset = load_rules(paths, allow_outside_root)
     checked = check(ruleset)
     strata, statements = lower(checked)
     program = compile_program(strata, statements, checked.lexicons, checked.types)

@@ -335,6 +335,14 @@ def extract(
     explanations need to know what a rule found even when it did not win. `budget`
     (seconds) bounds the time spent on the document: past it, BudgetExceeded.
     """
+    if len(text) > CHUNK_CHARS:  # a huge document: bounded memory, one piece at a time
+        deadline = None if budget is None else time.monotonic() + budget
+        out: list[dict[str, Any]] = []
+        for offset, piece in chunks(text, CHUNK_CHARS):
+            left = None if deadline is None else deadline - time.monotonic()
+            found = extract(program, doc_id, piece, overridden, left)
+            out.extend(_shifted(st, offset) for st in found)
+        return out
     view = DocView(doc_id, text, segment(text))
     if budget is not None:
         view.deadline = time.monotonic() + budget
@@ -365,6 +373,36 @@ def _losers(view: DocView, cands: list[tuple[int, int, int, int, bool, Any]], ch
         st["overridden_by"] = winner[0].rule.name
         out.append(st)
     return out
+
+
+CHUNK_CHARS = 1_000_000
+
+
+def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """(offset, piece) covering `text`, each at most about `size` characters, cut at a
+    paragraph break where there is one (so no sentence or paragraph scope is split), else
+    at a line break, a sentence end, or a space."""
+    start = 0
+    while len(text) - start > size:
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", " "):
+            cut = text.rfind(sep, start + size // 2, start + size)
+            if cut >= 0:
+                cut += len(sep)
+                break
+        if cut < 0:
+            cut = start + size  # no space in half a megabyte: not text, cut anywhere
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
+
+
+def _shifted(st: dict[str, Any], offset: int) -> dict[str, Any]:
+    """A statement found in a piece of a document, with offsets into the whole document."""
+    for part in (st["span"], st["sentence"], *st["args"].values()):
+        part["start"] += offset
+        part["end"] += offset
+    return st
 
 
 def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:

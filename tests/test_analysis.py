@@ -139,3 +139,40 @@ def test_every_given_path_is_a_root_whatever_the_order(tmp_path, order):
     (tmp_path / "rules" / "main.ie").write_text('use "../shared/common.ie"\nrule r: alpha SAY\n')
     book = compile_rules([tmp_path / name for name in order])
     assert [s["type"] for s in book.extract("d", "Alpha said.")] == ["r"]
+
+
+def test_use_cycles_are_located_errors(tmp_path):
+    (tmp_path / "a.ie").write_text('use "b.ie"\nrule a: alpha\n')
+    (tmp_path / "b.ie").write_text('use "a.ie"\nrule b: beta\n')
+    with pytest.raises(IEDslError) as info:
+        compile_rules([tmp_path])
+    (d,) = [d for d in info.value.diagnostics if d.severity == "error"]
+    assert d.code == "E207" and "a.ie -> b.ie -> a.ie" in d.message.replace(str(tmp_path) + "/", "")
+    assert d.span is not None and d.span.file.endswith("b.ie")
+
+
+def test_outside_the_root_only_when_allowed(tmp_path):
+    root = tmp_path / "rules"
+    root.mkdir()
+    (tmp_path / "outside.ie").write_text("define SAY = ~say\n")
+    (root / "link.ie").symlink_to(tmp_path / "outside.ie")  # a symbolic link does not help
+    (root / "main.ie").write_text('use "link.ie"\nrule r: alpha SAY\n')
+    with pytest.raises(IEDslError) as info:
+        compile_rules([root])
+    assert "E204" in {d.code for d in info.value.diagnostics}
+    book = compile_rules([root], allow_outside_root=True)
+    assert len(book.extract("d", "Alpha said.")) == 1
+
+
+def test_size_and_count_limits(tmp_path, monkeypatch):
+    import ie_dsl.loader as loader
+
+    monkeypatch.setattr(loader, "MAX_RULES", 2)
+    (tmp_path / "r.ie").write_text("rule a: x\nrule b: y\nrule c: z\n")
+    with pytest.raises(IEDslError) as info:
+        compile_rules([tmp_path])
+    assert [d.code for d in info.value.diagnostics if d.severity == "error"] == ["E405"]
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 10)
+    with pytest.raises(IEDslError) as info:
+        compile_rules([tmp_path])
+    assert "E402" in {d.code for d in info.value.diagnostics}

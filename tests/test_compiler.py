@@ -107,3 +107,17 @@ def test_a_document_over_its_budget_is_stopped(tmp_path):
     with pytest.raises(BudgetExceeded):
         book.extract("d", "alpha beta. " * 100, budget=-1.0)
     assert len(book.extract("d", "alpha beta. " * 100, budget=60.0)) == 100
+
+
+def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(tmp_path, monkeypatch):
+    import ie_dsl.runtime as rt
+
+    book = compile_text(tmp_path, "rule r: alpha ...{0,2} omega\n")
+    text = "".join(f"Alpha {i} omega. Filler words here.\n\n" for i in range(300))
+    whole = book.extract("d", text)
+    monkeypatch.setattr(rt, "CHUNK_CHARS", 500)
+    pieces = list(rt.chunks(text, 500))
+    assert len(pieces) > 10 and "".join(p for _o, p in pieces) == text
+    chunked = book.extract("d", text)
+    assert chunked == whole and len(whole) == 300
+    assert all(text[s["span"]["start"] : s["span"]["end"]] == s["sentence"]["text"][:-1] for s in chunked)

@@ -5,7 +5,7 @@ load (loader) -> check (analysis) -> lower (lowering) -> compile (compiler)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from ie_dsl.compiler import Program, compile_program
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.loader import RuleSet, load_rules
 from ie_dsl.lowering import lower
-from ie_dsl.runtime import extract
+from ie_dsl.runtime import extract, iter_extract
 from ie_dsl.source import SourceFile
 
 
@@ -41,6 +41,10 @@ class RuleBook:
     ) -> list[dict[str, Any]]:
         """Statements found in one document (see runtime.extract)."""
         return extract(self.program, doc_id, text, overridden, budget)
+
+    def iter_extract(self, doc_id: str, text: str, budget: float | None = None) -> Iterator[dict[str, Any]]:
+        """The same statements, yielded piece by piece (for huge documents)."""
+        return iter_extract(self.program, doc_id, text, None, budget)
 
 
 def diagnose(

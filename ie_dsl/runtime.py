@@ -335,14 +335,8 @@ def extract(
     explanations need to know what a rule found even when it did not win. `budget`
     (seconds) bounds the time spent on the document: past it, BudgetExceeded.
     """
-    if len(text) > CHUNK_CHARS:  # a huge document: bounded memory, one piece at a time
-        deadline = None if budget is None else time.monotonic() + budget
-        out: list[dict[str, Any]] = []
-        for offset, piece in chunks(text, CHUNK_CHARS):
-            left = None if deadline is None else deadline - time.monotonic()
-            found = extract(program, doc_id, piece, overridden, left)
-            out.extend(_shifted(st, offset) for st in found)
-        return out
+    if len(text) > CHUNK_CHARS:
+        return list(iter_extract(program, doc_id, text, overridden, budget))
     view = DocView(doc_id, text, segment(text))
     if budget is not None:
         view.deadline = time.monotonic() + budget
@@ -376,6 +370,22 @@ def _losers(view: DocView, cands: list[tuple[int, int, int, int, bool, Any]], ch
 
 
 CHUNK_CHARS = 1_000_000
+
+
+def iter_extract(
+    program: Program,
+    doc_id: str,
+    text: str,
+    overridden: list[dict[str, Any]] | None = None,
+    budget: float | None = None,
+) -> Iterator[dict[str, Any]]:
+    """extract(), one piece of the document at a time: memory stays bounded by the piece
+    size (CHUNK_CHARS), not the document's, when the caller writes statements as they come."""
+    deadline = None if budget is None else time.monotonic() + budget
+    for offset, piece in chunks(text, CHUNK_CHARS):
+        left = None if deadline is None else deadline - time.monotonic()
+        for st in extract(program, doc_id, piece, overridden, left):
+            yield _shifted(st, offset)
 
 
 def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:

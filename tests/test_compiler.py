@@ -120,4 +120,5 @@ def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(t
     assert len(pieces) > 10 and "".join(p for _o, p in pieces) == text
     chunked = book.extract("d", text)
     assert chunked == whole and len(whole) == 300
+    assert list(book.iter_extract("d", text)) == whole
     assert all(text[s["span"]["start"] : s["span"]["end"]] == s["sentence"]["text"][:-1] for s in chunked)

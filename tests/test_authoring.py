@@ -100,3 +100,10 @@ def test_debug_stages(tmp_path):
     assert "captures 0:org['ORG']" in irs and "'warned'" in irs
     program = runner.invoke(app, ["debug", "program", str(d)]).stdout
     assert "ANN" in program and "MATCH" in program and "clauses" in program
+
+
+def test_explain_takes_a_sentence_longer_than_any_file_name(tmp_path):
+    d = rules_dir(tmp_path, "rule headline: ORG warns of PLACE\n")
+    sentence = "CSTO warns about Afghanistan, " + "and so on, " * 40 + "it said."
+    result = runner.invoke(app, ["explain", "headline", sentence, "-r", str(d)])
+    assert result.exit_code == 1 and "no match; nearest: headline" in result.stdout

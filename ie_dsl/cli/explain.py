@@ -14,9 +14,19 @@ from ie_dsl.explain import attempts, explain_rule, rules_named
 from ie_dsl.reader import read_documents
 
 
+def _is_path(target: str) -> bool:
+    """Does `target` name files? A sentence may be too long, or too odd, to be a path."""
+    if "\n" in target or len(target) > 1024:
+        return False
+    try:
+        return Path(target).exists() or (any(ch in target for ch in "*?[") and " " not in target)
+    except OSError:
+        return False
+
+
 def _documents(target: str) -> list[tuple[str, str]]:
     """A path (file, directory, glob, JSONL) names documents; anything else is the text itself."""
-    if Path(target).exists() or any(ch in target for ch in "*?["):
+    if _is_path(target):
         return [
             (d.id, d.text)
             for d in read_documents([target], lambda where, why: err(f"skipped {where}: {why}"))

@@ -99,6 +99,11 @@ class IedslLexer(RegexLexer):
         "emit": [
             include("space"),
             (rf'({_NAME})(\s*)(=)(\s*)(?=")', bygroups(Name.Attribute, Whitespace, Operator, Whitespace)),
+            # `speaker=?`: resolved from the document
+            (
+                rf"({_NAME})(\s*)(=)(\s*)(\?)",
+                bygroups(Name.Attribute, Whitespace, Operator, Whitespace, Keyword),
+            ),
             (
                 rf"({_NAME})(\s*)(=)(\s*)({_NAME})",
                 bygroups(Name.Attribute, Whitespace, Operator, Whitespace, Name.Variable),

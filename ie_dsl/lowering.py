@@ -347,6 +347,8 @@ def lower_rule(
                         )
                     )
                 fields.append((a.role, a.const))
+            elif a.capture == n.RESOLVED:  # no capture: attribution fills it (attribution.py)
+                args.append((a.role, ()))
             elif a.capture in names:
                 args.append((a.role, _slots(scope, a.capture)))
             else:

@@ -173,9 +173,12 @@ Pattern = Word | Exact | TokenSet | AnyToken | Gap | Ref | Capture | Repeat | Se
 # ---- statements ---------------------------------------------------------------------
 
 
+RESOLVED = "?"  # `role=?`: the role is resolved from the whole document (attribution)
+
+
 @dataclass(frozen=True, slots=True)
 class EmitArg:
-    """`role`, `role=capture` or `field="constant"` inside `=> type(...)`."""
+    """`role`, `role=capture`, `role=?` or `field="constant"` inside `=> type(...)`."""
 
     role: str
     capture: str | None

@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.nodes import RESOLVED
 from ie_dsl.resources import grammar_text
 from ie_dsl.source import SourceSpan
 
@@ -230,6 +231,9 @@ class _ToNodes(Transformer):
 
     def emit_renamed(self, meta: Any, role: Token, capture: Token) -> n.EmitArg:
         return n.EmitArg(str(role), str(capture), None, self._span(meta))
+
+    def emit_resolved(self, meta: Any, role: Token) -> n.EmitArg:
+        return n.EmitArg(str(role), RESOLVED, None, self._span(meta))
 
     def emit_const(self, meta: Any, role: Token, value: Token) -> n.EmitArg:
         return n.EmitArg(str(role), None, _unquote(value), self._span(meta))

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program
 from ie_dsl.numbers import find_numbers
 from ie_dsl.text import Segmentation, Sentence, norm, segment
@@ -353,6 +354,9 @@ def extract(
         statements.extend(_statement(view, cr, s, e, caps) for cr, s, e, caps in chosen)
         if overridden is not None:
             overridden.extend(_losers(view, cands[group], chosen))
+    attribute(
+        view, statements, {cr.rule.name: {role for role, _ in cr.rule.args} for cr in program.statements}
+    )
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)
 
@@ -409,9 +413,13 @@ def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
 
 def _shifted(st: dict[str, Any], offset: int) -> dict[str, Any]:
     """A statement found in a piece of a document, with offsets into the whole document."""
-    for part in (st["span"], st["sentence"], *st["args"].values()):
-        part["start"] += offset
-        part["end"] += offset
+    parts = [st["span"], st["sentence"]]
+    for arg in st["args"].values():
+        parts += [arg, arg.get("via") or {}]
+    for part in parts:
+        if "start" in part:  # a derived argument (a demonym's country) has no offsets
+            part["start"] += offset
+            part["end"] += offset
     return st
 
 

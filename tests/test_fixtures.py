@@ -384,10 +384,14 @@ def test_update_rewrites_failing_expectations_and_keeps_the_rest(book, tmp_path)
     assert "goes with the old" not in text
     assert "expect: [{type: praise, args: {speaker: CSTO, target: Tajikistan}}]   # untouched" in text
     assert (
-        "    expect:\n      - type: warn\n        args: {speaker: CSTO, threat: attacks, source: Russia}\n"
+        "    expect:\n      - type: warn\n        rule: warn_from\n"
+        "        args: {speaker: CSTO, threat: attacks, source: Russia}\n"
         "    # a comment after the list stays" in text
     )
-    assert "    text: 'The United Nations praised Russia: yes.'\n    expect:\n      - type: praise\n" in text
+    assert (
+        "    text: 'The United Nations praised Russia: yes.'\n    expect:\n      - type: praise\n"
+        "        rule: praise\n" in text
+    )
     assert "    text: It rained.\n    expect: []\n" in text
     updated = parse_fixture(SourceFile(fx.path, text))
     again = [run_case(book, c).passed for c in updated.cases]
@@ -402,5 +406,6 @@ def test_update_writes_polarity_and_quotes_yaml_words(tmp_path, rules_dir):
     book = compile_rules([rules_dir])
     fx = fixture(tmp_path, "cases:\n  - name: a\n    text: They said no.\n")
     text, done, _ = rewrite(fx, [run_case(book, c) for c in fx.cases])
-    assert "      - type: said\n        polarity: negative\n        args: {'yes': 'no'}\n" in text
+    assert "      - type: said\n        polarity: negative\n        rule: no_words\n" in text
+    assert "        args: {'yes': 'no'}\n" in text
     assert run_case(book, parse_fixture(SourceFile(fx.path, text)).cases[0]).passed

@@ -1,0 +1,281 @@
+"""Who holds a statement's stance, resolved across the whole document.
+
+`attribute(view, statements)` fills the `speaker` and `organization` arguments of
+statements whose rule emits those roles, from what the document says elsewhere:
+
+- people: every PERSON mention, with the title and the organization or state written
+  around it ("Russian Foreign Minister Sergei Lavrov" -> Russia; "Andrey Serdyukov, chief
+  of the Joint Staff of the CSTO" -> CSTO; "X of Russia who serves as CSTO chief" -> CSTO),
+  or given by the lexicon entry's attrs (`org`, `title`);
+- a speaker written as a surname ("Serdyukov said"), a pronoun ("He warned": the last
+  person named before), a title ("The Foreign Minister": the person with that title, the
+  nearest before, else after) or an organization's official ("The CSTO official");
+- an organization: the speaker's, else the one the sentence is about (its first
+  organization, group or state), else "the organization"/"the alliance" for the last one
+  named.
+
+A resolved argument is a mention in the document (the one it was resolved from), so
+`text[start:end] == text` holds; `via` is the mention in the statement's own sentence that
+pointed there. An organization known from a demonym ("Kazakh": Kazakhstan) is the
+country's mention where the document has one, else the demonym with the country as its
+canonical name. The type names are the shipped pack's conventions (PERSON, TITLE, ORG,
+GROUP, PLACE, DEMONYM); a rule set without them is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PERSON, TITLE, PLACE, DEMONYM = "PERSON", "TITLE", "PLACE", "DEMONYM"
+ORGS = ("ORG", "GROUP")
+PRONOUNS = frozenset({"he", "she"})
+COLLECTIVE = frozenset({"organization", "organisation", "alliance", "bloc", "body"})
+APPOSITION = 18  # tokens after a name that may still describe it
+
+
+@dataclass
+class _Person:
+    canonical: str
+    text: str
+    start: int  # character offsets of the mention
+    end: int
+    token: int  # first token
+    ann: Any = None  # the PERSON annotation
+    titles: set[str] = field(default_factory=set)
+    org: dict[str, Any] | None = None  # an organization argument, ready to use
+
+    @property
+    def surname(self) -> str:
+        return self.canonical.split()[-1]
+
+
+def _arg(view: Any, ann: Any) -> dict[str, Any]:
+    cs, ce = view.char_span(ann.start, ann.end)
+    out: dict[str, Any] = {"text": view.text[cs:ce], "type": ann.type}
+    if ann.canonical:
+        out["canonical"] = ann.canonical
+    out["start"], out["end"] = cs, ce
+    return out
+
+
+def _org_of(view: Any, ann: Any) -> dict[str, Any]:
+    """An organization argument; a part of an organization speaks for the whole (the
+    CSTO Joint Staff for the CSTO), a demonym for its country (Russian -> Russia)."""
+    attrs = dict(ann.attrs)
+    arg = _arg(view, ann)
+    # a demonym speaks for its country, a part for its parent: where the document names
+    # them, that mention; else this one, standing for them
+    if ann.type == DEMONYM and attrs.get("country"):
+        return _mention(view, None, attrs["country"]) or {**arg, "canonical": attrs["country"]}
+    return (_mention(view, None, attrs["parent"]) if attrs.get("parent") else None) or arg
+
+
+def _mention(view: Any, type_name: str | None, canonical: str) -> dict[str, Any] | None:
+    """The first mention in the document of `canonical` (any type if None)."""
+    for (t, _s, _e), ann in sorted(view.annotations.items(), key=lambda kv: kv[0][1]):
+        if (type_name is None or t == type_name) and ann.canonical == canonical:
+            return _arg(view, ann)
+    return None
+
+
+def _by_type(view: Any) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for (t, _s, _e), ann in view.annotations.items():
+        out.setdefault(t, []).append(ann)
+    for anns in out.values():
+        anns.sort(key=lambda a: (a.start, -a.end))
+    return out
+
+
+def _people(view: Any, anns: dict[str, list[Any]]) -> list[_Person]:
+    people = []
+    for ann in anns.get(PERSON, []):
+        cs, ce = view.char_span(ann.start, ann.end)
+        text = view.text[cs:ce]
+        p = _Person(ann.canonical or text, text, cs, ce, ann.start, ann)
+        attrs = dict(ann.attrs)
+        sent = view.sentence_of(ann.start)
+        before = [
+            a
+            for t in (TITLE, *ORGS, PLACE, DEMONYM)
+            for a in anns.get(t, [])
+            if sent.first_token <= a.start and a.end <= ann.start and ann.start - a.end <= 6
+        ]
+        after_end = min(sent.end_token, ann.end + APPOSITION)
+        after = [
+            a
+            for t in (TITLE, *ORGS, PLACE)
+            for a in anns.get(t, [])
+            if ann.end <= a.start and a.end <= after_end and _apposed(view, ann.end, a.start)
+        ]
+        p.titles = {(a.canonical or "").lower() for a in before + after if a.type == TITLE}
+        if attrs.get("title"):
+            p.titles.add(attrs["title"].lower())
+        orgs = [a for a in after if a.type in ORGS] or [a for a in before if a.type in ORGS]
+        orgs = (
+            orgs or [a for a in before if a.type in (PLACE, DEMONYM)] or [a for a in after if a.type == PLACE]
+        )
+        if orgs:
+            p.org = _org_of(view, orgs[0])
+        elif attrs.get("org"):  # from the lexicon, where the document names it
+            p.org = _mention(view, None, attrs["org"])
+        people.append(p)
+    # what one mention says about a person holds for all of theirs
+    for p in people:
+        same = [q for q in people if q.canonical == p.canonical]
+        p.titles = set().union(*(q.titles for q in same))
+        p.org = p.org or next((q.org for q in same if q.org), None)
+    return people
+
+
+def _mentions(view: Any, people: list[_Person], sentence: Any) -> list[tuple[int, _Person]]:
+    """(token, person) for every name or known surname in a sentence, in order."""
+    out = []
+    for i in range(sentence.first_token, sentence.end_token):
+        named = [p for p in people if p.token == i]
+        if named:
+            out.append((i, named[0]))
+            continue
+        known = [p for p in people if p.surname == view.texts[i] and not (p.token < i < p.token + 3)]
+        if known:
+            out.append((i, ([p for p in known if p.token < i] or known)[-1]))
+    return out
+
+
+def _topic_before(view: Any, people: list[_Person], token: int) -> _Person | None:
+    """Whom "he" or "she" refers to: the first person named in the nearest earlier sentence
+    that names anyone (the subject, more often than the last name mentioned)."""
+    sentences = view.seg.sentences
+    index = sentences.index(view.sentence_of(token))
+    for k in range(index - 1, -1, -1):
+        found = _mentions(view, people, sentences[k])
+        if found:
+            return found[0][1]
+    return None
+
+
+def _apposed(view: Any, name_end: int, at: int) -> bool:
+    """Is token `at` inside an apposition or a relative clause right after a name?"""
+    first = view.norms[name_end] if name_end < len(view.norms) else ""
+    if first not in (",", "of", "who", "(", "-"):
+        return False
+    stops = sum(1 for i in range(name_end + 1, at) if view.norms[i] == ",")
+    return stops == 0 or (first == "," and stops == 0)
+
+
+def _speaker_at(view: Any, people: list[_Person], anns: dict[str, list[Any]], i: int) -> _Person | None:
+    """The person token `i` refers to: a name, a surname, a pronoun or a title."""
+    for p in people:
+        if p.token <= i < p.token + len(p.text.split()):
+            return p
+    word = view.texts[i]
+    known = [p for p in people if p.surname == word]
+    if known:
+        before = [p for p in known if p.token < i]
+        return (before or known)[-1]
+    if view.norms[i] in PRONOUNS:
+        return _topic_before(view, people, i)
+    for title in anns.get(TITLE, []):
+        if title.start <= i < title.end and not any(p.token == title.end for p in people):
+            holders = [p for p in people if (title.canonical or "").lower() in p.titles]
+            if not holders:  # "the CSTO official": someone who speaks for the CSTO
+                org = next((a for t in ORGS for a in anns.get(t, []) if a.end == title.start), None)
+                holders = [p for p in people if org is not None and p.org and _same_org(p.org, org)]
+            before = [p for p in holders if p.token < i]
+            return (before[-1] if before else holders[0]) if holders else None
+    return None
+
+
+def _same_org(arg: dict[str, Any], ann: Any) -> bool:
+    names = {arg.get("canonical"), arg.get("text")}
+    return bool({ann.canonical, dict(ann.attrs).get("parent")} & names - {None})
+
+
+def _region(view: Any, st: dict[str, Any]) -> list[int]:
+    """Tokens of the statement's sentence outside its threat, nearest to the threat first:
+    before it right to left, then after it left to right."""
+    sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
+    threat = st["args"].get("threat")
+    if threat is None or "start" not in threat:
+        return list(range(sent.first_token, sent.end_token))
+    t0, t1 = _token_at(view, threat["start"]), _token_at(view, threat["end"] - 1) + 1
+    return list(range(t0 - 1, sent.first_token - 1, -1)) + list(range(t1, sent.end_token))
+
+
+def _token_at(view: Any, offset: int) -> int:
+    import bisect
+
+    return max(0, bisect.bisect_right(view.seg.starts, offset) - 1)
+
+
+def _person_arg(view: Any, p: _Person, via: int | None) -> dict[str, Any]:
+    out = _arg(view, p.ann)  # as every argument: canonical where the annotation has one
+    if via is not None and not (p.token <= via < p.token + len(p.text.split())):
+        cs, ce = view.seg.starts[via], view.seg.ends[via]
+        for title in view.annotations:
+            if title[0] == TITLE and title[1] <= via < title[2]:
+                cs, ce = view.char_span(title[1], title[2])
+        out["via"] = {"text": view.text[cs:ce], "start": cs, "end": ce}
+    return out
+
+
+def _speaks(place: Any, view: Any) -> bool:
+    """Can a place hold a stance? A country or a capital (for its government) can; a
+    region, a valley or a dateline's capitals ("ISLAMABAD, PAKISTAN -") cannot."""
+    attrs = dict(place.attrs)
+    state = attrs.get("kind") == "country" or attrs.get("capital") == "national"
+    return state and not view.texts[place.start].isupper()
+
+
+def _subject_org(view: Any, anns: dict[str, list[Any]], st: dict[str, Any]) -> dict[str, Any] | None:
+    """The organization a sentence is about: its first organization, group or state (not a
+    dateline), or the last one named for "the organization"."""
+    sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
+    threat = st["args"].get("threat", {})
+    t0 = _token_at(view, threat["start"]) if "start" in threat else sent.end_token
+    found = [a for t in (*ORGS, PLACE) for a in anns.get(t, []) if sent.first_token <= a.start < t0]
+    found = [a for a in found if a.type != PLACE or _speaks(a, view)]
+    if found:
+        return _org_of(view, min(found, key=lambda a: a.start))
+    for i in range(sent.first_token, t0):
+        if view.norms[i] in COLLECTIVE and i > 0 and view.norms[i - 1] == "the":
+            earlier = [a for t in ORGS for a in anns.get(t, []) if a.end <= sent.first_token]
+            if earlier:
+                return _org_of(view, max(earlier, key=lambda a: a.start))
+    return None
+
+
+def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[str]]) -> None:
+    """Fill `speaker` and `organization` (in place) for statements whose rule emits them;
+    `roles` maps a rule name to the roles its `=>` names."""
+    wanted = [st for st in statements if roles.get(st["rule"]["name"], set()) & {"speaker", "organization"}]
+    if not wanted:
+        return
+    anns = _by_type(view)
+    people = _people(view, anns)
+    for st in wanted:
+        args = st["args"]
+        person = None
+        if "speaker" in args and "start" in args["speaker"]:
+            person = _speaker_at(view, people, anns, _token_at(view, args["speaker"]["start"]))
+        via = None
+        if person is None:
+            for i in _region(view, st):
+                person = _speaker_at(view, people, anns, i)
+                if person is not None:
+                    via = i
+                    break
+        if person is not None and "speaker" in roles[st["rule"]["name"]]:
+            args["speaker"] = _person_arg(view, person, via)
+        org = person.org if person is not None and person.org else None
+        if org is None and "organization" not in args:
+            org = _subject_org(view, anns, st)
+        if org is not None and "organization" in roles[st["rule"]["name"]]:
+            args["organization"] = org
+        st["args"] = {k: args[k] for k in sorted(args, key=_role_order)}
+
+
+def _role_order(role: str) -> tuple[int, str]:
+    order = ("speaker", "organization", "threat", "source", "target")
+    return (order.index(role), role) if role in order else (len(order), role)

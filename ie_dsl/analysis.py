@@ -17,7 +17,7 @@ from ie_dsl.lexicon import Lexicon
 from ie_dsl.loader import RuleSet
 from ie_dsl.source import SourceFile, SourceSpan
 
-BUILTIN_TYPES = frozenset({"NUMBER"})
+BUILTIN_TYPES = frozenset({"NUMBER", "DATE"})
 MODES = ("longest", "first", "all")
 SCOPES = ("sentence", "paragraph", "window")
 TOKEN_CLASSES = frozenset(

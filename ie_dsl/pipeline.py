@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,16 @@ class RuleBook:
         text: str,
         overridden: list[dict[str, Any]] | None = None,
         budget: float | None = None,
+        doc_date: date | None = None,
     ) -> list[dict[str, Any]]:
         """Statements found in one document (see runtime.extract)."""
-        return extract(self.program, doc_id, text, overridden, budget)
+        return extract(self.program, doc_id, text, overridden, budget, doc_date)
 
-    def iter_extract(self, doc_id: str, text: str, budget: float | None = None) -> Iterator[dict[str, Any]]:
+    def iter_extract(
+        self, doc_id: str, text: str, budget: float | None = None, doc_date: date | None = None
+    ) -> Iterator[dict[str, Any]]:
         """The same statements, yielded piece by piece (for huge documents)."""
-        return iter_extract(self.program, doc_id, text, None, budget)
+        return iter_extract(self.program, doc_id, text, None, budget, doc_date)
 
 
 def diagnose(

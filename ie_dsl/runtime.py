@@ -16,10 +16,12 @@ import bisect
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program
+from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.numbers import find_numbers
 from ie_dsl.text import Segmentation, Sentence, norm, segment
 from ie_dsl.vm import search
@@ -37,7 +39,7 @@ class Annotation:
     source: str  # "lexicon:<file>@<offset>" or "rule:<name>"
     priority: int = 0
     order: int = 0
-    value: int | float | None = None
+    value: int | float | str | None = None  # NUMBER's number; DATE's ISO 8601 value
 
 
 class BudgetExceeded(TimeoutError):
@@ -60,6 +62,7 @@ class DocView:
         self._covered: dict[str, set[int]] = {}
         self._sentence_firsts = [s.first_token for s in seg.sentences]
         self.deadline: float | None = None  # time.monotonic() past which matching stops
+        self.doc_date: date | None = None  # what "on Thursday" and "last year" count from
 
     def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
         """Replace all annotations of `type_name` (after conflict resolution)."""
@@ -242,6 +245,12 @@ def annotate(
         for a, b, value in find_numbers(norms[lo:hi]):
             ann = Annotation("NUMBER", lo + a, lo + b, None, (), "builtin:NUMBER", value=value)
             by_type.setdefault("NUMBER", []).append((0, lo + a, lo + b, -1, False, ann))
+        for a, b, d in find_dates(norms[lo:hi], texts[lo:hi], view.doc_date):
+            # the value is ISO 8601 (a day, a month, a year, or an interval "start/end")
+            ann = Annotation(
+                "DATE", lo + a, lo + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value or None
+            )
+            by_type.setdefault("DATE", []).append((0, lo + a, lo + b, -1, False, ann))
     size = len(norms)
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
@@ -328,17 +337,22 @@ def extract(
     text: str,
     overridden: list[dict[str, Any]] | None = None,
     budget: float | None = None,
+    doc_date: date | None = None,
 ) -> list[dict[str, Any]]:
     """All statements the program finds in one document, in a deterministic order.
 
     If `overridden` is a list, every match that lost a conflict is appended to it as a
     statement with an extra key `overridden_by` (the winning rule's name): coverage and
     explanations need to know what a rule found even when it did not win. `budget`
-    (seconds) bounds the time spent on the document: past it, BudgetExceeded.
+    (seconds) bounds the time spent on the document: past it, BudgetExceeded. `doc_date`
+    is the document's date (else a dateline's, if the text starts with one): DATE
+    expressions are normalized against it, and a statement whose sentence is dated says
+    `when`.
     """
     if len(text) > CHUNK_CHARS:
-        return list(iter_extract(program, doc_id, text, overridden, budget))
+        return list(iter_extract(program, doc_id, text, overridden, budget, doc_date))
     view = DocView(doc_id, text, segment(text))
+    view.doc_date = doc_date or find_document_date(text[:400])
     if budget is not None:
         view.deadline = time.monotonic() + budget
     annotate(program, view)
@@ -357,6 +371,8 @@ def extract(
     attribute(
         view, statements, {cr.rule.name: {role for role, _ in cr.rule.args} for cr in program.statements}
     )
+    for st in statements:
+        _date(view, st)
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)
 
@@ -382,13 +398,15 @@ def iter_extract(
     text: str,
     overridden: list[dict[str, Any]] | None = None,
     budget: float | None = None,
+    doc_date: date | None = None,
 ) -> Iterator[dict[str, Any]]:
     """extract(), one piece of the document at a time: memory stays bounded by the piece
     size (CHUNK_CHARS), not the document's, when the caller writes statements as they come."""
     deadline = None if budget is None else time.monotonic() + budget
+    doc_date = doc_date or find_document_date(text[:400])
     for offset, piece in chunks(text, CHUNK_CHARS):
         left = None if deadline is None else deadline - time.monotonic()
-        for st in extract(program, doc_id, piece, overridden, left):
+        for st in extract(program, doc_id, piece, overridden, left, doc_date):
             yield _shifted(st, offset)
 
 
@@ -421,6 +439,25 @@ def _shifted(st: dict[str, Any], offset: int) -> dict[str, Any]:
             part["start"] += offset
             part["end"] += offset
     return st
+
+
+def _date(view: DocView, st: dict[str, Any]) -> None:
+    """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
+    sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
+    dated = [
+        a
+        for (t, s, e), a in view.annotations.items()
+        if t == "DATE" and sent.first_token <= s and e <= sent.end_token and a.value
+    ]
+    if not dated:
+        return
+    mid = (st["span"]["start"] + st["span"]["end"]) / 2
+    best = min(dated, key=lambda a: (abs(view.seg.starts[a.start] - mid), a.start))
+    cs, ce = view.char_span(best.start, best.end)
+    when = {"value": best.value, **dict(best.attrs), "text": view.text[cs:ce], "start": cs, "end": ce}
+    rest = {k: st.pop(k) for k in ("args", "span", "sentence", "rule")}
+    st["when"] = when
+    st.update(rest)
 
 
 def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:

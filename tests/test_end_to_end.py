@@ -53,3 +53,16 @@ def test_overridden_matches_name_their_winner(book):
     (st,) = b.extract("d", "The CSTO warned.", lost)
     assert st["rule"]["name"] == "high"
     assert [(x["rule"]["name"], x["overridden_by"]) for x in lost] == [("low", "high")]
+
+
+def test_date_is_a_builtin_type_and_statements_say_when(book):
+    from datetime import date
+
+    b = book("rule warned: ORG ~warn on DATE\nrule any: ORG ~warn\n")
+    got = b.extract("d", "The CSTO warned on Thursday.", doc_date=date(2024, 2, 15))
+    (st,) = [s for s in got if s["type"] == "warned"]
+    assert st["args"]["date"]["value"] == "2024-02-15" and st["args"]["date"]["attrs"] == {"grain": "day"}
+    assert st["when"] == {"value": "2024-02-15", "grain": "day", "text": "Thursday", "start": 19, "end": 27}
+    assert list(st) == ["doc", "type", "polarity", "when", "args", "span", "sentence", "rule"]
+    (undated,) = [s for s in b.extract("d", "The CSTO warned.") if s["type"] == "any"]
+    assert "when" not in undated

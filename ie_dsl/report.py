@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from ie_dsl.corroborate import Cluster, corroborate
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.report_assets import BASE_CSS, SCRIPT
 from ie_dsl.runtime import Annotation, DocView, annotate
@@ -100,6 +101,8 @@ class Report:
         self.statement_count = 0
         self.type_counts: dict[str, int] = {}
         self.rule_counts: dict[str, int] = {}
+        self.statements: list[dict[str, Any]] = []  # every statement added, for `corroborate`
+        self._where: dict[tuple, tuple[int, int]] = {}  # statement -> (document, index)
 
     @property
     def document_count(self) -> int:
@@ -126,6 +129,9 @@ class Report:
             for arg in st["a"]:
                 cuts.update(arg[1:3])
         number = len(self.docs_html)
+        for i, st in enumerate(statements):
+            self._where.setdefault(_statement_key(st), (number, i))
+        self.statements.extend(statements)
         self.docs_json.append({"n": [self._ann_json(a) for _s, _e, a in anns], "s": stmts})
         self.docs_html.append(self._doc_html(number, doc_id, text, anns, cuts, statements, stmts))
         self.statement_count += len(statements)
@@ -254,8 +260,18 @@ class Report:
 
     # ---- the page ----------------------------------------------------------------------
 
-    def html(self, title: str = "iedsl report", problems: Iterable[tuple[str, str]] = ()) -> str:
-        """The whole page; `problems` are (where, reason) of documents that were skipped."""
+    def html(
+        self,
+        title: str = "iedsl report",
+        problems: Iterable[tuple[str, str]] = (),
+        clusters: Iterable[Cluster] | None = None,
+    ) -> str:
+        """The whole page; `problems` are (where, reason) of documents that were skipped.
+
+        With `clusters` (from `corroborate.corroborate(report.statements)`, filtered as the
+        caller likes) the page starts with a section listing those claims, their statements
+        (a click selects the statement in its document) and their contradictions.
+        """
         css = self._css()
         data = {"types": self.ann_types, "src": self.sources, "docs": self.docs_json}
         csp = (
@@ -278,6 +294,11 @@ class Report:
         )
         problem_list = "".join(f"<li>{esc(w)}: {esc(r)}</li>" for w, r in problems)
         body = "".join(self.docs_html) or '<p class="none">No documents.</p>'
+        claims = ""
+        if clusters is not None:
+            clusters = list(clusters)
+            claims = f' · <a href="#claims">{len(clusters)} claim clusters</a>'
+            body = self._claims_html(clusters) + body
         return (
             "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
@@ -285,7 +306,7 @@ class Report:
             f"<title>{esc(title)}</title><style>{css}</style></head><body>"
             f'<header id="bar"><h1>{esc(title)}</h1><span class="summary"><span id="shown">'
             f"{self.statement_count}</span> of {self.statement_count} statements in "
-            f"{self.document_count} documents</span>"
+            f"{self.document_count} documents{claims}</span>"
             f'<div class="filters"><span class="lab">Statements</span><span id="f-types">{kinds}</span>'
             f'<select id="f-rule" aria-label="rule"><option value="">all rules</option>{rules}</select>'
             '<label><input type="checkbox" id="f-only"> only documents with statements</label></div>'
@@ -294,6 +315,47 @@ class Report:
             + f'<main>{body}</main><div id="tip" role="tooltip" hidden></div><script type="application/json"'
             f' id="iedsl-data">{_json_for_script(data)}</script><script>{SCRIPT}</script></body></html>\n'
         )
+
+    def _claims_html(self, clusters: list[Cluster]) -> str:
+        """The claim-clusters section: one item per cluster, its statements and contradictions."""
+        out = [
+            '<section class="claims" id="claims"><h2>Claims across documents '
+            f'<span class="muted">{len(clusters)} clusters</span></h2><ol class="clusters">'
+        ]
+        for c in clusters:
+            stances = ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in c.stances.items())
+            pol = "" if c.polarity == "positive" else f' <span class="pol">{esc(c.polarity)}</span>'
+            out.append(
+                f'<li class="cl" id="{esc(c.id)}"><div class="cl-head"><span class="cl-n">{c.documents}'
+                f" document{'s' if c.documents != 1 else ''}</span> <b>{esc(c.holder or '(no holder)')}</b>"
+                f'{pol} <span class="muted">{esc(stances)}</span> <span class="rule">{esc(c.id)}</span></div>'
+            )
+            parts = (("threat", c.threats), ("from", c.sources), ("to", c.targets))
+            claim = " · ".join(f'<span class="role">{k}</span> {esc(" | ".join(v))}' for k, v in parts if v)
+            out.append(f'<div class="cl-claim">{claim}</div><ul class="cl-ev">')
+            out.extend(self._evidence_html(ev, "") for ev in c.statements)
+            out.extend(self._evidence_html(ev, f"✗ {ev['kind']}") for ev in c.contradictions)
+            out.append("</ul></li>")
+        if not clusters:
+            out.append('<li class="none">No claims.</li>')
+        out.append("</ol></section>")
+        return "".join(out)
+
+    def _evidence_html(self, ev: dict[str, Any], contradiction: str) -> str:
+        """One statement of a cluster: its document (a link that selects it), type and sentence."""
+        where = self._where.get(_statement_key(ev))
+        name = esc(str(ev.get("doc")).rsplit("/", 1)[-1])
+        if where:
+            name = f'<a class="go" href="#doc-{where[0]}" data-go="{where[0]} {where[1]}">{name}</a>'
+        kind = self.stmt_types.index(ev["type"]) if ev.get("type") in self.stmt_types else 0
+        head = (
+            f'<li class="cl-con"><span class="con">{esc(contradiction)}</span> ' if contradiction else "<li>"
+        )
+        if ev.get("polarity", "positive") != "positive":
+            name += f' <span class="pol">{esc(ev["polarity"])}</span>'
+        sentence = esc((ev.get("sentence") or {}).get("text", ""))
+        badge = f'<span class="badge s{kind % len(PALETTE)}">{esc(ev.get("type"))}</span>'
+        return f"{head}{name} {badge} {sentence}</li>"
 
     def _css(self) -> str:
         rules = [BASE_CSS]
@@ -307,6 +369,11 @@ class Report:
         for k, (_bg, strong) in enumerate(PALETTE):
             rules.append(f".s{k}{{background:{strong};color:#fff}}")
         return "\n".join(rules)
+
+
+def _statement_key(st: dict[str, Any]) -> tuple:
+    span, rule = st.get("span") or {}, st.get("rule") or {}
+    return st.get("doc"), span.get("start"), span.get("end"), st.get("type"), rule.get("name")
 
 
 def _pieces(
@@ -352,13 +419,17 @@ def build_report(
     title: str = "iedsl report",
     problems: Iterable[tuple[str, str]] = (),
     on_error: Callable[[str, str], None] | None = None,
+    claims: bool = False,
 ) -> str:
     """Rules run over `documents` (objects with `.id` and `.text`) -> one HTML page.
 
     `problems` ((where, reason) pairs, read once all documents are in, so the reader's
     error list can be passed) are listed at the top. With `on_error`, a document whose
     extraction raises is reported to it, listed, and left out; without, the error propagates.
+    With `claims`, the page starts with the claims found in more than one document
+    (`corroborate`), their statements and contradictions.
     """
     report = Report(book)
     skipped = report.add_all(documents, on_error)
-    return report.html(title, [*problems, *skipped])  # read now: the reader may have added some
+    clusters = [c for c in corroborate(report.statements) if c.documents > 1] if claims else None
+    return report.html(title, [*problems, *skipped], clusters)  # read now: the reader may have added some

@@ -5,6 +5,8 @@ The script reads the JSON block `#iedsl-data`: `types` (annotation type names), 
 canonical, attrs, source index]) and `s` (statements: t type, r rule, f file:line,
 x sentence [start, end], a args [[role, start, end, annotation index or -1]]). It builds
 every card with textContent, never innerHTML, so document text is never parsed as HTML.
+A link `a[data-go="D I"]` (in the optional claim-clusters section) selects statement I of
+document D.
 """
 
 BASE_CSS = """\
@@ -61,6 +63,16 @@ padding:7px 10px;border-radius:6px;pointer-events:none;box-shadow:0 4px 14px #00
 #tip .h{font-weight:700}
 #tip .m{color:#afb8c1}
 #tip div+div.h{margin-top:5px;border-top:1px solid #57606a;padding-top:4px}
+.claims{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin:0 0 16px;padding:4px 16px 10px}
+.claims h2{font-size:15px;margin:4px 0 6px}
+.clusters{list-style:none;margin:0;padding:0}
+.cl{border-top:1px solid #d0d7de;padding:6px 0}
+.cl-head{display:flex;flex-wrap:wrap;gap:2px 10px;align-items:baseline}
+.cl-n{font-weight:600}
+.cl-claim .role{color:#57606a;font-size:12px}
+.cl-ev{margin:2px 0 0;padding-left:20px;font-size:13px}
+.cl-con .con{color:#cf222e;font-weight:600}
+a.go{font-family:ui-monospace,"DejaVu Sans Mono",monospace;color:#0969da}
 @media (max-width:800px){.doc{grid-template-columns:1fr}.side{position:static;max-height:none}}
 """
 
@@ -118,6 +130,13 @@ SCRIPT = """\
   }
 
   document.addEventListener("click", function (ev) {
+    var go = ev.target.closest("a[data-go]");
+    if (go) {
+      var at = go.getAttribute("data-go").split(" ");
+      var target = docs[+at[0]] && docs[+at[0]].querySelector('li.st[data-i="' + (+at[1]) + '"]');
+      if (target) { ev.preventDefault(); select(target, true); }
+      return;
+    }
     var li = ev.target.closest("li.st");
     if (li) { select(li, true); return; }
     var key = ev.target.closest(".key");

@@ -10,6 +10,7 @@ import typer
 
 from ie_dsl.cli import debug, run
 from ie_dsl.cli.check import check_cli
+from ie_dsl.cli.corroborate import corroborate_cli
 from ie_dsl.cli.diff import diff_cli
 from ie_dsl.cli.eval import eval_cli
 from ie_dsl.cli.explain import explain_cli
@@ -30,6 +31,7 @@ app.command("explain")(explain_cli)
 app.command("eval")(eval_cli)
 app.command("diff")(diff_cli)
 app.command("show")(show_cli)
+app.command("corroborate")(corroborate_cli)
 app.add_typer(debug.app, name="debug")
 
 

@@ -1,0 +1,621 @@
+"""Claim clusters: the same claim made in different documents, and the statements that dispute it.
+
+`corroborate(statements, window_days=30)` takes statements as `iedsl run --format jsonl`
+writes them and returns `Cluster`s, biggest first. A cluster holds statements of one
+family (the stances warn, concern and threat_claim are one family; any other type, such as
+deny, is its own) with the same canonical holder, pairwise-compatible source and target
+places, dates within the window, and threats linked by shared content words (constrained
+single-link: see docs/corroboration.md). Members of the minority polarity, denials by
+anyone and negative claims by other holders become the cluster's contradictions.
+`ie_dsl.cli.corroborate.write_clusters` renders clusters as jsonl, json or a table, and
+`report.Report.html(clusters=...)` as a section of the HTML report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+STANCE_TYPES = frozenset({"warn", "concern", "threat_claim"})
+DENIAL_TYPES = frozenset({"deny"})
+DEFAULT_WINDOW_DAYS = 30.0
+_SHOWN_ROLES = ("speaker", "organization", "threat", "source", "target")
+
+
+@dataclass
+class Cluster:
+    """One claim: who holds it, what it is about, where it was found, and who disputes it.
+
+    `statements` and `contradictions` are evidence records (doc, type, polarity, holder,
+    args as text, span, sentence, rule, and when/modality if present); a contradiction also
+    has `kind` (opposite_polarity | denial | negative_claim) and `cluster` (the id of the
+    cluster the disputing statement belongs to). `disputes` lists the ids of the clusters
+    this cluster's statements contradict.
+    """
+
+    id: str
+    family: str
+    holder: str | None
+    holder_kind: str | None
+    holder_names: list[str]
+    polarity: str
+    stances: dict[str, int]
+    threats: list[str]
+    sources: list[str]
+    targets: list[str]
+    when: str | None
+    docs: list[str]
+    statements: list[dict[str, Any]]
+    contradictions: list[dict[str, Any]] = field(default_factory=list)
+    disputes: list[str] = field(default_factory=list)
+
+    @property
+    def documents(self) -> int:
+        """The number of distinct documents the claim was found in."""
+        return len(self.docs)
+
+    def to_json(self) -> dict[str, Any]:
+        """The cluster as a JSON object: its fields in order, with `documents` before `docs`."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "docs":
+                out["documents"] = self.documents
+            out[f.name] = getattr(self, f.name)
+        return out
+
+
+# ---- words, holders, places -------------------------------------------------------------
+
+STOP = frozenset(
+    "the a an of and or in into to for on at its their his her this these that those from by with as"
+    " s is are was were be been has have had it they we he she which who whose than".split()
+)
+# Words that say nothing about WHICH threat a claim is about (anaphora, quantifiers, heads).
+GENERIC = frozenset(
+    "threat danger risk challenge problem issue concern situation presence group activity such no"
+    " any all some other many several multiple various new growing serious significant potential"
+    " major possible direct increasing rising".split()
+)
+# Words of place names too vague to make two places the same (only used without canonicals).
+_GEO = frozenset(
+    "north south east west central northern southern eastern western region state country".split()
+)
+_IRREGULAR = {"crises": "crisis", "people": "person", "analyses": "analysis"}
+# Keys of a speaker's lexicon attributes that name the body the speaker speaks for, in order.
+SPEAKER_ORG_ATTRS = ("organization", "org", "affiliation", "employer", "country")
+
+
+def _singular(word: str) -> str:
+    if word in _IRREGULAR or len(word) <= 3:
+        return _IRREGULAR.get(word, word)
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _fold(word: str) -> str:
+    """Fold -ism / -ist to one stem: terrorism, terrorist -> terror; extremism, extremist -> extrem."""
+    return word[:-3] if len(word) > 6 and word.endswith(("ism", "ist")) else word
+
+
+def content_words(text: str, drop: frozenset[str] = GENERIC) -> frozenset[str]:
+    """Lower-cased, singular, -ism/-ist folded words of `text`, without stop words and `drop`."""
+    out = set()
+    for raw in re.findall(r"[^\W_]+", text.lower()):
+        if raw in STOP:
+            continue
+        word = _fold(_singular(raw))
+        if word not in drop and raw not in drop:
+            out.add(word)
+    return frozenset(out)
+
+
+def threat_words(arg: Any) -> frozenset[str]:
+    """Content words of a threat argument: its text and its canonical name together."""
+    if isinstance(arg, dict):
+        return content_words(f"{arg.get('text') or ''} {arg.get('canonical') or ''}")
+    return content_words(str(arg)) if isinstance(arg, str) else frozenset()
+
+
+def _name_key(text: str) -> str:
+    words = re.findall(r"[^\W_]+", text.lower())
+    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
+
+
+def _acronym(text: str) -> str | None:
+    """Initials of the capitalized words, as the scorer reads them: CSTO for Collective Security..."""
+    capitals = [w[0] for w in re.findall(r"\b[A-Z][\w-]*", text)]
+    return "".join(capitals).lower() if len(capitals) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a claim: an organization (possibly a speaker's) or, failing that, a speaker."""
+
+    kind: str  # "organization" | "speaker"
+    name: str
+    lexical: bool  # the name is a lexicon canonical (or attribute), not just the text
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, _name_key(self.name)
+
+    def match_keys(self) -> set[tuple[str, str]]:
+        keys = {self.key}
+        acronym = _acronym(self.name) if self.kind == "organization" else None
+        if acronym:
+            keys.add((self.kind, acronym))
+        return keys
+
+
+def _org(arg: dict[str, Any]) -> Holder | None:
+    attrs = arg.get("attrs") if isinstance(arg.get("attrs"), dict) else {}
+    if attrs.get("parent") and arg.get("type") in (None, "ORG"):  # a body of an organization
+        return Holder("organization", str(attrs["parent"]), True)
+    name = arg.get("canonical") or arg.get("text")
+    return Holder("organization", str(name), bool(arg.get("canonical"))) if name else None
+
+
+def holder_of(args: dict[str, Any]) -> Holder | None:
+    """The organization arg; else the speaker's organization (attrs); else the speaker."""
+    org = args.get("organization")
+    if isinstance(org, dict) and (found := _org(org)):
+        return found
+    if isinstance(org, str) and org.strip():
+        return Holder("organization", org.strip(), False)
+    speaker = args.get("speaker")
+    if not isinstance(speaker, dict):
+        return None
+    attrs = speaker.get("attrs") if isinstance(speaker.get("attrs"), dict) else {}
+    for key in SPEAKER_ORG_ATTRS:
+        value = attrs.get(key)
+        if isinstance(value, dict):
+            value = value.get("canonical") or value.get("text")
+        if isinstance(value, str) and value.strip():
+            return Holder("organization", value.strip(), True)
+    if speaker.get("type") == "ORG":
+        return _org(speaker)
+    name = speaker.get("canonical") or speaker.get("text")
+    return Holder("speaker", str(name), bool(speaker.get("canonical"))) if name else None
+
+
+def holder_groups(holders: Iterable[Holder]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Holder key -> (kind, display name) of its group: names sharing a key or an acronym."""
+    holders = list(holders)
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(k: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for h in holders:
+        keys = sorted(h.match_keys())
+        for k in keys[1:]:
+            a, b = root(keys[0]), root(k)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    counts = Counter(h.key for h in holders)
+
+    def rank(h: Holder) -> tuple:  # a lexicon name, then the most used, then the longest
+        return h.lexical, counts[h.key], len(h.name), h.name
+
+    best: dict[tuple[str, str], Holder] = {}
+    for h in holders:
+        if root(h.key) not in best or rank(h) > rank(best[root(h.key)]):
+            best[root(h.key)] = h
+    return {h.key: (best[root(h.key)].kind, best[root(h.key)].name) for h in holders}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A source or target: its names (canonical, text, country) and, as a fallback, its words."""
+
+    names: frozenset[str]
+    words: frozenset[str]
+    lexical: bool
+    labels: tuple[str, ...]
+
+    def matches(self, other: Place) -> bool:
+        if self.names & other.names:
+            return True
+        if self.lexical and other.lexical:
+            return False
+        return bool(self.words & other.words)
+
+    def mentioned_in(self, sentence: str) -> bool:
+        return any(_label_re(label).search(sentence) for label in self.labels)
+
+
+@cache
+def _label_re(label: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(label)}(?!\w)", re.I)
+
+
+def place_of(arg: Any) -> Place | None:
+    """A source or target argument as a `Place` (None when missing or empty)."""
+    if isinstance(arg, str):
+        arg = {"text": arg}
+    if not isinstance(arg, dict):
+        return None
+    attrs = arg.get("attrs") if isinstance(arg.get("attrs"), dict) else {}
+    labels = tuple(str(v) for v in (arg.get("canonical"), arg.get("text")) if v)
+    names = {_name_key(v) for v in labels}
+    if attrs.get("country"):
+        names.add(_name_key(str(attrs["country"])))
+    names.discard("")
+    if not names:
+        return None
+    words = frozenset().union(*(content_words(v, GENERIC | _GEO) for v in labels))
+    return Place(frozenset(names), words, bool(arg.get("canonical")), labels)
+
+
+# ---- dates -------------------------------------------------------------------------------
+
+_POINT = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[\d:.,]*(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _point(text: str) -> tuple[date, date] | None:
+    """An ISO date of any grain (2024, 2024-02, 2024-02-14, a date-time) -> its first and last day."""
+    m = _POINT.fullmatch(text.strip())
+    try:
+        if not m:
+            return None
+        year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+        if day:
+            return date(year, month, day), date(year, month, day)
+        if month:
+            return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        return None
+
+
+def parse_when(value: Any) -> tuple[date, date] | None:
+    """A statement's `when` (an ISO 8601 date of any grain, or an interval `start/end`; of a
+    dict, its `value`) -> (first day, last day); None when missing or unreadable."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if not isinstance(value, str):
+        return None
+    ends = [_point(part) for part in value.split("/")]
+    if not 1 <= len(ends) <= 2 or None in ends:
+        return None
+    first, last = ends[0][0], ends[-1][1]  # type: ignore[index]
+    return (first, last) if first <= last else None
+
+
+# ---- statements as comparable items ------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    key: tuple
+    st: dict[str, Any]
+    family: str
+    holder: Holder | None
+    threat: frozenset[str]
+    source: Place | None
+    target: Place | None
+    when: tuple[date, date] | None
+
+
+def _sort_key(st: dict[str, Any]) -> tuple:
+    span = st.get("span") or {}
+    rule = st.get("rule") or {}
+    return (
+        str(st.get("doc", "")),
+        span.get("start", 0),
+        span.get("end", 0),
+        str(st.get("type", "")),
+        str(rule.get("name", "")),
+        json.dumps(st, sort_keys=True, ensure_ascii=False, default=str),
+    )
+
+
+def _family(kind: str) -> str:
+    return "claim" if kind in STANCE_TYPES else kind
+
+
+def _item(st: dict[str, Any]) -> _Item:
+    args = st.get("args") if isinstance(st.get("args"), dict) else {}
+    return _Item(
+        key=_sort_key(st),
+        st=st,
+        family=_family(str(st.get("type", ""))),
+        holder=holder_of(args),
+        threat=threat_words(args.get("threat")),
+        source=place_of(args.get("source")),
+        target=place_of(args.get("target")),
+        when=parse_when(st.get("when")),
+    )
+
+
+def _compatible(a: Place | None, b: Place | None) -> bool:
+    return a is None or b is None or a.matches(b)
+
+
+class _State:
+    """What a growing cluster must stay consistent with: its threat words, places and dates."""
+
+    def __init__(self, item: _Item):
+        self.size, self.words = 1, Counter(item.threat)
+        self.sources = [item.source] if item.source else []
+        self.targets = [item.target] if item.target else []
+        self.late_start = item.when[0] if item.when else None
+        self.early_end = item.when[1] if item.when else None
+
+    def core(self) -> set[str]:
+        """The threat words of at least half the members: what the cluster is about."""
+        return {w for w, n in self.words.items() if 2 * n >= self.size}
+
+    def merged(self, other: _State, window: timedelta | None) -> _State | None:
+        """The union of both, or None if their cores are disjoint or two members disagree."""
+        if not self.core() & other.core():
+            return None
+        for mine, theirs in ((self.sources, other.sources), (self.targets, other.targets)):
+            if not all(a.matches(b) for a in mine for b in theirs):
+                return None
+        out = _State.__new__(_State)
+        out.size, out.words = self.size + other.size, self.words + other.words
+        out.sources = [*self.sources, *(p for p in other.sources if p not in self.sources)]
+        out.targets = [*self.targets, *(p for p in other.targets if p not in self.targets)]
+        starts = [d for d in (self.late_start, other.late_start) if d]
+        ends = [d for d in (self.early_end, other.early_end) if d]
+        out.late_start = max(starts) if starts else None
+        out.early_end = min(ends) if ends else None
+        if window is not None and out.late_start and out.early_end:
+            if out.late_start - out.early_end > window:
+                return None
+        return out
+
+
+def _pairs(items: list[_Item], ids: list[int], window: timedelta | None) -> Iterator[tuple[int, int]]:
+    """Pairs of `ids` whose dates (when both have one) are within the window."""
+    if window is None:
+        yield from ((i, j) for k, i in enumerate(ids) for j in ids[k + 1 :])
+        return
+    undated = [i for i in ids if items[i].when is None]
+    dated = sorted((i for i in ids if items[i].when), key=lambda i: items[i].when)  # type: ignore[arg-type,return-value]
+    yield from ((i, j) for k, i in enumerate(undated) for j in [*undated[k + 1 :], *dated])
+    for k, i in enumerate(dated):
+        for j in dated[k + 1 :]:
+            if items[j].when[0] - items[i].when[1] > window:  # type: ignore[index]
+                break  # later ones start later still
+            yield i, j
+
+
+def _edges(items: list[_Item], window: timedelta | None) -> list[tuple[float, int, int, int]]:
+    """(-threat overlap, -roles agreeing, i, j) for the pairs sharing a threat word whose
+    places agree and whose dates are within the window."""
+    by_word: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        for w in it.threat:
+            by_word.setdefault(w, []).append(i)
+    edges = []
+    for i, j in {tuple(sorted(p)) for ids in by_word.values() for p in _pairs(items, ids, window)}:
+        a, b = items[i], items[j]
+        if not (_compatible(a.source, b.source) and _compatible(a.target, b.target)):
+            continue
+        overlap = len(a.threat & b.threat) / min(len(a.threat), len(b.threat))
+        agree = sum(x is not None and y is not None for x, y in ((a.source, b.source), (a.target, b.target)))
+        edges.append((-overlap, -agree, i, j))
+    return sorted(edges)
+
+
+def _link(items: list[_Item], window: timedelta | None) -> list[list[_Item]]:
+    """Constrained single-link: join along the strongest edges first while consistent."""
+    parent = list(range(len(items)))
+    state = {i: _State(it) for i, it in enumerate(items)}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for _o, _a, i, j in _edges(items, window):
+        ri, rj = root(i), root(j)
+        if ri == rj:
+            continue
+        merged = state[ri].merged(state[rj], window)
+        if merged is not None:
+            lo, hi = min(ri, rj), max(ri, rj)
+            parent[hi] = lo
+            state[lo] = merged
+    groups: dict[int, list[_Item]] = {}
+    for i, it in enumerate(items):
+        groups.setdefault(root(i), []).append(it)
+    return list(groups.values())
+
+
+# ---- building clusters -------------------------------------------------------------------
+
+
+def _text(arg: Any) -> str:
+    if isinstance(arg, dict):
+        return str(arg.get("canonical") or arg.get("text") or "")
+    return str(arg) if arg else ""
+
+
+def _args(st: dict[str, Any]) -> dict[str, Any]:
+    return st["args"] if isinstance(st.get("args"), dict) else {}
+
+
+def _polarity(st: dict[str, Any]) -> str:
+    return str(st.get("polarity") or "positive")
+
+
+def _evidence(it: _Item, **first: str) -> dict[str, Any]:
+    """Where a statement was found and what it says, for a cluster's lists."""
+    st, args = it.st, _args(it.st)
+    out: dict[str, Any] = {**first, "doc": st.get("doc"), "type": st.get("type"), "polarity": _polarity(st)}
+    out.update((k, st[k]) for k in ("modality", "when") if k in st)
+    out["holder"] = it.holder.name if it.holder else None
+    roles = [*_SHOWN_ROLES, *sorted(set(args) - set(_SHOWN_ROLES))]
+    out["args"] = {r: _text(args[r]) for r in roles if r in args}
+    out.update((k, st.get(k)) for k in ("span", "sentence", "rule"))
+    return out
+
+
+def _ranked(values: Iterable[str]) -> list[str]:
+    """Distinct non-empty values, case ignored, most frequent first (then by first appearance),
+    each in its most frequent spelling (lower case on a tie)."""
+    seen = [v for v in values if v]
+    folded = [v.casefold() for v in seen]
+    counts, spellings = Counter(folded), Counter(seen)
+    best: dict[str, str] = {}
+    for v, k in zip(seen, folded, strict=True):
+        if k not in best or (spellings[v], v.islower()) > (spellings[best[k]], best[k].islower()):
+            best[k] = v
+    return [best[k] for k in sorted(counts, key=lambda k: (-counts[k], folded.index(k)))]
+
+
+def _make(items: list[_Item], holder: tuple[str, str] | None) -> tuple[Cluster, list[_Item]]:
+    """A cluster from linked statements, and the members that carry its (majority) polarity."""
+    items = sorted(items, key=lambda it: it.key)
+    key = json.dumps([items[0].family, [it.key[:5] for it in items]], default=str)
+    cid = "claim-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+    docs: dict[str, set[str]] = {}
+    for it in items:
+        docs.setdefault(_polarity(it.st), set()).add(str(it.st.get("doc")))
+    count = Counter(_polarity(it.st) for it in items)
+    polarity = min(docs, key=lambda p: (-len(docs[p]), -count[p], p != "positive", p))
+    members = [it for it in items if _polarity(it.st) == polarity]
+    spans = [it.when for it in members if it.when]
+    args = [_args(it.st) for it in members]
+    cluster = Cluster(
+        id=cid,
+        family=items[0].family,
+        holder=holder[1] if holder else None,
+        holder_kind=holder[0] if holder else None,
+        holder_names=_ranked([it.holder.name for it in members if it.holder]),
+        polarity=polarity,
+        stances=dict(sorted(Counter(str(it.st.get("type")) for it in members).items())),
+        threats=_ranked([_text(a.get("threat")) for a in args]),
+        sources=_ranked([_text(a.get("source")) for a in args]),
+        targets=_ranked([_text(a.get("target")) for a in args]),
+        when=f"{min(s for s, _ in spans)}/{max(e for _, e in spans)}" if spans else None,
+        docs=sorted(docs[polarity]),
+        statements=[_evidence(it) for it in members],
+        contradictions=[
+            _evidence(it, kind="opposite_polarity", cluster=cid)
+            for it in items
+            if _polarity(it.st) != polarity
+        ],
+    )
+    return cluster, members
+
+
+@dataclass
+class _Claim:
+    """What a positive claim cluster offers to the statements that might dispute it."""
+
+    words: frozenset[str]
+    sources: list[Place]
+    targets: list[Place]
+    first: date | None
+    last: date | None
+
+    @classmethod
+    def of(cls, members: list[_Item]) -> _Claim:
+        spans = [m.when for m in members if m.when]
+        return cls(
+            frozenset().union(*(m.threat for m in members)),
+            [m.source for m in members if m.source],
+            [m.target for m in members if m.target],
+            min(s for s, _ in spans) if spans else None,
+            max(e for _, e in spans) if spans else None,
+        )
+
+    def disputed_by(self, item: _Item, window: timedelta | None) -> bool:
+        """Does `item` (a denial or a negative claim) dispute this claim?
+
+        Its threat shares a word with the claim's (a threat of generic words only, "no
+        threat", is about any threat, but then the claim must name a source); its source
+        matches one of the claim's or, when it has none, its sentence names one; its target,
+        if any, matches the claim's; its date is within the window of the claim's.
+        """
+        if not item.threat & self.words and (item.threat or not self.sources):
+            return False
+        if self.sources and item.source and not any(item.source.matches(s) for s in self.sources):
+            return False
+        sentence = str((item.st.get("sentence") or {}).get("text", ""))
+        if self.sources and not item.source and not any(s.mentioned_in(sentence) for s in self.sources):
+            return False
+        if item.target and not all(item.target.matches(t) for t in self.targets):
+            return False
+        if window is None or not item.when or self.first is None or self.last is None:
+            return True
+        return item.when[0] - self.last <= window and self.first - item.when[1] <= window
+
+
+def _link_disputes(built: list[tuple[Cluster, list[_Item]]], window: timedelta | None) -> None:
+    """Add to each positive claim the denials (anyone's) and negative claims (other holders',
+    same family) that dispute it; candidates come from an index by threat word."""
+    disputers = [
+        (other, it, "denial" if other.family in DENIAL_TYPES else "negative_claim")
+        for other, others in built
+        if other.family in DENIAL_TYPES or other.polarity != "positive"
+        for it in others
+    ]
+    by_word: dict[str, set[int]] = {}
+    for n, (_c, it, _k) in enumerate(disputers):
+        for w in it.threat or {""}:  # "": a generic threat, a candidate for every claim
+            by_word.setdefault(w, set()).add(n)
+    for claim, members in built:
+        if claim.polarity != "positive" or claim.family in DENIAL_TYPES:
+            continue
+        target = _Claim.of(members)
+        for n in sorted(set().union(*(by_word.get(w, ()) for w in {"", *target.words}))):
+            other, it, kind = disputers[n]
+            if other is claim or (
+                kind == "negative_claim" and (other.holder == claim.holder or other.family != claim.family)
+            ):
+                continue
+            if target.disputed_by(it, window):
+                claim.contradictions.append(_evidence(it, kind=kind, cluster=other.id))
+                other.disputes.append(claim.id)
+
+
+def corroborate(
+    statements: Iterable[dict[str, Any]], window_days: float | None = DEFAULT_WINDOW_DAYS
+) -> list[Cluster]:
+    """Group statements making the same claim into clusters; see the module docstring.
+
+    `window_days`: members' dates (`when`) lie within this many days of each other (None:
+    no window); a statement without a readable `when` is never held back by it. The result
+    does not depend on the order of `statements`; clusters come biggest first (distinct
+    documents, then statements), then by holder and first statement.
+    """
+    window = None if window_days is None else timedelta(days=window_days)
+    unique = {(it := _item(st)).key: it for st in statements if isinstance(st, dict)}  # twice is once
+    items = [unique[k] for k in sorted(unique)]
+    names = holder_groups(it.holder for it in items if it.holder)
+    groups: dict[tuple, list[_Item]] = {}
+    for n, it in enumerate(items):  # a statement with no holder is a group of its own
+        groups.setdefault((it.family, names[it.holder.key]) if it.holder else (it.family, n), []).append(it)
+    built = [
+        _make(part, names[group[0].holder.key] if group[0].holder else None)
+        for group in groups.values()
+        for part in _link(group, window)
+    ]
+    _link_disputes(built, window)
+    for c, _m in built:
+        c.disputes = sorted(set(c.disputes))
+        c.contradictions.sort(key=lambda x: (x["kind"], str(x["doc"]), (x["span"] or {}).get("start", 0)))
+    first = {c.id: _sort_key(m[0].st) for c, m in built}
+    return sorted(
+        (c for c, _m in built),
+        key=lambda c: (-c.documents, -len(c.statements), c.holder is None, c.holder or "", first[c.id]),
+    )

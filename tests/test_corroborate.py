@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
+from ie_dsl.claimwords import content_words
 from ie_dsl.cli import app
 from ie_dsl.cli.corroborate import load_statements, render_clusters
-from ie_dsl.corroborate import Cluster, content_words, corroborate, parse_when
+from ie_dsl.corroborate import Cluster, corroborate, parse_when
 from ie_dsl.reader import Document
 from ie_dsl.report import build_report
 

@@ -1,0 +1,198 @@
+"""Claim words: statement arguments (threats, holders, sources and targets) in, normalized keys
+to compare them by (content-word sets, `Holder`s and their groups, `Place`s) out."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+STOP = frozenset(
+    "the a an of and or in into to for on at its their his her this these that those from by with as"
+    " s is are was were be been has have had it they we he she which who whose than".split()
+)
+# Words that say nothing about WHICH threat a claim is about (anaphora, quantifiers, heads).
+GENERIC = frozenset(
+    "threat danger risk challenge problem issue concern situation presence group activity such no"
+    " any all some other many several multiple various new growing serious significant potential"
+    " major possible direct increasing rising".split()
+)
+# Words of place names too vague to make two places the same (only used without canonicals).
+_GEO = frozenset(
+    "north south east west central northern southern eastern western region state country".split()
+)
+_IRREGULAR = {"crises": "crisis", "people": "person", "analyses": "analysis"}
+# Keys of a speaker's lexicon attributes that name the body the speaker speaks for, in order.
+SPEAKER_ORG_ATTRS = ("organization", "org", "affiliation", "employer", "country")
+
+
+def _singular(word: str) -> str:
+    if word in _IRREGULAR or len(word) <= 3:
+        return _IRREGULAR.get(word, word)
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _fold(word: str) -> str:
+    """Fold -ism / -ist to one stem: terrorism, terrorist -> terror; extremism, extremist -> extrem."""
+    return word[:-3] if len(word) > 6 and word.endswith(("ism", "ist")) else word
+
+
+def content_words(text: str, drop: frozenset[str] = GENERIC) -> frozenset[str]:
+    """Lower-cased, singular, -ism/-ist folded words of `text`, without stop words and `drop`."""
+    out = set()
+    for raw in re.findall(r"[^\W_]+", text.lower()):
+        if raw in STOP:
+            continue
+        word = _fold(_singular(raw))
+        if word not in drop and raw not in drop:
+            out.add(word)
+    return frozenset(out)
+
+
+def threat_words(arg: Any) -> frozenset[str]:
+    """Content words of a threat argument: its text and its canonical name together."""
+    if isinstance(arg, dict):
+        return content_words(f"{arg.get('text') or ''} {arg.get('canonical') or ''}")
+    return content_words(str(arg)) if isinstance(arg, str) else frozenset()
+
+
+def _name_key(text: str) -> str:
+    words = re.findall(r"[^\W_]+", text.lower())
+    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
+
+
+def _acronym(text: str) -> str | None:
+    """Initials of the capitalized words, as the scorer reads them: CSTO for Collective Security..."""
+    capitals = [w[0] for w in re.findall(r"\b[A-Z][\w-]*", text)]
+    return "".join(capitals).lower() if len(capitals) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a claim: an organization (possibly a speaker's) or, failing that, a speaker."""
+
+    kind: str  # "organization" | "speaker"
+    name: str
+    lexical: bool  # the name is a lexicon canonical (or attribute), not just the text
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, _name_key(self.name)
+
+    def match_keys(self) -> set[tuple[str, str]]:
+        keys = {self.key}
+        acronym = _acronym(self.name) if self.kind == "organization" else None
+        if acronym:
+            keys.add((self.kind, acronym))
+        return keys
+
+
+def _org(arg: dict[str, Any]) -> Holder | None:
+    attrs = arg.get("attrs") if isinstance(arg.get("attrs"), dict) else {}
+    if attrs.get("parent") and arg.get("type") in (None, "ORG"):  # a body of an organization
+        return Holder("organization", str(attrs["parent"]), True)
+    name = arg.get("canonical") or arg.get("text")
+    return Holder("organization", str(name), bool(arg.get("canonical"))) if name else None
+
+
+def holder_of(args: dict[str, Any]) -> Holder | None:
+    """The organization arg; else the speaker's organization (attrs); else the speaker."""
+    org = args.get("organization")
+    if isinstance(org, dict) and (found := _org(org)):
+        return found
+    if isinstance(org, str) and org.strip():
+        return Holder("organization", org.strip(), False)
+    speaker = args.get("speaker")
+    if not isinstance(speaker, dict):
+        return None
+    attrs = speaker.get("attrs") if isinstance(speaker.get("attrs"), dict) else {}
+    for key in SPEAKER_ORG_ATTRS:
+        value = attrs.get(key)
+        if isinstance(value, dict):
+            value = value.get("canonical") or value.get("text")
+        if isinstance(value, str) and value.strip():
+            return Holder("organization", value.strip(), True)
+    if speaker.get("type") == "ORG":
+        return _org(speaker)
+    name = speaker.get("canonical") or speaker.get("text")
+    return Holder("speaker", str(name), bool(speaker.get("canonical"))) if name else None
+
+
+def holder_groups(holders: Iterable[Holder]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Holder key -> (kind, display name) of its group: names sharing a key or an acronym."""
+    holders = list(holders)
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(k: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for h in holders:
+        keys = sorted(h.match_keys())
+        for k in keys[1:]:
+            a, b = root(keys[0]), root(k)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    counts = Counter(h.key for h in holders)
+
+    def rank(h: Holder) -> tuple:  # a lexicon name, then the most used, then the longest
+        return h.lexical, counts[h.key], len(h.name), h.name
+
+    best: dict[tuple[str, str], Holder] = {}
+    for h in holders:
+        if root(h.key) not in best or rank(h) > rank(best[root(h.key)]):
+            best[root(h.key)] = h
+    return {h.key: (best[root(h.key)].kind, best[root(h.key)].name) for h in holders}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A source or target: its names (canonical, text, country) and, as a fallback, its words."""
+
+    names: frozenset[str]
+    words: frozenset[str]
+    lexical: bool
+    labels: tuple[str, ...]
+
+    def matches(self, other: Place) -> bool:
+        if self.names & other.names:
+            return True
+        if self.lexical and other.lexical:
+            return False
+        return bool(self.words & other.words)
+
+    def mentioned_in(self, sentence: str) -> bool:
+        return any(_label_re(label).search(sentence) for label in self.labels)
+
+
+@cache
+def _label_re(label: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(label)}(?!\w)", re.I)
+
+
+def place_of(arg: Any) -> Place | None:
+    """A source or target argument as a `Place` (None when missing or empty)."""
+    if isinstance(arg, str):
+        arg = {"text": arg}
+    if not isinstance(arg, dict):
+        return None
+    attrs = arg.get("attrs") if isinstance(arg.get("attrs"), dict) else {}
+    labels = tuple(str(v) for v in (arg.get("canonical"), arg.get("text")) if v)
+    names = {_name_key(v) for v in labels}
+    if attrs.get("country"):
+        names.add(_name_key(str(attrs["country"])))
+    names.discard("")
+    if not names:
+        return None
+    words = frozenset().union(*(content_words(v, GENERIC | _GEO) for v in labels))
+    return Place(frozenset(names), words, bool(arg.get("canonical")), labels)

@@ -21,6 +21,7 @@ from typing import Any
 
 from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program
+from ie_dsl.context import apply_context
 from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.numbers import find_numbers
 from ie_dsl.text import Segmentation, Sentence, norm, segment
@@ -368,11 +369,18 @@ def extract(
         statements.extend(_statement(view, cr, s, e, caps) for cr, s, e, caps in chosen)
         if overridden is not None:
             overridden.extend(_losers(view, cands[group], chosen))
+    return finish(program, view, statements)
+
+
+def finish(program: Program, view: DocView, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What follows matching: speakers and organizations resolved across the document,
+    `when`, polarity and modality from cues, then document order without duplicates."""
     attribute(
         view, statements, {cr.rule.name: {role for role, _ in cr.rule.args} for cr in program.statements}
     )
     for st in statements:
         _date(view, st)
+    statements = apply_context(view, statements)
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)
 

@@ -23,7 +23,7 @@ from typing import Any
 import regex
 
 from ie_dsl import ir
-from ie_dsl.runtime import Annotation, DocView, _dedupe, _statement, annotate, resolve
+from ie_dsl.runtime import Annotation, DocView, _statement, annotate, finish, resolve
 from ie_dsl.text import segment
 
 Caps = dict[int, tuple[int, int]]  # capture slot -> (start, end) token span
@@ -81,8 +81,9 @@ def passes(t: ir.Test, v: DocView, i: int) -> bool:
     return True
 
 
-def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | None = None
-            ) -> Iterator[tuple[int, Caps]]:
+def matches(
+    node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | None = None
+) -> Iterator[tuple[int, Caps]]:
     """Every match of `node` from token `pos` inside [lo, hi), in priority order."""
     caps = {} if caps is None else caps
 
@@ -97,17 +98,20 @@ def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | 
         for end in sorted(ends, reverse=True):
             yield end, caps
     elif isinstance(node, ir.Seq):
+
         def seq(k: int, p: int, c: Caps) -> Iterator[tuple[int, Caps]]:
             if k == len(node.items):
                 yield p, c
                 return
             for e, c2 in m(node.items[k], p, c):
                 yield from seq(k + 1, e, c2)
+
         yield from seq(0, pos, caps)
     elif isinstance(node, ir.Alt):
         for option in node.options:
             yield from m(option, pos, caps)
     elif isinstance(node, ir.Rep):
+
         def rep(count: int, p: int, c: Caps) -> Iterator[tuple[int, Caps]]:
             def more() -> Iterator[tuple[int, Caps]]:
                 for e, c2 in m(node.item, p, c):
@@ -115,6 +119,7 @@ def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | 
                     # (ECMAScript's rule; test_cases._loops_on_empty says where it matters)
                     if not (e == p and node.max is None and count >= node.min):
                         yield from rep(count + 1, e, c2)
+
             if count < node.min:
                 yield from more()
             elif node.max is not None and count >= node.max:
@@ -125,6 +130,7 @@ def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | 
             else:
                 yield p, c
                 yield from more()
+
         yield from rep(0, pos, caps)
     elif isinstance(node, ir.Cap):
         for e, c in m(node.item, pos, caps):
@@ -142,8 +148,7 @@ def matches(node: ir.Node, v: DocView, lo: int, hi: int, pos: int, caps: Caps | 
             yield pos, caps
 
 
-def preferred(node: ir.Node, v: DocView, lo: int, hi: int, start: int, mode: str
-              ) -> tuple[int, Caps] | None:
+def preferred(node: ir.Node, v: DocView, lo: int, hi: int, start: int, mode: str) -> tuple[int, Caps] | None:
     """`first`: the first match in priority order. `longest` and `all`: the farthest end,
     with the captures of the first match reaching it."""
     best: tuple[int, Caps] | None = None
@@ -177,8 +182,11 @@ def windows(v: DocView, scope: str, size: int) -> list[tuple[int, int]]:
     sentences i .. i+N-1 of each sentence i, cut at the end of its paragraph."""
     sents = v.seg.sentences
     if scope == "paragraph":
-        return [(sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token)
-                for p in v.seg.paragraphs if p.end_sentence > p.first_sentence]
+        return [
+            (sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token)
+            for p in v.seg.paragraphs
+            if p.end_sentence > p.first_sentence
+        ]
     if scope == "window":
         out = []
         for i, s in enumerate(sents):
@@ -236,5 +244,4 @@ def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, An
     for group in sorted({g for g, _ in cands}):
         for cr, s, e, caps in resolve([c for g, c in cands if g == group], len(v.norms)):
             statements.append(_statement(v, cr, s, e, slots(cr.rule, caps)))
-    statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
-    return _dedupe(statements)
+    return finish(program, v, statements)

@@ -1,0 +1,89 @@
+"""Polarity and modality from cue rules, in the style of medspaCy's ConText.
+
+Cues are ordinary rules whose statements have the type `cue` (see rules/context.ie). Their
+constant fields say what they do:
+
+- `polarity="negative"` and/or `modality="possible"` (or alleged, hypothetical,
+  question, ...): what a statement in the cue's scope takes;
+- `direction="forward"` (default), `"backward"` or `"both"`, and `scope="6"` (tokens): how
+  far the cue reaches from its own tokens, within its sentence;
+- `terminate="yes"`: a terminator (but, however, ...) that stops other cues' scopes;
+- `pseudo="yes"`: a phrase that looks like a cue and is not ("not only", "will not allow
+  its soil to be used"); cues inside it do nothing.
+
+`apply_context(view, statements)` sets `polarity` and `modality` on every other statement
+from the cues whose scope reaches the claim (from the statement's threat, else its
+start, to the end of its match), and drops the cue statements. Every statement gets a
+modality: from a cue, else `denied` for deny, `warned` for warn, else `asserted`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+CUE = "cue"
+DEFAULT_SCOPE = 6
+# when several cues reach a statement, the strongest modality wins
+STRENGTH = ("asserted", "warned", "possible", "alleged", "hypothetical", "question", "denied")
+BY_TYPE = {"deny": "denied", "warn": "warned"}
+
+
+def _rank(modality: str) -> int:
+    """A rule may name its own modality: it ranks above the built-in ones."""
+    return STRENGTH.index(modality) if modality in STRENGTH else len(STRENGTH)
+
+
+def _token(view: Any, offset: int) -> int:
+    return max(0, bisect.bisect_right(view.seg.starts, offset) - 1)
+
+
+def _reach(view: Any, cue: dict[str, Any], stops: list[tuple[int, int]]) -> tuple[int, int]:
+    """Tokens [lo, hi) a cue covers: its own, plus `scope` tokens in its direction, within
+    its sentence and not past a terminator."""
+    first, last = _token(view, cue["span"]["start"]), _token(view, cue["span"]["end"] - 1)
+    sent = view.sentence_of(first)
+    size = int(cue.get("scope", DEFAULT_SCOPE))
+    direction = cue.get("direction", "forward")
+    lo, hi = first, last + 1
+    if direction in ("forward", "both"):
+        hi = min(sent.end_token, hi + size)
+        hi = min([hi] + [a for a, _b in stops if last < a < hi])
+    if direction in ("backward", "both"):
+        lo = max(sent.first_token, lo - size)
+        lo = max([lo] + [b for _a, b in stops if lo <= b <= first])
+    return lo, hi
+
+
+def apply_context(view: Any, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statements without cues, each with `polarity` and `modality` from its cues."""
+    cues = [st for st in statements if st["type"] == CUE]
+    rest = [st for st in statements if st["type"] != CUE]
+    spans = [(_token(view, c["span"]["start"]), _token(view, c["span"]["end"] - 1) + 1) for c in cues]
+    pseudo = [sp for c, sp in zip(cues, spans, strict=True) if c.get("pseudo") == "yes"]
+    stops = [sp for c, sp in zip(cues, spans, strict=True) if c.get("terminate") == "yes"]
+    active = [
+        (c, _reach(view, c, stops))
+        for c, (a, b) in zip(cues, spans, strict=True)
+        if c.get("pseudo") != "yes"
+        and c.get("terminate") != "yes"
+        and not any(p <= a and b <= q for p, q in pseudo)
+    ]
+    for st in rest:
+        # the claim: from its threat (not the speaker before it) to the end of the match
+        threat = st["args"].get("threat")
+        first = _token(view, threat["start"] if threat and "start" in threat else st["span"]["start"])
+        last = _token(view, st["span"]["end"] - 1) + 1
+        modality = BY_TYPE.get(st["type"], "asserted")
+        for cue, (lo, hi) in active:
+            if hi <= first or lo >= last:
+                continue
+            if cue.get("polarity"):
+                st["polarity"] = cue["polarity"]
+            if cue.get("modality") and _rank(cue["modality"]) > _rank(modality):
+                modality = cue["modality"]
+        st["modality"] = modality
+        # keep the schema's order: modality right after polarity
+        tail = {k: st.pop(k) for k in list(st) if k not in ("doc", "type", "polarity", "modality")}
+        st.update(tail)
+    return rest

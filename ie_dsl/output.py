@@ -1,4 +1,8 @@
-"""Statements -> jsonl | json | csv | table, written to a stream or atomically to a file."""
+"""Statements -> jsonl | json | csv | table, written to a stream or atomically to a file.
+
+The sinks at the end are where `iedsl run` sends each document's statements: stdout, memory
+(formats that need every statement first), or a checkpointed file (see checkpoint.py).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,28 @@ import csv
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from ie_dsl.checkpoint import Checkpoint, Mark
+
 FORMATS = ("jsonl", "json", "csv", "table")
 ROLES = ("speaker", "organization", "threat", "source", "target")
 
 
+# Characters JSON allows raw in a string but that str.splitlines() and older JavaScript take
+# for line breaks: escaped, so one statement is one line for every reader.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def dumps(statement: dict[str, Any]) -> str:
-    """One statement as a JSON line (keys in schema order, non-ASCII kept)."""
-    return json.dumps(statement, ensure_ascii=False)
+    """One statement as a JSON line (keys in schema order, non-ASCII kept, except the three
+    Unicode line breaks, which are escaped)."""
+    line = json.dumps(statement, ensure_ascii=False)
+    return line.translate(_LINE_BREAKS) if not line.isascii() else line
 
 
 def _arg_text(arg: Any) -> str:
@@ -81,10 +95,15 @@ def _table(header: list[str], rows: list[list[str]], out: TextIO, width: int = 2
 
 
 def write_atomic(path: Path, content: str) -> None:
-    """Replace `path` with `content` in one step: readers see the old file or the new one."""
+    """Replace `path` with `content` in one step: readers see the old file or the new one.
+
+    The new file keeps the old one's permissions, or gets the usual ones for a new file
+    (not the owner-only mode of a temporary file).
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
     try:
+        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(content)
             fh.flush()
@@ -95,7 +114,143 @@ def write_atomic(path: Path, content: str) -> None:
         raise
 
 
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)  # the only way to read it is to set it
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def render(statements: Iterable[dict[str, Any]], fmt: str) -> str:
     buf = io.StringIO()
     write(statements, fmt, buf)
     return buf.getvalue()
+
+
+class PipeClosed(Exception):
+    """stdout was closed by the program reading it."""
+
+
+class Sink:
+    """Where statements go.
+
+    `add(found, data, mark)` ends each document: its statements as dicts (`found`, for
+    sinks that hold them) or the last of them as JSON lines (`data`, for streaming sinks,
+    which may have had earlier blocks through `write`), and the counts so far. `discard`
+    drops what `write` gave since the last `add` (a document failed half-way), where that
+    is possible. `finish` once at the end; `abort` after an interruption; `left` says what
+    the output looks like then.
+    """
+
+    streams = False  # whether the sink takes JSON-lines bytes (write, data) rather than dicts
+
+    def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
+        raise NotImplementedError
+
+    def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+    def left(self) -> str:
+        return ""
+
+
+class StdoutSink(Sink):
+    """JSON lines to stdout as they come (what `write` gave cannot be taken back)."""
+
+    streams = True
+
+    def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
+        self.write(data)
+
+    def write(self, data: bytes) -> None:
+        try:
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is None:
+                sys.stdout.write(data.decode("utf-8"))
+            else:  # JSON lines are UTF-8 whatever the locale
+                sys.stdout.flush()
+                buffer.write(data)
+                buffer.flush()
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()
+            raise PipeClosed() from None
+
+    def left(self) -> str:
+        return "; the statements of those documents were written to stdout"
+
+
+class MemorySink(Sink):
+    """json, csv and table need every statement before the first byte (a header, a list)."""
+
+    def __init__(self, fmt: str, output: Path | None):
+        self.fmt, self.output = fmt, output
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
+        self.rows.extend(found)
+
+    def finish(self) -> None:
+        if self.output is None:
+            try:
+                write(self.rows, self.fmt, sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                silence_stdout()
+            return
+        buf = io.StringIO()
+        write(self.rows, self.fmt, buf)
+        write_atomic(self.output, buf.getvalue())
+
+    def left(self) -> str:
+        return f"; {self.output} was not changed" if self.output else "; nothing was written"
+
+
+class CheckpointSink(Sink):
+    """JSON lines to FILE.partial, each document committed with its mark (see checkpoint.py)."""
+
+    streams = True
+
+    def __init__(self, checkpoint: Checkpoint):
+        self.cp = checkpoint
+
+    def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
+        self.cp.commit(data, mark)
+
+    def write(self, data: bytes) -> None:
+        self.cp.write(data)
+
+    def discard(self) -> None:
+        self.cp.discard()
+
+    def finish(self) -> None:
+        self.cp.finish()
+
+    def abort(self) -> None:
+        self.cp.rollback()
+
+    def left(self) -> str:
+        return (
+            f"; {self.cp.target} was not changed; the statements so far are in {self.cp.partial}: "
+            "run the same command with --resume to continue"
+        )
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # e.g. a test's stdout has no file descriptor
+        pass

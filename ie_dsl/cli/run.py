@@ -1,19 +1,57 @@
-"""`iedsl run RULES... INPUTS...`: extract statements from documents."""
+"""`iedsl run RULES... INPUTS...`: extract statements from documents.
+
+Where the statements go decides how a run can end (docs/reliability.md):
+
+- no `-o`, jsonl: streamed to stdout, one document's statements at a time;
+- `-o FILE`, jsonl: streamed to `FILE.partial` with a checkpoint in `FILE.progress`, renamed
+  over FILE at the end; an interrupted run leaves FILE as it was and `--resume` continues;
+- json, csv, table: held in memory and written at the end (to FILE atomically).
+
+A bad document is reported on stderr (and in `--errors FILE`) and the run goes on. A stop
+signal ends the run after cleaning up, with exit code 128 + the signal number.
+"""
 
 from __future__ import annotations
 
-import io
+import dataclasses
+import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, Any
 
 import typer
 
+from ie_dsl.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
 from ie_dsl.loader import RULE_SUFFIXES
-from ie_dsl.output import FORMATS, write, write_atomic
-from ie_dsl.reader import read_documents
+from ie_dsl.output import (
+    FORMATS,
+    CheckpointSink,
+    MemorySink,
+    PipeClosed,
+    Sink,
+    StdoutSink,
+    dumps,
+)
+from ie_dsl.pipeline import RuleBook
+from ie_dsl.reader import (
+    DEFAULT_MAX_DOC_BYTES,
+    ENCODING_ERRORS,
+    Document,
+    Problem,
+    ReadOptions,
+    document_date,
+    expand_inputs,
+    parse_size,
+    read_paths,
+)
+
+EXIT_PIPE = 128 + 13  # stdout closed by the reader (`iedsl run ... | head`), as SIGPIPE would give
+_BLOCK = 1 << 20  # a document's statements reach a streaming sink in blocks of about this size
 
 
 def looks_like_rules(arg: str) -> bool:
@@ -39,7 +77,7 @@ def run_cli(
         list[str],
         typer.Argument(
             help="Rule files or directories (@pack: the shipped pack), then inputs "
-            "(files, directories, globs, - for stdin)."
+            "(files, directories, globs, - for stdin; read in sorted order)."
         ),
     ],
     fmt: Annotated[
@@ -51,62 +89,351 @@ def run_cli(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write results to this file (atomically).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write results to this file (atomically: old file or complete one)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted `-o FILE` jsonl run where it stopped."),
+    ] = False,
+    encoding_errors: Annotated[
+        str,
+        typer.Option(
+            "--encoding-errors",
+            help="strict: report invalid UTF-8 and skip the document; replace: read it with U+FFFD.",
+        ),
+    ] = "strict",
+    max_doc_bytes: Annotated[
+        str,
+        typer.Option("--max-doc-bytes", help="Skip larger documents (e.g. 50M, 1G; 0: no limit)."),
+    ] = f"{DEFAULT_MAX_DOC_BYTES // 1_000_000}M",
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", help="Also write one JSON line per failed document or input to this file."),
+    ] = None,
+    budget: Annotated[
+        float,
+        typer.Option(
+            "--budget", help="Seconds of matching allowed per document; past it, it fails (0: none)."
+        ),
+    ] = 0.0,
 ) -> None:
     """Run rules over documents and print the statements they find."""
     rules, inputs = split_paths(paths)
-    if not inputs:
-        err("error: no inputs given: iedsl run RULES... INPUTS...")
-        raise typer.Exit(EXIT_USAGE)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
-    if fmt not in FORMATS:
-        err(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-        raise typer.Exit(EXIT_USAGE)
-    book = load_book(rules)
-    failed: list[tuple[str, str]] = []
-
-    def on_error(where: str, reason: str) -> None:
-        failed.append((where, reason))
-        err(f"warning: skipped {where}: {reason}")
-
-    started = time.perf_counter()
-    statements = []
-    docs = 0
-    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    stream_out = output is None and fmt == "jsonl"
-    for doc in read_documents(inputs, on_error):
-        docs += 1
-        progress.tick(doc.id)
+    limit = _check_usage(inputs, fmt, output, resume, encoding_errors, max_doc_bytes, errors)
+    options = ReadOptions(encoding_errors, limit)
+    with SignalGuard() as guard:
+        run = _Run(fmt, output, quiet, options, errors, guard, budget if budget > 0 else None)
         try:
-            found = book.extract(doc.id, doc.text)
-        except TimeoutError:
-            on_error(doc.id, "a /regex/ token test took too long on this document")
-            continue
-        except Exception as exc:  # an engine bug must not lose the rest of the run
-            on_error(doc.id, f"internal error ({exc.__class__.__name__}: {exc}); please report it")
-            continue
-        if stream_out:
-            write(found, fmt, sys.stdout)
-            sys.stdout.flush()
+            code = run.execute(rules, inputs, resume)
+        except Interrupted as exc:
+            code = run.stopped(exc)
+        finally:
+            if run.errors_fh is not None:
+                run.errors_fh.close()
+    raise typer.Exit(code)
+
+
+def _check_usage(
+    inputs: list[str],
+    fmt: str,
+    output: Path | None,
+    resume: bool,
+    encoding_errors: str,
+    max_doc_bytes: str,
+    errors: Path | None,
+) -> int:
+    """Every usage error before any work (exit 2); returns the document size limit in bytes."""
+    problem = None
+    try:
+        limit = parse_size(max_doc_bytes)
+    except ValueError as exc:
+        problem, limit = f"--max-doc-bytes: {exc}", 0
+    if not inputs:
+        problem = "no inputs given: iedsl run RULES... INPUTS..."
+    elif fmt not in FORMATS:
+        problem = f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}"
+    elif encoding_errors not in ENCODING_ERRORS:
+        problem = f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}"
+    elif resume and (output is None or fmt != "jsonl"):
+        problem = "--resume needs -o FILE and the jsonl format"
+    elif resume and "-" in inputs:
+        problem = "--resume cannot read stdin again: give the inputs as files"
+    elif output is not None and output.is_dir():
+        problem = f"-o {output}: is a directory"
+    elif output is not None and not output.resolve().parent.is_dir():
+        problem = f"-o {output}: the directory {output.parent} does not exist"
+    elif output is not None and not os.access(output.resolve().parent, os.W_OK):
+        problem = f"-o {output}: cannot write in {output.parent}"
+    elif errors is not None and output is not None and errors.resolve() == output.resolve():
+        problem = "--errors and -o name the same file"
+    if problem:
+        err(f"error: {problem}")
+        raise typer.Exit(EXIT_USAGE)
+    return limit
+
+
+class _Run:
+    """One run's state: counts, where statements go, and how to stop cleanly."""
+
+    def __init__(
+        self,
+        fmt: str,
+        output: Path | None,
+        quiet: bool,
+        options: ReadOptions,
+        errors: Path | None,
+        guard: SignalGuard,
+        budget: float | None,
+    ):
+        self.fmt, self.output, self.quiet, self.options = fmt, output, quiet, options
+        self.budget = budget  # seconds of matching per document, or None
+        self.errors_path = errors
+        self.guard = guard
+        self.sink: Sink | None = None
+        self.errors_fh: IO[bytes] | None = None
+        self.started = time.perf_counter()
+        self.mark = Mark()  # counts so far, including a resumed run's
+        self.resumed = 0  # documents done by the interrupted run
+        self.skip = 0  # of those, how many are still to be read past
+        self.errors_before: str | None = None  # the errors file of the interrupted run
+        self.date_noted = False
+
+    # -- the run --------------------------------------------------------------------------
+
+    def execute(self, rules: list[str], inputs: list[str], resume: bool) -> int:
+        """Load, read, extract, write; returns the exit code."""
+        book = load_book(rules)
+        early: list[Problem] = []  # reported once we know whether they were reported before
+        paths = expand_inputs(inputs, early.append)
+        try:
+            self.sink = self._open_sink(book, paths, resume)
+        except CheckpointError as exc:
+            err(f"error: {exc}")
+            return EXIT_USAGE
+        try:
+            self._open_errors()
+        except typer.Exit:
+            self.sink.abort()
+            raise
+        for problem in early:
+            self.problem(problem)
+        progress = _Progress(enabled=not self.quiet and sys.stderr.isatty())
+        try:
+            for doc in read_paths(paths, self.problem, self.options):
+                if self.skip:
+                    self._skip(doc)
+                    continue
+                progress.tick(doc.id)
+                self._one(book, doc)
+            if self.skip:
+                raise CheckpointError("the inputs hold fewer documents than the checkpoint counts")
+        except CheckpointError as exc:
+            self.sink.abort()
+            err(f"error: cannot resume: {exc}; run again without --resume to start over")
+            return EXIT_USAGE
+        except OSError as exc:  # e.g. the disk is full: the checkpoint still allows --resume
+            self.sink.abort()
+            err(
+                f"error: cannot write the output: {exc.strerror or exc} ({self._how_far()}){self.sink.left()}"
+            )
+            return EXIT_PROBLEMS
+        except PipeClosed:
+            return EXIT_PIPE
+        finally:
+            progress.close()
+        self.guard.close()  # complete: a signal from here on would only lose the result
+        try:
+            self.sink.finish()
+        except OSError as exc:
+            err(f"error: cannot write {self.output}: {exc.strerror or exc}{self.sink.left()}")
+            return EXIT_PROBLEMS
+        if not self.quiet:
+            elapsed = time.perf_counter() - self.started
+            resumed = f" (resumed after {self.resumed})" if self.resumed else ""
+            err(
+                f"{_n(self.mark.statements, 'statement')} from {_n(self.mark.processed, 'document')} "
+                f"in {elapsed:.2f} s" + (f"; {self.mark.failed} failed" if self.mark.failed else "") + resumed
+            )
+        return EXIT_PROBLEMS if self.mark.failed else EXIT_OK
+
+    def _one(self, book: RuleBook, doc: Document) -> None:
+        """Extract one document, hand its statements to the sink, and commit its mark.
+
+        Streaming sinks get the statements as the engine yields them (a huge document is
+        matched piece by piece), in blocks of about a megabyte, so memory does not grow with
+        a document's output; the mark that counts the document comes last.
+        """
+        sink = self.sink
+        assert sink is not None
+        found: list[dict[str, Any]] = []
+        count = written = 0  # statements, and bytes already handed to the sink
+        block = bytearray()
+        failure: Exception | None = None  # from the engine: costs this document only
+        if sink.streams:
+
+            def engine() -> Iterator[dict[str, Any]]:  # so that all engine code runs inside next()
+                yield from book.iter_extract(doc.id, doc.text, self.budget, self._date(doc))
+
+            statements = engine()
+            while True:
+                try:
+                    st = next(statements, None)
+                    # Serialized here: a statement that cannot be written fails only its document.
+                    line = (dumps(st) + "\n").encode("utf-8") if st is not None else b""
+                except Exception as exc:
+                    failure = exc
+                    break
+                if st is None:
+                    break
+                block += line
+                count += 1
+                if len(block) >= _BLOCK:  # a write error here stops the run: it is not the document's
+                    with self.guard.atomic():
+                        sink.write(bytes(block))
+                    written += len(block)
+                    block.clear()
         else:
-            statements.extend(found)
-    progress.close()
-    if not stream_out:
-        if output is not None:
-            buf = io.StringIO()
-            write(statements, fmt, buf)
-            write_atomic(output, buf.getvalue())
-        else:
-            write(statements, fmt, sys.stdout)
-    if not quiet:
-        elapsed = time.perf_counter() - started
-        count = len(statements) if not stream_out else None
-        what = f"{count} statements from " if count is not None else ""
-        err(f"{what}{docs} documents in {elapsed:.2f} s" + (f"; {len(failed)} failed" if failed else ""))
-    raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)
+            try:
+                found = book.extract(doc.id, doc.text, budget=self.budget, doc_date=self._date(doc))
+                count = len(found)
+            except Exception as exc:
+                failure = exc
+        if failure is not None:
+            found, count = [], 0
+            block.clear()
+            if written:
+                with self.guard.atomic():
+                    sink.discard()
+                written = 0
+            if isinstance(failure, TimeoutError):
+                reason = "matching went over the time budget on this document"
+                self.problem(_doc_problem(doc, "timeout", reason))
+            else:
+                reason = f"internal error ({failure.__class__.__name__}: {failure}); please report it"
+                self.problem(_doc_problem(doc, "internal", reason))
+        m = self.mark  # after the problem, if any, was counted
+        with self.guard.atomic():
+            new = dataclasses.replace(
+                m,
+                docs=m.docs + 1,
+                processed=m.processed + int(failure is None),
+                statements=m.statements + count,
+                bytes=m.bytes + written + len(block),
+                errors_bytes=self.errors_fh.tell() if self.errors_fh else 0,
+                last=doc.id,
+            )
+            sink.add(found, bytes(block), new)
+            self.mark = new
+
+    def _date(self, doc: Document) -> date | None:
+        """The document's own date (JSONL `date`), which relative dates count from."""
+        try:
+            return document_date(doc)
+        except ValueError as exc:  # metadata: worth a note, not the document
+            if not self.date_noted:
+                self.date_noted = True
+                where = f"{doc.source}:{doc.line}" if doc.line else doc.source
+                err(f"note: {where}: {exc}; dates then count from a dateline, if any (noted once)")
+            return None
+
+    def _skip(self, doc: Document) -> None:
+        """Read past a document the interrupted run finished; the last one must be the one it recorded."""
+        self.skip -= 1
+        if not self.skip and doc.id != self.mark.last:
+            raise CheckpointError(
+                f"the last document done was {self.mark.last!r}, but in this run it is {doc.id!r}"
+            )
+
+    def problem(self, problem: Problem) -> None:
+        """Report a document or input that failed: stderr, the errors file, the count."""
+        if self.skip:
+            return  # before the resume point: the interrupted run reported and counted it
+        with self.guard.atomic():  # the count and the errors file agree, whatever the timing
+            self.mark = dataclasses.replace(self.mark, failed=self.mark.failed + 1)
+            if self.errors_fh is not None:
+                line = json.dumps(problem.record(), ensure_ascii=False) + "\n"
+                try:
+                    self.errors_fh.write(line.encode("utf-8", "replace"))  # unbuffered: one write
+                except OSError as exc:  # raised here, it would pass for the reader's own error
+                    why = exc.strerror or exc
+                    err(
+                        f"warning: cannot write --errors {self.errors_path} ({why}); reporting on stderr only"
+                    )
+                    self.errors_fh.close()
+                    self.errors_fh = None
+        err(f"warning: skipped {problem.where}: {problem.reason}")
+
+    # -- where statements go --------------------------------------------------------------
+
+    def _open_sink(self, book: RuleBook, paths: list[str], resume: bool) -> Sink:
+        if self.output is None:
+            return StdoutSink() if self.fmt == "jsonl" else MemorySink(self.fmt, None)
+        if self.fmt != "jsonl":
+            return MemorySink(self.fmt, self.output)
+        options = {
+            "encoding_errors": self.options.encoding_errors,
+            "max_doc_bytes": self.options.max_doc_bytes,
+        }
+        sources = {path: src.text for path, src in book.sources.items()}
+        errors = str(self.errors_path.resolve()) if self.errors_path else None
+        cp = Checkpoint(self.output, fingerprint(sources, paths, options), resume=resume, errors=errors)
+        if cp.note:
+            err(f"note: {cp.note}")
+        if cp.resumed is not None:
+            self.mark = cp.resumed
+            self.resumed = self.skip = cp.resumed.docs
+            self.errors_before = cp.errors_before
+        return CheckpointSink(cp)
+
+    def _open_errors(self) -> None:
+        if self.errors_path is None:
+            return
+        path = self.errors_path
+        # Resuming with the same errors file: keep what the interrupted run wrote up to its mark.
+        keep = self.mark.errors_bytes if self.errors_before == str(path.resolve()) else 0
+        try:
+            if keep and path.is_file() and path.stat().st_size >= keep:
+                self.errors_fh = open(path, "ab", buffering=0)  # open for the whole run
+                self.errors_fh.truncate(keep)  # problems after the last mark are found again
+                self.errors_fh.seek(keep)  # truncate() leaves tell() where it was
+            else:
+                self.errors_fh = open(path, "wb", buffering=0)
+        except OSError as exc:
+            err(f"error: cannot write --errors {path}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+
+    # -- stopping -------------------------------------------------------------------------
+
+    def stopped(self, exc: Interrupted) -> int:
+        """After a stop signal: leave the output consistent and say how far the run got."""
+        left = ""
+        if self.sink is not None:
+            self.sink.abort()
+            left = self.sink.left()
+        err(f"interrupted by {exc.name} ({self._how_far()}){left}")
+        return exc.exit_code
+
+    def _how_far(self) -> str:
+        if self.sink is None:
+            return "before any document was read"
+        m = self.mark
+        failed = f", {m.failed} failed" if m.failed else ""
+        return f"after {_n(m.docs, 'document')}: {_n(m.statements, 'statement')}{failed}"
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _doc_problem(doc: Document, kind: str, reason: str) -> Problem:
+    source = doc.source or doc.id
+    return Problem(source, kind, reason, doc.line, doc=doc.id)
 
 
 class _Progress:

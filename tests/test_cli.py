@@ -93,3 +93,16 @@ def test_debug_tokens_and_sentences(tmp_path):
     assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 2
     result = runner.invoke(app, ["debug", "tokens", str(doc)])
     assert "'Gen.'" in result.stdout and "'al'" in result.stdout
+
+
+def test_run_corroborate_and_doc_date():
+    seeds = str(ROOT / "seeds")
+    result = runner.invoke(app, ["run", str(ROOT / "rules"), seeds, "--corroborate", "-f", "jsonl", "-q"])
+    assert result.exit_code == 0
+    clusters = [json.loads(line) for line in result.stdout.splitlines()]
+    assert max(c["documents"] for c in clusters) >= 4
+    dated = ["run", str(ROOT / "rules"), seeds, "--doc-date", "2024-02-15", "-f", "jsonl", "-q"]
+    result = runner.invoke(app, dated)
+    whens = [json.loads(line)["when"] for line in result.stdout.splitlines() if '"when"' in line]
+    assert {"value": "2024-02-15", "grain": "day", "text": "Thursday"}.items() <= whens[0].items()
+    assert runner.invoke(app, ["run", str(ROOT / "rules"), seeds, "--doc-date", "Feb 15"]).exit_code == 2

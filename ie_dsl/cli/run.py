@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -27,6 +28,8 @@ import typer
 
 from ie_dsl.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
+from ie_dsl.cli.corroborate import load_statements, render_clusters
+from ie_dsl.corroborate import corroborate
 from ie_dsl.loader import RULE_SUFFIXES
 from ie_dsl.output import (
     FORMATS,
@@ -36,6 +39,7 @@ from ie_dsl.output import (
     Sink,
     StdoutSink,
     dumps,
+    write_atomic,
 )
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.reader import (
@@ -120,8 +124,18 @@ def run_cli(
             "--budget", help="Seconds of matching allowed per document; past it, it fails (0: none)."
         ),
     ] = 0.0,
+    doc_date: Annotated[
+        str | None,
+        typer.Option("--doc-date", help="YYYY-MM-DD: the date of documents that do not give their own."),
+    ] = None,
+    claims: Annotated[
+        bool,
+        typer.Option("--corroborate", help="Print claim clusters across documents instead of statements."),
+    ] = False,
 ) -> None:
     """Run rules over documents and print the statements they find."""
+    if claims:
+        raise typer.Exit(_corroborated(paths, fmt, output, quiet, doc_date))
     rules, inputs = split_paths(paths)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
@@ -129,6 +143,7 @@ def run_cli(
     options = ReadOptions(encoding_errors, limit)
     with SignalGuard() as guard:
         run = _Run(fmt, output, quiet, options, errors, guard, budget if budget > 0 else None)
+        run.default_date = _parse_date(doc_date)
         try:
             code = run.execute(rules, inputs, resume)
         except Interrupted as exc:
@@ -203,6 +218,7 @@ class _Run:
         self.skip = 0  # of those, how many are still to be read past
         self.errors_before: str | None = None  # the errors file of the interrupted run
         self.date_noted = False
+        self.default_date: date | None = None  # --doc-date
 
     # -- the run --------------------------------------------------------------------------
 
@@ -332,9 +348,9 @@ class _Run:
             self.mark = new
 
     def _date(self, doc: Document) -> date | None:
-        """The document's own date (JSONL `date`), which relative dates count from."""
+        """The document's own date (JSONL `date`), else --doc-date: relative dates count from it."""
         try:
-            return document_date(doc)
+            return document_date(doc) or self.default_date
         except ValueError as exc:  # metadata: worth a note, not the document
             if not self.date_noted:
                 self.date_noted = True
@@ -456,3 +472,33 @@ class _Progress:
         if self.enabled and self.last:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err(f"error: --doc-date wants YYYY-MM-DD, not {text!r}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _corroborated(
+    paths: list[str], fmt: str | None, output: Path | None, quiet: bool, doc_date: str | None
+) -> int:
+    """`run --corroborate`: the statements of a normal run, clustered into claims."""
+    with tempfile.TemporaryDirectory() as tmp:
+        found = Path(tmp) / "statements.jsonl"
+        try:
+            run_cli(paths, fmt="jsonl", output=found, quiet=quiet, doc_date=doc_date)
+        except typer.Exit as exc:
+            code = exc.exit_code
+        statements, _bad = load_statements(found.read_text(encoding="utf-8") if found.exists() else "")
+    clusters = corroborate(statements)
+    text = render_clusters(clusters, fmt if fmt in ("jsonl", "json", "table") else "jsonl")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+    return code

@@ -11,6 +11,7 @@ import typer
 
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book
 from ie_dsl.cli.run import split_paths
+from ie_dsl.corroborate import corroborate
 from ie_dsl.output import write_atomic
 from ie_dsl.reader import read_documents
 from ie_dsl.report import Report
@@ -30,6 +31,9 @@ def show_cli(
     ] = None,
     title: Annotated[str, typer.Option("--title", help="The page's title.")] = "iedsl report",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    claims: Annotated[
+        bool, typer.Option("--corroborate", help="Add the claims made in more than one document.")
+    ] = False,
 ) -> None:
     """Run rules over documents and write one HTML page to look at the results in a browser.
 
@@ -59,7 +63,8 @@ def show_cli(
     started = time.perf_counter()
     report = Report(book)
     skipped = report.add_all(read_documents(inputs, on_read_error), on_extract_error)
-    page = report.html(title, [*unread, *skipped])
+    clusters = [c for c in corroborate(report.statements) if c.documents > 1] if claims else None
+    page = report.html(title, [*unread, *skipped], clusters=clusters)
     if to_stdout:
         sys.stdout.write(page)
         sys.stdout.flush()

@@ -22,5 +22,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ie_dsl tests benchmarks
 
+# The long fuzz campaign (docs/fuzzing.md): IEDSL_FUZZ_EXAMPLES per property (default 10000),
+# IEDSL_FUZZ_SECONDS to keep going with fresh seeds for that long.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz_long.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -8,6 +8,7 @@ directory given, or a given file's directory).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable
@@ -345,5 +346,16 @@ def load_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) ->
                 "run several rule sets",
             )
         )
-    loader.result.errors = loader.errors
+    loader.result.errors = [_within(d, loader.result.sources) for d in loader.errors]
     return loader.result
+
+
+def _within(diag: Diagnostic, sources: dict[str, SourceFile]) -> Diagnostic:
+    """A syntax error found at the end of a file (or of a YAML pattern) points at its last
+    character, not past it."""
+    src = sources.get(diag.span.file) if diag.span else None
+    if src is None or diag.span is None or diag.span.end <= len(src.text):
+        return diag
+    end = len(src.text)
+    start = min(diag.span.start, max(0, end - 1))
+    return dataclasses.replace(diag, span=SourceSpan(diag.span.file, start, end))

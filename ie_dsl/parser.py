@@ -272,6 +272,17 @@ class _ToNodes(Transformer):
             lo, hi = 1, None
         else:
             inner = body[1:-1]
+            if not any(ch.isdigit() for ch in inner):
+                raise IEDslError(
+                    [
+                        Diagnostic(
+                            "E113",
+                            f"{q!r} repeats without a number",
+                            self._tspan(quant),
+                            "write {n}, {m,n}, {m,} or {,n}",
+                        )
+                    ]
+                )
             if "," in inner:
                 a, b = inner.split(",", 1)
                 lo, hi = int(a or 0), (int(b) if b else None)

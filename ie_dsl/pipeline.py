@@ -6,6 +6,7 @@ load (loader) -> check (analysis) -> lower (lowering) -> compile (compiler)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,21 +60,47 @@ def diagnose(
     Goes through the same stages as compile_rules; rules that could not be checked are
     still lowered, so one run reports unknown names and bad `=>` arguments together.
     """
-    ruleset = load_rules(paths, allow_outside_root)
-    checked, found = check_all(ruleset)
+    ruleset: RuleSet | None = None
     try:
-        strata, statements = lower(checked)
-        if not found:
-            compile_program(strata, statements, checked.lexicons, checked.types)
-    except IEDslError as exc:
-        found += exc.diagnostics
+        with _shallow():
+            ruleset = load_rules(paths, allow_outside_root)
+            checked, found = check_all(ruleset)
+            try:
+                strata, statements = lower(checked)
+                if not found:
+                    compile_program(strata, statements, checked.lexicons, checked.types)
+            except IEDslError as exc:
+                found += exc.diagnostics
+    except IEDslError as exc:  # too deep to check at all
+        return exc.diagnostics, ruleset.sources if ruleset is not None else {}
     return found + list(checked.warnings), ruleset.sources
 
 
 def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleBook:
     """Load, check, lower and compile the rules under `paths`. Raises IEDslError."""
-    ruleset = load_rules(paths, allow_outside_root)
-    checked = check(ruleset)
-    strata, statements = lower(checked)
-    program = compile_program(strata, statements, checked.lexicons, checked.types)
+    with _shallow():
+        ruleset = load_rules(paths, allow_outside_root)
+        checked = check(ruleset)
+        strata, statements = lower(checked)
+        program = compile_program(strata, statements, checked.lexicons, checked.types)
     return RuleBook(program, ruleset.sources, checked.warnings, ruleset)
+
+
+@contextmanager
+def _shallow() -> Iterator[None]:
+    """Patterns are limited in depth where they are parsed; chains of macros using
+    macros, entities using entities, `use` of files using files or `!` in [ ] are not,
+    and a very long one would exhaust Python's stack: that is a rule error, not a crash."""
+    try:
+        yield
+    except RecursionError:
+        raise IEDslError(
+            [
+                Diagnostic(
+                    "E401",
+                    "rules nest too deeply (a chain of macros, entities, `use` or `!`)",
+                    None,
+                    "shorten the chain: each link is one level",
+                )
+            ]
+        ) from None

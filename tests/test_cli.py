@@ -106,3 +106,17 @@ def test_run_corroborate_and_doc_date():
     whens = [json.loads(line)["when"] for line in result.stdout.splitlines() if '"when"' in line]
     assert {"value": "2024-02-15", "grain": "day", "text": "Thursday"}.items() <= whens[0].items()
     assert runner.invoke(app, ["run", str(ROOT / "rules"), seeds, "--doc-date", "Feb 15"]).exit_code == 2
+
+
+def test_allow_outside_root_is_an_explicit_option(tmp_path, monkeypatch):
+    root = tmp_path / "rules"
+    root.mkdir()
+    (tmp_path / "shared.ie").write_text("define SAY = ~say\n")
+    (root / "main.ie").write_text('use "../shared.ie"\nrule r: alpha SAY\n')
+    doc = tmp_path / "d.txt"
+    doc.write_text("Alpha said.")
+    monkeypatch.setenv("IEDSL_ALLOW_OUTSIDE_ROOT", "0")  # restored after the test
+    refused = runner.invoke(app, ["run", str(root), str(doc), "-f", "jsonl", "-q"])
+    assert refused.exit_code == 2 and "E204" in refused.stderr
+    allowed = runner.invoke(app, ["--allow-outside-root", "run", str(root), str(doc), "-f", "jsonl", "-q"])
+    assert allowed.exit_code == 0 and json.loads(allowed.stdout)["type"] == "r"

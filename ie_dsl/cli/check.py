@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err
+from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, OUTSIDE_ROOT_ENV, PACK, err
 from ie_dsl.diagnostics import render
 from ie_dsl.pipeline import diagnose
 from ie_dsl.resources import data_dir
@@ -25,7 +26,8 @@ def check_cli(
     if fmt not in FORMATS:
         err(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
         raise typer.Exit(EXIT_USAGE)
-    diags, sources = diagnose([data_dir("rules") if p == PACK else p for p in paths])
+    outside = os.environ.get(OUTSIDE_ROOT_ENV) == "1"
+    diags, sources = diagnose([data_dir("rules") if p == PACK else p for p in paths], outside)
     errors = [d for d in diags if d.severity == "error"]
     warnings = [d for d in diags if d.severity != "error"]
     if diags:

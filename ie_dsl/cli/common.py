@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,14 +29,18 @@ def show_diagnostics(diags: Iterable[Diagnostic], sources: dict[str, SourceFile]
 PACK = "@pack"  # names the rule pack shipped inside the package
 
 
+OUTSIDE_ROOT_ENV = "IEDSL_ALLOW_OUTSIDE_ROOT"  # set to 1: `use` may leave the rule root
+
+
 def load_book(paths: Iterable[str | Path]) -> RuleBook:
     """Compile rules or exit 2 with every diagnostic shown (sources read back from disk).
 
-    The path `@pack` stands for the rule pack shipped with iedsl.
+    The path `@pack` stands for the rule pack shipped with iedsl. A `use` may reach
+    outside the rule root only when IEDSL_ALLOW_OUTSIDE_ROOT=1 or --allow-outside-root.
     """
     paths = [data_dir("rules") if str(p) == PACK else p for p in paths]
     try:
-        book = compile_rules(paths)
+        book = compile_rules(paths, allow_outside_root=os.environ.get(OUTSIDE_ROOT_ENV) == "1")
     except IEDslError as exc:
         sources = {}
         for d in exc.diagnostics:

@@ -246,6 +246,20 @@ def _subject_org(view: Any, anns: dict[str, list[Any]], st: dict[str, Any]) -> d
     return None
 
 
+QUOTES = frozenset('“"‘«')
+
+
+def _named_next(view: Any, people: list[_Person], st: dict[str, Any]) -> tuple[_Person | None, int | None]:
+    """A quotation with no speaker of its own is often attributed in the next sentence
+    ("“...” Serdyukov said this at a briefing"): its first person, if it names one."""
+    sentences = view.seg.sentences
+    here = sentences.index(view.sentence_of(_token_at(view, st["sentence"]["start"])))
+    if here + 1 >= len(sentences):
+        return None, None
+    found = _mentions(view, people, sentences[here + 1])
+    return (found[0][1], found[0][0]) if found else (None, None)
+
+
 def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[str]]) -> None:
     """Fill `speaker` and `organization` (in place) for statements whose rule emits them;
     `roles` maps a rule name to the roles its `=>` names."""
@@ -266,6 +280,8 @@ def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[
                 if person is not None:
                     via = i
                     break
+        if person is None and st["sentence"]["text"][:1] in QUOTES:
+            person, via = _named_next(view, people, st)
         if person is not None and "speaker" in roles[st["rule"]["name"]]:
             args["speaker"] = _person_arg(view, person, via)
         org = person.org if person is not None and person.org else None

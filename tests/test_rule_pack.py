@@ -125,3 +125,14 @@ def test_a_negated_denial_is_no_denial(pack):
     assert (
         pack.extract("d", "The minister did not deny the presence of foreign fighters in the region.") == []
     )
+
+
+def test_a_quote_attributed_in_the_next_sentence(pack):
+    text = (
+        "Foreign Minister Sergei Lavrov met his counterparts on Monday. "
+        "“Terrorist groups are regrouping in northern Afghanistan.” "
+        "Lavrov said this at a briefing in Moscow."
+    )
+    (st,) = [s for s in pack.extract("d", text) if s["type"] == "threat_claim"]
+    assert st["args"]["speaker"]["text"] == "Sergei Lavrov"
+    assert st["args"]["speaker"]["via"]["text"] == "Lavrov"

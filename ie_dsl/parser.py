@@ -408,7 +408,10 @@ def _nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
 
 
 def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin) -> Diagnostic:
-    label = err.match_examples(_lark().parse, _ERROR_EXAMPLES, use_accepts=True)
+    try:
+        label = err.match_examples(_lark().parse, _ERROR_EXAMPLES, use_accepts=True)
+    except TypeError:  # lark 1.3.1 formats a ParserState with %d in a debug message
+        label = None
     pos = getattr(err, "pos_in_stream", None)
     if pos is None:
         pos = len(text)

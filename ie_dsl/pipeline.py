@@ -66,7 +66,8 @@ def diagnose(
             ruleset = load_rules(paths, allow_outside_root)
             checked, found = check_all(ruleset)
             try:
-                strata, statements = lower(checked)
+                # a recursive macro (E212) cannot be expanded: report it, do not try
+                strata, statements = lower(checked) if not any(d.code == "E212" for d in found) else ((), ())
                 if not found:
                     compile_program(strata, statements, checked.lexicons, checked.types)
             except IEDslError as exc:

@@ -32,6 +32,7 @@ ORGS = ("ORG", "GROUP")
 PRONOUNS = frozenset({"he", "she"})
 COLLECTIVE = frozenset({"organization", "organisation", "alliance", "bloc", "body"})
 APPOSITION = 18  # tokens after a name that may still describe it
+REACH = 40  # tokens around a claim where its holder may be written
 
 
 @dataclass
@@ -48,6 +49,20 @@ class _Person:
     @property
     def surname(self) -> str:
         return self.canonical.split()[-1]
+
+
+class _People(list):  # type: ignore[type-arg]
+    """The people of a document in order, indexed by the tokens of their names and by
+    surname, so that looking one up does not cost a scan per token."""
+
+    def __init__(self, people: list[_Person]):
+        super().__init__(people)
+        self.by_token: dict[int, _Person] = {}
+        self.by_surname: dict[str, list[_Person]] = {}
+        for p in people:
+            for t in range(p.token, p.token + len(p.text.split())):
+                self.by_token.setdefault(t, p)
+            self.by_surname.setdefault(p.surname, []).append(p)
 
 
 def _arg(view: Any, ann: Any) -> dict[str, Any]:
@@ -126,18 +141,19 @@ def _people(view: Any, anns: dict[str, list[Any]]) -> list[_Person]:
         same = [q for q in people if q.canonical == p.canonical]
         p.titles = set().union(*(q.titles for q in same))
         p.org = p.org or next((q.org for q in same if q.org), None)
-    return people
+    return _People(people)
 
 
 def _mentions(view: Any, people: list[_Person], sentence: Any) -> list[tuple[int, _Person]]:
     """(token, person) for every name or known surname in a sentence, in order."""
     out = []
     for i in range(sentence.first_token, sentence.end_token):
-        named = [p for p in people if p.token == i]
-        if named:
-            out.append((i, named[0]))
+        named = people.by_token.get(i)
+        if named is not None:
+            if named.token == i:
+                out.append((i, named))
             continue
-        known = [p for p in people if p.surname == view.texts[i] and not (p.token < i < p.token + 3)]
+        known = people.by_surname.get(view.texts[i], [])
         if known:
             out.append((i, ([p for p in known if p.token < i] or known)[-1]))
     return out
@@ -166,11 +182,11 @@ def _apposed(view: Any, name_end: int, at: int) -> bool:
 
 def _speaker_at(view: Any, people: list[_Person], anns: dict[str, list[Any]], i: int) -> _Person | None:
     """The person token `i` refers to: a name, a surname, a pronoun or a title."""
-    for p in people:
-        if p.token <= i < p.token + len(p.text.split()):
-            return p
+    named = people.by_token.get(i)
+    if named is not None:
+        return named
     word = view.texts[i]
-    known = [p for p in people if p.surname == word]
+    known = people.by_surname.get(word, [])
     if known:
         before = [p for p in known if p.token < i]
         return (before or known)[-1]
@@ -198,9 +214,11 @@ def _region(view: Any, st: dict[str, Any]) -> list[int]:
     sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
     threat = st["args"].get("threat")
     if threat is None or "start" not in threat:
-        return list(range(sent.first_token, sent.end_token))
+        return list(range(sent.first_token, min(sent.end_token, sent.first_token + REACH)))
     t0, t1 = _token_at(view, threat["start"]), _token_at(view, threat["end"] - 1) + 1
-    return list(range(t0 - 1, sent.first_token - 1, -1)) + list(range(t1, sent.end_token))
+    # a holder is written near its claim; a run-on "sentence" must not cost its whole length
+    first, last = max(sent.first_token, t0 - REACH), min(sent.end_token, t1 + REACH)
+    return list(range(t0 - 1, first - 1, -1)) + list(range(t1, last))
 
 
 def _token_at(view: Any, offset: int) -> int:

@@ -64,6 +64,7 @@ class DocView:
         self._sentence_firsts = [s.first_token for s in seg.sentences]
         self.deadline: float | None = None  # time.monotonic() past which matching stops
         self.doc_date: date | None = None  # what "on Thursday" and "last year" count from
+        self.dates: list[tuple[int, Annotation]] | None = None  # for `when`, made on first use
 
     def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
         """Replace all annotations of `type_name` (after conflict resolution)."""
@@ -452,11 +453,10 @@ def _shifted(st: dict[str, Any], offset: int) -> dict[str, Any]:
 def _date(view: DocView, st: dict[str, Any]) -> None:
     """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
     sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
-    dated = [
-        a
-        for (t, s, e), a in view.annotations.items()
-        if t == "DATE" and sent.first_token <= s and e <= sent.end_token and a.value
-    ]
+    if view.dates is None:  # every DATE of the document, by first token (once)
+        view.dates = sorted((s, a) for (t, s, _e), a in view.annotations.items() if t == "DATE" and a.value)
+    lo = bisect.bisect_left(view.dates, (sent.first_token,), key=lambda d: (d[0],))
+    dated = [a for s, a in view.dates[lo:] if s < sent.end_token and a.end <= sent.end_token]
     if not dated:
         return
     mid = (st["span"]["start"] + st["span"]["end"]) / 2
@@ -473,7 +473,7 @@ def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out = []
     for st in statements:
-        key = repr([(k, v) for k, v in st.items() if k != "rule"])
+        key = repr([(k, v) for k, v in st.items() if k not in ("rule", "sentence")])  # span fixes it
         if key not in seen:
             seen.add(key)
             out.append(st)

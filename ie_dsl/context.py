@@ -55,9 +55,14 @@ def _reach(view: Any, cue: dict[str, Any], stops: list[tuple[int, int]]) -> tupl
     return lo, hi
 
 
-def apply_context(view: Any, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The statements without cues, each with `polarity` and `modality` from its cues."""
+def apply_context(
+    view: Any, statements: list[dict[str, Any]], applied: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The statements without cues, each with `polarity` and `modality` from its cues; the
+    cues themselves go to `applied` if given (coverage counts them)."""
     cues = [st for st in statements if st["type"] == CUE]
+    if applied is not None:
+        applied.extend(cues)
     rest = [st for st in statements if st["type"] != CUE]
     spans = [(_token(view, c["span"]["start"]), _token(view, c["span"]["end"] - 1) + 1) for c in cues]
     pseudo = [sp for c, sp in zip(cues, spans, strict=True) if c.get("pseudo") == "yes"]

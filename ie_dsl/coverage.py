@@ -102,7 +102,11 @@ def measure(book: RuleBook, documents: Iterable[tuple[str, str]]) -> list[RuleCo
         for st in book.extract(doc_id, text, overridden=lost):
             tallies[by_name[st["rule"]["name"]]].fired += 1
         for st in lost:
-            tallies[by_name[st["rule"]["name"]]].lost_to(st["overridden_by"])
+            tally = tallies[by_name[st["rule"]["name"]]]
+            if st["type"] == "cue":  # applied to the statements around it
+                tally.fired += 1
+            else:
+                tally.lost_to(st["overridden_by"])
     return [
         RuleCoverage(
             cr.rule.name,

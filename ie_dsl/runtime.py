@@ -65,6 +65,7 @@ class DocView:
         self.deadline: float | None = None  # time.monotonic() past which matching stops
         self.doc_date: date | None = None  # what "on Thursday" and "last year" count from
         self.dates: list[tuple[int, Annotation]] | None = None  # for `when`, made on first use
+        self.cues: list[dict[str, Any]] | None = None  # where applied cue statements go, if anywhere
 
     def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
         """Replace all annotations of `type_name` (after conflict resolution)."""
@@ -344,8 +345,9 @@ def extract(
     """All statements the program finds in one document, in a deterministic order.
 
     If `overridden` is a list, every match that lost a conflict is appended to it as a
-    statement with an extra key `overridden_by` (the winning rule's name): coverage and
-    explanations need to know what a rule found even when it did not win. `budget`
+    statement with an extra key `overridden_by` (the winning rule's name), and every cue
+    applied to other statements (type `cue`): coverage needs to know what a rule found
+    even when it is not in the output. `budget`
     (seconds) bounds the time spent on the document: past it, BudgetExceeded. `doc_date`
     is the document's date (else a dateline's, if the text starts with one): DATE
     expressions are normalized against it, and a statement whose sentence is dated says
@@ -357,6 +359,8 @@ def extract(
     view.doc_date = doc_date or find_document_date(text[:400])
     if budget is not None:
         view.deadline = time.monotonic() + budget
+    if overridden is not None:  # cues are applied, not output: coverage still sees them
+        view.cues = overridden
     annotate(program, view)
     doc_atoms: set[str] = view.atoms(0, len(view.norms))
     rules = candidates(program, doc_atoms)
@@ -381,7 +385,7 @@ def finish(program: Program, view: DocView, statements: list[dict[str, Any]]) ->
     )
     for st in statements:
         _date(view, st)
-    statements = apply_context(view, statements)
+    statements = apply_context(view, statements, view.cues)
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -21,9 +21,14 @@ from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.nodes import RESOLVED
 from ie_dsl.resources import grammar_text
 from ie_dsl.source import SourceSpan
-
-MAX_NESTING = 64
-Origin = Callable[[int], int]
+from ie_dsl.syntax_messages import (
+    ERROR_EXAMPLES,
+    LABELS,
+    TERMINAL_NAMES,
+    Origin,
+    nesting_error,
+    unclosed,
+)
 
 
 def _identity(offset: int) -> int:
@@ -42,84 +47,6 @@ class _Continuations:
                 if tail[:1] in (" ", "\t") and not tail.lstrip().startswith("#"):
                     continue
             yield tok
-
-
-# Friendly messages for common mistakes: Lark maps a failing parser state to the label of
-# the example that fails in the same state (UnexpectedInput.match_examples).
-_ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
-    ("E101", "unclosed parenthesis", "add the missing `)`"): [
-        "rule r: (a b\n",
-        "rule r: a (b | c\n",
-        "rule r: (?= a\n",
-    ],
-    ("E102", "unclosed bracket", "a single-token test ends with `]`, as in [~group & !cap]"): [
-        "rule r: [cap\n",
-        "rule r: [cap & !x\n",
-        "rule r: [cap &\n",
-        "rule r: [cap |\n",
-        "rule r: a [cap\n",
-        "rule r: ~warn of [cap\n",
-        "rule r: a [cap & !X\n",
-    ],
-    ("E103", "a rule needs a pattern after `:`", "write the words to find, e.g. ORG warns of THREAT"): [
-        "rule r:\n",
-        "rule r priority 1:\n",
-        "entity T:\n",
-    ],
-    ("E104", "missing `:` after the rule header", "write `rule NAME [options]: PATTERN`"): [
-        "rule r a b\n",
-        "entity T a\n",
-        "rule r priority 2 a\n",
-    ],
-    (
-        "E105",
-        "an operator has nothing to apply to",
-        "put a word, type or group before `?`, `*`, `+` or `{m,n}`; `|` needs something on both sides",
-    ): [
-        "rule r: | a\n",
-        "rule r: ( | a)\n",
-        "rule r: a (*)\n",
-        "rule r: *\n",
-    ],
-    ("E106", "a statement must start with use, define, entity or rule", "indent continuation lines"): [
-        "a b\n",
-        "rule r: a\nb\n",
-        "warn\n",
-    ],
-    ("E107", "malformed `=>` emit", 'write `=> type(role, role=capture, field="value")`'): [
-        "rule r: a => \n",
-        "rule r: a => w(\n",
-        "rule r: a => w(x,)\n",
-        "rule r: a => w(x y)\n",
-    ],
-    ("E108", "a `define` needs `NAME = pattern`", "e.g. define WARN = ~warn | raised alarms"): [
-        "define W\n",
-        "define w = a\n",
-        "define W a\n",
-    ],
-}
-
-
-# The LALR state after a first statement differs from the state at file start, so
-# every example is also tried after one.
-_ERROR_EXAMPLES = {
-    label: examples + ["rule z: a\n" + e for e in examples] for label, examples in _ERROR_EXAMPLES.items()
-}
-
-
-_LABELS = {label[0]: label for label in _ERROR_EXAMPLES}
-
-
-def _unclosed(line: str) -> str | None:
-    """The innermost bracket left open in `line` (quoted strings and regexes skipped)."""
-    stack: list[str] = []
-    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|/(?:[^/\\\n]|\\.)+/|[()\[\]]', line):
-        tok = m.group()
-        if tok in "([":
-            stack.append(tok)
-        elif tok in ")]" and stack:
-            stack.pop()
-    return stack[-1] if stack else None
 
 
 @cache
@@ -378,38 +305,9 @@ class _ToNodes(Transformer):
         return n.TOr(tests, self._span(meta))
 
 
-def _nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
-    """Deep nesting is refused before parsing, so no later stage can hit RecursionError."""
-    depth = 0
-    quote: str | None = None
-    prev = ""
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote and prev != "\\":
-                quote = None
-        elif ch == '"':
-            quote = ch
-        elif ch in "([":
-            depth += 1
-            if depth > MAX_NESTING:
-                span = SourceSpan(path, origin(i), origin(i + 1))
-                return Diagnostic(
-                    "E401",
-                    f"patterns nest more than {MAX_NESTING} levels deep",
-                    span,
-                    "split the pattern with `define` macros",
-                )
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        elif ch == "\n":
-            quote = None
-        prev = ch
-    return None
-
-
 def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin) -> Diagnostic:
     try:
-        label = err.match_examples(_lark().parse, _ERROR_EXAMPLES, use_accepts=True)
+        label = err.match_examples(_lark().parse, ERROR_EXAMPLES, use_accepts=True)
     except TypeError:  # lark 1.3.1 formats a ParserState with %d in a debug message
         label = None
     pos = getattr(err, "pos_in_stream", None)
@@ -425,8 +323,8 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
     at_end = token is not None and getattr(token, "type", "") in ("_NL", "$END")
     if at_end and (label is None or label[0] in ("E101", "E102", "E105")):
         # a pattern ended early: an unclosed bracket says more than the parser state
-        opener = _unclosed(text[text.rfind("\n", 0, max(0, pos - 1)) + 1 : pos])
-        label = {"(": _LABELS["E101"], "[": _LABELS["E102"]}.get(opener, label)
+        opener = unclosed(text[text.rfind("\n", 0, max(0, pos - 1)) + 1 : pos])
+        label = {"(": LABELS["E101"], "[": LABELS["E102"]}.get(opener, label)
     if label is not None and not (at_end and label[0] == "E105"):
         code, message, hint = label
         return Diagnostic(code, message, span, hint)
@@ -451,25 +349,10 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origi
     return Diagnostic("E100", f"unexpected {what}", span, f"expected one of: {shown}" if shown else None)
 
 
-_TERMINAL_NAMES = {
-    "WORD": "a word",
-    "TYPE_NAME": "a TYPE",
-    "MACRO_CALL": "a MACRO(...)",
-    "STRING": 'a "quoted string"',
-    "_NL": "a line break",
-    "QUANT": "a quantifier",
-    "LEMMA": "~lemma",
-    "REGEX": "/regex/",
-    "GAP": "`...`",
-    "SIGNED_INT": "a number",
-    "INT": "a number",
-}
-
-
 def _describe(terminal: str) -> str:
     """A terminal as users write it: `(` for LPAR, 'a word' for WORD."""
-    if terminal in _TERMINAL_NAMES:
-        return _TERMINAL_NAMES[terminal]
+    if terminal in TERMINAL_NAMES:
+        return TERMINAL_NAMES[terminal]
     for t in _lark().terminals:
         if t.name == terminal and t.pattern.type == "str":
             return f"`{t.pattern.value}`"
@@ -477,7 +360,7 @@ def _describe(terminal: str) -> str:
 
 
 def _parse(text: str, path: str, origin: Origin) -> n.RuleFile:
-    problem = _nesting_error(text, path, origin)
+    problem = nesting_error(text, path, origin)
     if problem:
         raise IEDslError([problem])
     try:

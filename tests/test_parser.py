@@ -6,7 +6,8 @@ import pytest
 
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.parser import _ERROR_EXAMPLES, parse_file, parse_pattern
+from ie_dsl.parser import parse_file, parse_pattern
+from ie_dsl.syntax_messages import ERROR_EXAMPLES
 
 
 def rule_of(text: str) -> n.Rule:
@@ -93,7 +94,7 @@ def test_examples_in_dsl():
     assert [(e.positive, e.expect) for e in r.examples] == [(True, (("org", "CSTO"),)), (False, ())]
 
 
-@pytest.mark.parametrize("label, examples", list(_ERROR_EXAMPLES.items()))
+@pytest.mark.parametrize("label, examples", list(ERROR_EXAMPLES.items()))
 def test_every_error_example_gets_its_label(label, examples):
     for bad in examples:
         with pytest.raises(IEDslError) as info:

@@ -118,40 +118,13 @@ class _Lowerer:
         if isinstance(t, n.TWord):
             if t.text in TOKEN_CLASSES and not t.literal:
                 return ir.TClass(t.text)
-            toks = literal_tokens(t.text)
-            if len(toks) != 1:
-                scope.errors.append(
-                    Diagnostic(
-                        "E223",
-                        f"{t.text!r} is {len(toks)} tokens, not one",
-                        t.span,
-                        "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
-                    )
-                )
+            toks = _one_token(repr(t.text), t.text, t.span, scope)
             return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
         if isinstance(t, n.TExact):
-            toks = literal_tokens(t.text)
-            if len(toks) != 1:
-                scope.errors.append(
-                    Diagnostic(
-                        "E223",
-                        f"{t.text!r} is {len(toks)} tokens, not one",
-                        t.span,
-                        "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
-                    )
-                )
+            toks = _one_token(repr(t.text), t.text, t.span, scope)
             return ir.TText(frozenset(toks[:1]))
         if isinstance(t, n.TLemma):
-            toks = literal_tokens(t.lemma)
-            if len(toks) != 1:
-                scope.errors.append(
-                    Diagnostic(
-                        "E223",
-                        f"~{t.lemma} is {len(toks)} tokens, not one",
-                        t.span,
-                        "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
-                    )
-                )
+            toks = _one_token(f"~{t.lemma}", t.lemma, t.span, scope)
             return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
         if isinstance(t, n.TRegex):
             return self.regex(t, scope)
@@ -412,3 +385,18 @@ def lower(checked: CheckedRules) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tup
     if errors:
         raise IEDslError(errors)
     return strata, statements
+
+
+def _one_token(shown: str, text: str, span: SourceSpan, scope: _RuleScope) -> list[str]:
+    """The tokens of a one-token test's `text`, with E223 recorded if there is not exactly one."""
+    toks = literal_tokens(text)
+    if len(toks) != 1:
+        scope.errors.append(
+            Diagnostic(
+                "E223",
+                f"{shown} is {len(toks)} tokens, not one",
+                span,
+                "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
+            )
+        )
+    return toks

@@ -229,20 +229,10 @@ def compare(
             changes[st["rule"]["name"]].old += 1
         for st in after:
             changes[st["rule"]["name"]].new += 1
-        old_keys = Counter(statement_key(st) for st in before)
-        new_keys = Counter(statement_key(st) for st in after)
-        for st in after:
-            k = statement_key(st)
-            if old_keys[k] > 0:
-                old_keys[k] -= 1
-            else:
-                changes[st["rule"]["name"]].gained.append(st)
-        for st in before:
-            k = statement_key(st)
-            if new_keys[k] > 0:
-                new_keys[k] -= 1
-            else:
-                changes[st["rule"]["name"]].lost.append(st)
+        for st in _unmatched(after, before):
+            changes[st["rule"]["name"]].gained.append(st)
+        for st in _unmatched(before, after):
+            changes[st["rule"]["name"]].lost.append(st)
     for change in changes.values():
         change.gained.sort(key=_position)
         change.lost.sort(key=_position)
@@ -319,3 +309,16 @@ def as_json(diff: RuleDiff) -> dict[str, Any]:
             for c in diff.rules
         ],
     }
+
+
+def _unmatched(these: list[dict[str, Any]], others: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statements of `these` with no equal (by statement_key) left in `others`, as a multiset."""
+    left = Counter(statement_key(st) for st in others)
+    out = []
+    for st in these:
+        k = statement_key(st)
+        if left[k] > 0:
+            left[k] -= 1
+        else:
+            out.append(st)
+    return out

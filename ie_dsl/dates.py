@@ -191,7 +191,8 @@ def find_document_date(text: str, *, year: int | None = None) -> date | None:
         toks = tokenize(line)
         texts = [line[s:e] for s, e in toks]
         for _a, _b, value in find_dates([norm(t) for t in texts], texts, None):
-            if value.grain == "day" and value.value:
+            # A period ("the week ended February 22") has grain day but is no one date.
+            if value.grain == "day" and value.value and "/" not in value.value:
                 return date.fromisoformat(value.value)
     if year is None:
         return None

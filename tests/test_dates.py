@@ -377,6 +377,8 @@ def test_linear_time() -> None:
         ("ISLAMABAD, Feb 14 (Reuters) - The army said ...", None),  # no year written
         ("CSTO raises concerns\n\nThe Secretary-General said on Thursday.", None),
         ("", None),
+        # A period with day grain is no document date (it used to raise ValueError).
+        ("Sales rose by the end of February 1986, it said.", None),
     ],
 )
 def test_find_document_date(text: str, expected: date | None) -> None:

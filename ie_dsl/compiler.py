@@ -10,11 +10,12 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ie_dsl import ir
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.lexicon import Lexicon, Phrase
+from ie_dsl.lexicon import Lexicon
 from ie_dsl.text import norm
 from ie_dsl.tokenregex import compile_token_regex
 from ie_dsl.vm import ANN, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
@@ -42,18 +43,54 @@ class CompiledRule:
     first_words: frozenset[str] | None  # None: a match may start at any token
     first_types: frozenset[str]
     element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
+    # the clauses split into (words, types) without prefixes: a window passes a clause if it
+    # holds one of the words or one of the types
+    needs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleIndex:
+    """The rules of one stage (an entity stratum or the statement rules), indexed by the
+    atoms that wake them: a rule is tried only in windows holding one of its anchor
+    clause's words or types, so a stage costs what its woken rules cost, however many
+    rules it has."""
+
+    rules: tuple[CompiledRule, ...]
+    words: dict[str, tuple[int, ...]]  # norm -> indexes into rules
+    types: dict[str, tuple[int, ...]]  # annotation type -> indexes into rules
+    always: tuple[int, ...]  # rules with no anchor: tried in every window
 
 
 @dataclass(frozen=True)
 class Program:
     """Everything matching needs, immutable once built."""
 
-    phrases: dict[str, tuple[Phrase, ...]]  # first norm -> phrases, longest first
+    phrases: dict[str, PhraseNode]  # lexicon phrases compared by norm, as a token trie
+    exact_phrases: dict[str, PhraseNode]  # case-sensitive phrases, by token text
     strata: tuple[tuple[CompiledRule, ...], ...]
     statements: tuple[CompiledRule, ...]
-    always: tuple[CompiledRule, ...]  # statement rules with no prefilter atom
-    anchors: dict[str, tuple[CompiledRule, ...]]  # atom -> statement rules anchored on it
+    stages: tuple[RuleIndex, ...]  # one per stratum, then the statement rules
     types: frozenset[str]
+    used: frozenset[str]  # the types some rule matches (built-ins not used are not computed)
+
+    @property
+    def anchors(self) -> dict[str, tuple[CompiledRule, ...]]:
+        """Atom ("w:word" / "t:TYPE") -> the statement rules it wakes."""
+        idx = self.stages[-1]
+        out = {"w:" + w: tuple(idx.rules[k] for k in ks) for w, ks in idx.words.items()}
+        out.update({"t:" + t: tuple(idx.rules[k] for k in ks) for t, ks in idx.types.items()})
+        return out
+
+    @cached_property
+    def roles(self) -> dict[str, set[str]]:
+        """Statement rule name -> the roles its `=>` names."""
+        return {cr.rule.name: {role for role, _ in cr.rule.args} for cr in self.statements}
+
+    @property
+    def always(self) -> tuple[CompiledRule, ...]:
+        """Statement rules tried in every window (no anchor)."""
+        idx = self.stages[-1]
+        return tuple(idx.rules[k] for k in idx.always)
 
 
 # ---- token tests ------------------------------------------------------------------------
@@ -326,11 +363,16 @@ def compile_rule(
     if len(errors) > before:
         return None
     words, types, nullable = _first(rule.pattern)
+    clauses = tuple(dict.fromkeys(_clauses(rule.pattern)))
     return CompiledRule(
         rule=rule,
         code=gen.freeze(),
         nslots=marks + (len(items) + 1 if mark_elements else 0),
-        clauses=tuple(dict.fromkeys(_clauses(rule.pattern))),
+        clauses=clauses,
+        needs=tuple(
+            (frozenset(a[2:] for a in c if a[0] == "w"), frozenset(a[2:] for a in c if a[0] == "t"))
+            for c in clauses
+        ),
         first_words=None if nullable else words,
         first_types=types,
         element_of=tuple(
@@ -340,24 +382,96 @@ def compile_rule(
     )
 
 
-def _anchor(cr: CompiledRule) -> str | None:
-    """The atom to index a rule by: the rarest-looking clause's first atom.
+# Words too common to anchor a rule on when a rarer clause exists.
+_COMMON = frozenset(
+    "the a an of to in on at for by with from and or but as is are was were be been has have had "
+    "it its this that these those he she they we i you his her their our not no said says say".split()
+)
 
-    Word clauses beat type clauses (types are common), and small sets beat large ones;
-    only single-atom clauses can serve as an index key without losing matches.
-    """
-    singles = [c for c in cr.clauses if len(c) == 1]
-    if not singles:
+
+def _anchor(cr: CompiledRule) -> frozenset[str] | None:
+    """The clause to index a rule by: every atom of it wakes the rule, so the cheapest clause
+    is the one whose atoms are rarest. Words beat types (a type such as ORG is on most
+    sentences), uncommon words beat function words, and fewer atoms beat more."""
+    if not cr.clauses:
         return None
-    return min(singles, key=lambda c: (not next(iter(c)).startswith("w:"), next(iter(c))))
+
+    def cost(clause: frozenset[str]) -> tuple[int, str]:
+        weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in _COMMON else 1 for a in clause)
+        return weight, min(clause)
+
+    return min(cr.clauses, key=cost)
 
 
-def _phrase_index(lexicons: Iterable[Lexicon]) -> dict[str, tuple[Phrase, ...]]:
-    index: dict[str, list[Phrase]] = {}
+def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
+    words: dict[str, list[int]] = {}
+    types: dict[str, list[int]] = {}
+    always: list[int] = []
+    for k, cr in enumerate(rules):
+        clause = _anchor(cr)
+        if clause is None:
+            always.append(k)
+            continue
+        for atom in sorted(clause):
+            (words if atom.startswith("w:") else types).setdefault(atom[2:], []).append(k)
+    return RuleIndex(
+        rules,
+        {w: tuple(ks) for w, ks in words.items()},
+        {t: tuple(ks) for t, ks in types.items()},
+        tuple(always),
+    )
+
+
+def _used_types(node: ir.Node) -> set[str]:
+    """The annotation types a pattern matches on (as an element or inside a token test)."""
+    if isinstance(node, ir.Ann):
+        return {node.type}
+    if isinstance(node, ir.Tok):
+        out: set[str] = set()
+        stack: list[ir.Test] = [node.test]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, ir.TIn):
+                out.add(t.type)
+            elif isinstance(t, ir.TNot):
+                stack.append(t.test)
+            elif isinstance(t, (ir.TAnd, ir.TOr)):
+                stack.extend(t.tests)
+        return out
+    if isinstance(node, (ir.Seq, ir.Alt)):
+        parts = node.items if isinstance(node, ir.Seq) else node.options
+        return set().union(*(_used_types(p) for p in parts))
+    if isinstance(node, (ir.Rep, ir.Cap, ir.Look)):
+        return _used_types(node.item)
+    return set()
+
+
+# A token trie of lexicon phrases: node = (what ends here, next token -> node), where what
+# ends here is (type, canonical, attrs, source, priority) per phrase, in load order.
+Found = tuple[str, str, tuple[tuple[str, str], ...], str, int]
+PhraseNode = tuple[list[Found], dict[str, "PhraseNode"]]
+
+
+def _phrase_index(lexicons: Iterable[Lexicon]) -> tuple[dict[str, PhraseNode], dict[str, PhraseNode]]:
+    """Two tries, keyed by first token: phrases compared by norm, and case-sensitive phrases
+    compared by exact text. A document position costs the depth it matches, not the number
+    of phrases sharing its first word, and a lower-case word never wakes a capitalized name."""
+    by_norm: dict[str, PhraseNode] = {}
+    by_text: dict[str, PhraseNode] = {}
     for lex in lexicons:
         for p in lex.phrases:
-            index.setdefault(p.norms[0], []).append(p)
-    return {k: tuple(sorted(v, key=lambda p: -len(p.norms))) for k, v in index.items()}
+            level = by_norm if p.exact is None else by_text
+            node: PhraseNode | None = None
+            for w in p.norms if p.exact is None else p.exact:
+                node = level.get(w)
+                if node is None:
+                    node = level[w] = ([], {})
+                level = node[1]
+            assert node is not None  # a phrase has at least one token
+            e = p.entry
+            source = f"lexicon:{e.span.file}@{e.span.start}"
+            node[0].append((e.type, e.canonical, e.attrs, source, e.priority))
+    return by_norm, by_text
 
 
 def compile_program(
@@ -373,19 +487,14 @@ def compile_program(
     c_statements = tuple(c for c in (compile_rule(r, errors) for r in statements) if c)
     if errors:
         raise IEDslError(errors)
-    anchors: dict[str, list[CompiledRule]] = {}
-    always: list[CompiledRule] = []
-    for cr in c_statements:
-        key = _anchor(cr)
-        if key is None:
-            always.append(cr)
-        else:
-            anchors.setdefault(next(iter(key)), []).append(cr)
+    every = [cr for stratum in c_strata for cr in stratum] + list(c_statements)
+    by_norm, by_text = _phrase_index(lexicons)
     return Program(
-        phrases=_phrase_index(lexicons),
+        phrases=by_norm,
+        exact_phrases=by_text,
         strata=c_strata,
         statements=c_statements,
-        always=tuple(always),
-        anchors={k: tuple(v) for k, v in anchors.items()},
+        stages=tuple(_index(rules) for rules in (*c_strata, c_statements)),
         types=types,
+        used=frozenset().union(*(_used_types(cr.rule.pattern) for cr in every)),
     )

@@ -15,101 +15,19 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from ie_dsl.attribution import attribute
-from ie_dsl.compiler import CompiledRule, Program
+from ie_dsl.compiler import CompiledRule, Program, RuleIndex
 from ie_dsl.context import apply_context
 from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.numbers import find_numbers
-from ie_dsl.text import Segmentation, Sentence, norm, segment
+from ie_dsl.text import segment
+from ie_dsl.view import Annotation, BudgetExceeded, DocView
 from ie_dsl.vm import search
 
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    """A typed token span [start, end) with where it came from."""
-
-    type: str
-    start: int
-    end: int
-    canonical: str | None
-    attrs: tuple[tuple[str, str], ...]
-    source: str  # "lexicon:<file>@<offset>" or "rule:<name>"
-    priority: int = 0
-    order: int = 0
-    value: int | float | str | None = None  # NUMBER's number; DATE's ISO 8601 value
-
-
-class BudgetExceeded(TimeoutError):
-    """A document took longer than its time budget (the run reports it and goes on)."""
-
-
-class DocView:
-    """A segmented document as the matcher sees it: token forms and annotation indexes."""
-
-    def __init__(self, doc_id: str, text: str, seg: Segmentation):
-        self.doc_id = doc_id
-        self.text = text
-        self.seg = seg
-        self.texts = [text[s:e] for s, e in zip(seg.starts, seg.ends, strict=False)]
-        self.norms = [norm(t) for t in self.texts]
-        self.ann_start: dict[str, dict[int, list[int]]] = {}
-        self.ann_end: dict[str, dict[int, list[int]]] = {}
-        self.annotations: dict[tuple[str, int, int], Annotation] = {}
-        self.types_at: list[set[str]] = [set() for _ in self.texts]
-        self._covered: dict[str, set[int]] = {}
-        self._sentence_firsts = [s.first_token for s in seg.sentences]
-        self.deadline: float | None = None  # time.monotonic() past which matching stops
-        self.doc_date: date | None = None  # what "on Thursday" and "last year" count from
-        self.dates: list[tuple[int, Annotation]] | None = None  # for `when`, made on first use
-        self.cues: list[dict[str, Any]] | None = None  # where applied cue statements go, if anywhere
-
-    def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
-        """Replace all annotations of `type_name` (after conflict resolution)."""
-        for key in [k for k in self.annotations if k[0] == type_name]:
-            del self.annotations[key]
-            self.types_at[key[1]].discard(type_name)
-        starts: dict[int, list[int]] = {}
-        ends: dict[int, list[int]] = {}
-        for a in anns:
-            self.annotations[(a.type, a.start, a.end)] = a
-            starts.setdefault(a.start, []).append(a.end)
-            ends.setdefault(a.end, []).append(a.start)
-            self.types_at[a.start].add(a.type)
-        for lst in starts.values():
-            lst.sort(reverse=True)  # longest first
-        for lst in ends.values():
-            lst.sort()
-        self.ann_start[type_name] = starts
-        self.ann_end[type_name] = ends
-        self._covered.pop(type_name, None)
-
-    def covered(self, type_name: str) -> set[int]:
-        """Token indices inside any annotation of `type_name`."""
-        got = self._covered.get(type_name)
-        if got is None:
-            got = {i for (t, s, e) in self.annotations if t == type_name for i in range(s, e)}
-            self._covered[type_name] = got
-        return got
-
-    def atoms(self, lo: int, hi: int) -> set[str]:
-        """Prefilter atoms present in tokens [lo, hi): words and annotation types."""
-        out = {"w:" + w for w in self.norms[lo:hi]}
-        for i in range(lo, hi):
-            if self.types_at[i]:
-                out.update("t:" + t for t in self.types_at[i])
-        return out
-
-    def char_span(self, start: int, end: int) -> tuple[int, int]:
-        """Character offsets of tokens [start, end)."""
-        return self.seg.starts[start], self.seg.ends[end - 1]
-
-    def sentence_of(self, token: int) -> Sentence:
-        """The sentence holding token index `token`."""
-        return self.seg.sentences[bisect.bisect_right(self._sentence_firsts, token) - 1]
+__all__ = ["Annotation", "BudgetExceeded", "DocView", "annotate", "extract", "iter_extract", "run_rule"]
 
 
 def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> list[Any]:
@@ -132,23 +50,9 @@ def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> lis
 
 
 def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
-    sents = view.seg.sentences
-    if scope == "paragraph":
-        for p in view.seg.paragraphs:
-            if p.end_sentence > p.first_sentence:
-                yield sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token
-    elif scope == "window":
-        for p in view.seg.paragraphs:  # windows stop at the paragraph's end
-            for i in range(p.first_sentence, p.end_sentence):
-                last = min(p.end_sentence, i + size) - 1
-                yield sents[i].first_token, sents[last].end_token
-    else:
-        for s in sents:
-            yield s.first_token, s.end_token
-
-
-def _passes(cr: CompiledRule, atoms: set[str]) -> bool:
-    return all(not clause.isdisjoint(atoms) for clause in cr.clauses)
+    """The (first token, end token) windows of a scope, in order."""
+    los, his = view.windows(scope, size)
+    return zip(los, his, strict=True)
 
 
 def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[int, int, list[int]]]:
@@ -157,9 +61,16 @@ def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[in
     fw, ft = cr.first_words, cr.first_types
     if fw is None:
         starts: Iterable[int] = range(lo, hi)
+    elif len(fw) + len(ft) <= 8:  # few first atoms: look them up rather than scan the window
+        found: set[int] = set()
+        for at in (*view.positions(fw).values(), *(view.starts_of(t) for t in ft)):
+            found.update(at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)])
+        starts = sorted(found)
     else:
         norms, types_at = view.norms, view.types_at
-        starts = [i for i in range(lo, hi) if norms[i] in fw or (ft and not ft.isdisjoint(types_at[i]))]
+        starts = [
+            i for i in range(lo, hi) if norms[i] in fw or (i in types_at and not ft.isdisjoint(types_at[i]))
+        ]
     out = []
     visited: set[int] = set()
     free = lo
@@ -176,29 +87,89 @@ def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[in
     return out
 
 
-def _rule_matches(
-    rules: Iterable[CompiledRule], view: DocView
-) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
-    """Every match of `rules` in their scopes' windows: (rule, start, end, captures).
+def _holds(cr: CompiledRule, words: set[str], types: set[str]) -> bool:
+    """Does a window with these words and types meet every clause of the rule's prefilter?"""
+    for ws, ts in cr.needs:
+        if ws.isdisjoint(words) and ts.isdisjoint(types):
+            return False
+    return True
 
-    Rules are tried on a window only if it holds the words and types they need.
+
+def _windows_holding(view: DocView, key: tuple[str, int], positions: list[int]) -> set[int]:
+    """Indexes of the windows of scope `key` that hold one of the token `positions`."""
+    los, his = view.windows(*key)
+    if key[0] != "window":  # sentences and paragraphs do not overlap: one window per token
+        return {bisect.bisect_right(los, p) - 1 for p in positions}
+    out: set[int] = set()
+    for p in positions:  # windows holding p form one run, as both lists ascend
+        out.update(range(bisect.bisect_right(his, p), bisect.bisect_right(los, p)))
+    return out
+
+
+def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
+    """Every match of the stage's rules in their scopes' windows: (rule, start, end, captures).
+
+    A rule is tried only in the windows that hold one of the atoms it is indexed by, and
+    there only if the window holds every word and type it needs; so a window costs the
+    rules that can match in it, not all of them.
     """
-    by_scope: dict[tuple[str, int], list[CompiledRule]] = {}
-    for cr in rules:
-        by_scope.setdefault((cr.rule.scope, cr.rule.window), []).append(cr)
+    rules = index.rules
+    woken: dict[int, list[tuple[str, str]]] = {k: [] for k in index.always}
+    for w in index.words.keys() & view.words:
+        for k in index.words[w]:
+            woken.setdefault(k, []).append(("w", w))
+    for t in index.types.keys() & view.present_types():
+        for k in index.types[t]:
+            woken.setdefault(k, []).append(("t", t))
+    doc_words, doc_types = view.words, view.present_types()
+    for k in [k for k in woken if not _holds(rules[k], doc_words, doc_types)]:
+        del woken[k]  # the document lacks some word or type the rule needs
+    if not woken:
+        return
+    # which windows each woken rule is tried in, by scope
+    tasks: dict[tuple[str, int], dict[int, list[int]]] = {}
+    spots: dict[tuple[str, str, int], set[int]] = {}  # (atom, scope) -> windows holding the atom
+    for k in sorted(woken):
+        r = rules[k].rule
+        key = (r.scope, r.window)
+        per_window = tasks.setdefault(key, {})
+        if k in index.always:
+            wins: set[int] = set(range(len(view.windows(*key)[0])))
+        else:
+            wins = set()
+            for kind, atom in woken[k]:
+                got = spots.get((kind, atom, *key))  # type: ignore[arg-type]
+                if got is None:
+                    at = view.positions((atom,))[atom] if kind == "w" else view.starts_of(atom)
+                    got = spots[(kind, atom, *key)] = _windows_holding(view, key, at)  # type: ignore[index]
+                wins |= got
+        for wi in wins:
+            per_window.setdefault(wi, []).append(k)
     seen: set[tuple[int, int, int]] = set()
-    for key, scoped in by_scope.items():
-        for lo, hi in windows(view, *key):
+    for key, per_window in tasks.items():
+        los, his = view.windows(*key)
+        for wi in sorted(per_window):
+            lo, hi = los[wi], his[wi]
             if view.deadline is not None and time.monotonic() > view.deadline:
                 raise BudgetExceeded(f"{view.doc_id}: over its time budget")
-            atoms = view.atoms(lo, hi)
-            for cr in scoped:
-                if not _passes(cr, atoms):
-                    continue
-                for s, e, caps in run_rule(cr, view, lo, hi):
-                    if (cr.rule.order, s, e) not in seen:  # overlapping windows find a match twice
-                        seen.add((cr.rule.order, s, e))
-                        yield cr, s, e, caps
+            words, types = view.window_atoms(lo, hi)
+            for k in per_window[wi]:  # ascending: rules were visited in order
+                cr = rules[k]
+                for ws, ts in cr.needs:  # (inlined: this loop runs for every woken rule and window)
+                    if ws.isdisjoint(words) and ts.isdisjoint(types):
+                        break
+                else:
+                    yield from _new(cr, run_rule(cr, view, lo, hi), seen)
+
+
+def _new(
+    cr: CompiledRule, found: list[tuple[int, int, list[int]]], seen: set[tuple[int, int, int]]
+) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
+    """Matches not found before: overlapping windows find a match twice."""
+    for s, e, caps in found:
+        if (cr.rule.order, s, e) not in seen:
+            seen.add((cr.rule.order, s, e))
+            yield cr, s, e, caps
 
 
 def _outcomes(cands: list[tuple[int, int, int, int, bool, Annotation]], chosen: list[Annotation]) -> list:
@@ -215,60 +186,84 @@ def _outcomes(cands: list[tuple[int, int, int, int, bool, Annotation]], chosen: 
     return out
 
 
-def annotate(
-    program: Program, view: DocView, outcomes: list[tuple[Annotation, Annotation | None]] | None = None
-) -> None:
-    """Add lexicon, NUMBER and entity-rule annotations to `view`, cascade by cascade.
+Cand = tuple[int, int, int, int, bool, Annotation]  # what resolve() takes, for annotations
 
-    If `outcomes` is a list, each entity-rule match is appended to it with None if it was
-    kept, or with the annotation that beat it (for coverage)."""
-    by_type: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
+
+def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Cand]]) -> None:
+    """Lexicon phrases, each inside one sentence, walked down a phrase trie from each token
+    that can begin one; at one start, longer phrases come first."""
+    sentence_ends: list[int] = []
+    for trie, tokens, present in (
+        (program.phrases, view.norms, view.words),
+        (program.exact_phrases, view.texts, view.texts_set),
+    ):
+        first = trie.keys() & present
+        if not first:
+            continue
+        sentence_ends = sentence_ends or [s.end_token for s in view.seg.sentences]
+        for i in [i for i, w in enumerate(tokens) if w in first]:
+            hi = sentence_ends[bisect.bisect_right(sentence_ends, i)]
+            node = trie[tokens[i]]
+            found = [node[0]]
+            j = i + 1
+            while j < hi:
+                node = node[1].get(tokens[j])  # type: ignore[assignment]
+                if node is None:
+                    break
+                found.append(node[0])
+                j += 1
+            for k in range(len(found), 0, -1):
+                for type_name, canonical, attrs, source, prio in found[k - 1]:
+                    ann = Annotation(type_name, i, i + k, canonical, attrs, source, prio)
+                    by_type.setdefault(type_name, []).append((prio, i, i + k, -1, False, ann))
+
+
+def _builtin_matches(view: DocView, wanted: set[str], by_type: dict[str, list[Cand]]) -> None:
+    """NUMBER and DATE annotations, sentence by sentence, for the built-in types in `wanted`."""
     norms, texts = view.norms, view.texts
-    phrases = program.phrases
     for sent in view.seg.sentences:
         lo, hi = sent.first_token, sent.end_token
-        for i in range(lo, hi):
-            cands = phrases.get(norms[i])
-            if not cands:
-                continue
-            for p in cands:
-                k = len(p.norms)
-                if i + k > hi:
-                    continue
-                if k > 1 and tuple(norms[i : i + k]) != p.norms:
-                    continue
-                if p.exact is not None and tuple(texts[i : i + k]) != p.exact:
-                    continue
-                e = p.entry
-                prio = e.priority
+        if "NUMBER" in wanted:
+            for a, b, value in find_numbers(norms[lo:hi]):
+                ann = Annotation("NUMBER", lo + a, lo + b, None, (), "builtin:NUMBER", value=value)
+                by_type.setdefault("NUMBER", []).append((0, lo + a, lo + b, -1, False, ann))
+        if "DATE" in wanted:
+            for a, b, d in find_dates(norms[lo:hi], texts[lo:hi], view.doc_date):
+                # the value is ISO 8601 (a day, a month, a year, or an interval "start/end")
                 ann = Annotation(
-                    e.type, i, i + k, e.canonical, e.attrs, f"lexicon:{e.span.file}@{e.span.start}", prio
+                    "DATE", lo + a, lo + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value or None
                 )
-                by_type.setdefault(e.type, []).append((prio, i, i + k, -1, False, ann))
-        for a, b, value in find_numbers(norms[lo:hi]):
-            ann = Annotation("NUMBER", lo + a, lo + b, None, (), "builtin:NUMBER", value=value)
-            by_type.setdefault("NUMBER", []).append((0, lo + a, lo + b, -1, False, ann))
-        for a, b, d in find_dates(norms[lo:hi], texts[lo:hi], view.doc_date):
-            # the value is ISO 8601 (a day, a month, a year, or an interval "start/end")
-            ann = Annotation(
-                "DATE", lo + a, lo + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value or None
-            )
-            by_type.setdefault("DATE", []).append((0, lo + a, lo + b, -1, False, ann))
-    size = len(norms)
+                by_type.setdefault("DATE", []).append((0, lo + a, lo + b, -1, False, ann))
+
+
+def annotate(
+    program: Program,
+    view: DocView,
+    outcomes: list[tuple[Annotation, Annotation | None]] | None = None,
+    builtins: bool = True,
+) -> None:
+    """Add lexicon, NUMBER, DATE and entity-rule annotations to `view`, cascade by cascade.
+
+    `builtins` False computes NUMBER and DATE only if a rule matches them (extract: they are
+    costly and `when` finds its dates itself). If `outcomes` is a list, each entity-rule
+    match is appended to it with None if it was kept, or with the annotation that beat it
+    (for coverage)."""
+    by_type: dict[str, list[Cand]] = {}
+    _lexicon_matches(program, view, by_type)
+    wanted = {"NUMBER", "DATE"} if builtins else {"NUMBER", "DATE"} & program.used
+    if wanted:
+        _builtin_matches(view, wanted, by_type)
+    size = len(view.norms)
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
-    for stratum in program.strata:
-        made: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
-        for cr, s, e, _caps in _rule_matches(stratum, view):
+    for stage in program.stages[:-1]:
+        made: dict[str, list[Cand]] = {}
+        for cr, s, e, _caps in _rule_matches(stage, view):
             r = cr.rule
             ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
             made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", ann))
         for type_name, cands in made.items():
-            old = [
-                (a.priority, a.start, a.end, a.order, False, a)
-                for k, a in view.annotations.items()
-                if k[0] == type_name
-            ]
+            old = [(a.priority, a.start, a.end, a.order, False, a) for a in view.of_type(type_name)]
             chosen = resolve(old + cands, size)
             view.set_annotations(type_name, chosen)
             if outcomes is not None:
@@ -321,19 +316,6 @@ def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int])
     return out
 
 
-def candidates(program: Program, atoms: set[str]) -> list[CompiledRule]:
-    """Statement rules anchored on one of `atoms` (or on none), in load order.
-
-    The anchor index makes a window cost only the rules that can match in it, however
-    many rules there are.
-    """
-    found = {cr.rule.order: cr for cr in program.always}
-    for atom in atoms:
-        for cr in program.anchors.get(atom, ()):
-            found[cr.rule.order] = cr
-    return [found[k] for k in sorted(found)]
-
-
 def extract(
     program: Program,
     doc_id: str,
@@ -356,16 +338,15 @@ def extract(
     if len(text) > CHUNK_CHARS:
         return list(iter_extract(program, doc_id, text, overridden, budget, doc_date))
     view = DocView(doc_id, text, segment(text))
-    view.doc_date = doc_date or find_document_date(text[:400])
+    if doc_date is not None:
+        view.doc_date = doc_date
     if budget is not None:
         view.deadline = time.monotonic() + budget
     if overridden is not None:  # cues are applied, not output: coverage still sees them
         view.cues = overridden
-    annotate(program, view)
-    doc_atoms: set[str] = view.atoms(0, len(view.norms))
-    rules = candidates(program, doc_atoms)
+    annotate(program, view, builtins=False)
     cands: dict[str, list[tuple[int, int, int, int, bool, Any]]] = {}
-    for cr, s, e, caps in _rule_matches(rules, view):
+    for cr, s, e, caps in _rule_matches(program.stages[-1], view):
         r = cr.rule
         cands.setdefault(r.group, []).append((r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps)))
     statements = []
@@ -380,9 +361,8 @@ def extract(
 def finish(program: Program, view: DocView, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What follows matching: speakers and organizations resolved across the document,
     `when`, polarity and modality from cues, then document order without duplicates."""
-    attribute(
-        view, statements, {cr.rule.name: {role for role, _ in cr.rule.args} for cr in program.statements}
-    )
+    if statements:
+        attribute(view, statements, program.roles)
     for st in statements:
         _date(view, st)
     statements = apply_context(view, statements, view.cues)
@@ -454,13 +434,29 @@ def _shifted(st: dict[str, Any], offset: int) -> dict[str, Any]:
     return st
 
 
+def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
+    """The DATE annotations in tokens [first, end): those made by annotate() if rules asked
+    for DATE, else found now for this sentence only (most sentences hold no statement)."""
+    if "DATE" in view.ann_start:
+        return [a for a in view.of_type("DATE") if first <= a.start and a.end <= end]
+    cands: list[Cand] = []
+    for a, b, d in find_dates(view.norms[first:end], view.texts[first:end], view.doc_date):
+        ann = Annotation(
+            "DATE", first + a, first + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value
+        )
+        cands.append((0, first + a, first + b, -1, False, ann))
+    return resolve(cands, end)
+
+
 def _date(view: DocView, st: dict[str, Any]) -> None:
     """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
     sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
-    if view.dates is None:  # every DATE of the document, by first token (once)
-        view.dates = sorted((s, a) for (t, s, _e), a in view.annotations.items() if t == "DATE" and a.value)
-    lo = bisect.bisect_left(view.dates, (sent.first_token,), key=lambda d: (d[0],))
-    dated = [a for s, a in view.dates[lo:] if s < sent.end_token and a.end <= sent.end_token]
+    if view.dates is None:
+        view.dates = {}
+    dated = view.dates.get(sent.first_token)
+    if dated is None:
+        dated = [a for a in _sentence_dates(view, sent.first_token, sent.end_token) if a.value]
+        view.dates[sent.first_token] = dated
     if not dated:
         return
     mid = (st["span"]["start"] + st["span"]["end"]) / 2

@@ -1,0 +1,185 @@
+"""A segmented document as the matcher sees it: token forms, annotations and their indexes.
+
+`DocView(doc_id, text, segmentation)` is built once per document (runtime.extract); the
+annotation passes fill it and the matcher (vm.py) reads it. Everything a rule needs per
+token is a list lookup or a set/dict probe, and what only some rules need (positions of a
+word, the windows of a scope, the document date) is computed on first use.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ie_dsl.dates import find_document_date
+from ie_dsl.text import Segmentation, Sentence, norms
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A typed token span [start, end) with where it came from."""
+
+    type: str
+    start: int
+    end: int
+    canonical: str | None
+    attrs: tuple[tuple[str, str], ...]
+    source: str  # "lexicon:<file>@<offset>" or "rule:<name>"
+    priority: int = 0
+    order: int = 0
+    value: int | float | str | None = None  # NUMBER's number; DATE's ISO 8601 value
+
+
+class BudgetExceeded(TimeoutError):
+    """A document took longer than its time budget (the run reports it and goes on)."""
+
+
+class DocView:
+    """Token texts and norms, annotations by type and position, and lazily built indexes."""
+
+    def __init__(self, doc_id: str, text: str, seg: Segmentation, doc_date: date | None = _UNSET):
+        self.doc_id = doc_id
+        self.text = text
+        self.seg = seg
+        self.texts = seg.texts
+        self.norms = norms(seg.texts)
+        self.words: set[str] = set(self.norms)
+        self.texts_set: set[str] = set(self.texts)
+        self.ann_start: dict[str, dict[int, list[int]]] = {}
+        self.ann_end: dict[str, dict[int, list[int]]] = {}
+        self.annotations: dict[tuple[str, int, int], Annotation] = {}
+        self.types_at: dict[int, set[str]] = {}  # token -> types of annotations starting there
+        self._covered: dict[str, set[int]] = {}
+        self._positions: dict[str, list[int]] = {}
+        self._starts: dict[str, list[int]] = {}
+        self._windows: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+        self._sentence_firsts = [s.first_token for s in seg.sentences]
+        self._doc_date = doc_date
+        self.deadline: float | None = None  # time.monotonic() past which matching stops
+        self.dates: dict[int, list[Annotation]] | None = None  # sentence -> its DATEs, for `when`
+        self.cues: list[dict[str, Any]] | None = None  # where applied cue statements go, if anywhere
+
+    @property
+    def doc_date(self) -> date | None:
+        """What "on Thursday" and "last year" count from: the date given, else a dateline's."""
+        if self._doc_date is _UNSET:
+            self._doc_date = find_document_date(self.text[:400])
+        return self._doc_date
+
+    @doc_date.setter
+    def doc_date(self, value: date | None) -> None:
+        self._doc_date = value
+
+    def set_annotations(self, type_name: str, anns: Iterable[Annotation]) -> None:
+        """Replace all annotations of `type_name` (after conflict resolution)."""
+        for s, ends in self.ann_start.get(type_name, {}).items():
+            for e in ends:
+                del self.annotations[(type_name, s, e)]
+            self.types_at[s].discard(type_name)
+        starts: dict[int, list[int]] = {}
+        ends_at: dict[int, list[int]] = {}
+        types_at = self.types_at
+        for a in anns:
+            self.annotations[(a.type, a.start, a.end)] = a
+            starts.setdefault(a.start, []).append(a.end)
+            ends_at.setdefault(a.end, []).append(a.start)
+            got = types_at.get(a.start)
+            if got is None:
+                types_at[a.start] = {a.type}
+            else:
+                got.add(a.type)
+        for lst in starts.values():
+            lst.sort(reverse=True)  # longest first
+        for lst in ends_at.values():
+            lst.sort()
+        self.ann_start[type_name] = starts
+        self.ann_end[type_name] = ends_at
+        self._covered.pop(type_name, None)
+        self._starts.pop(type_name, None)
+
+    def of_type(self, type_name: str) -> list[Annotation]:
+        """The annotations of `type_name`, by start."""
+        return [
+            self.annotations[(type_name, s, e)]
+            for s, ends in sorted(self.ann_start.get(type_name, {}).items())
+            for e in ends
+        ]
+
+    def starts_of(self, type_name: str) -> list[int]:
+        """Token indices where an annotation of `type_name` starts, ascending."""
+        got = self._starts.get(type_name)
+        if got is None:
+            got = self._starts[type_name] = sorted(self.ann_start.get(type_name, ()))
+        return got
+
+    def covered(self, type_name: str) -> set[int]:
+        """Token indices inside any annotation of `type_name`."""
+        got = self._covered.get(type_name)
+        if got is None:
+            got = {i for s, ends in self.ann_start.get(type_name, {}).items() for i in range(s, ends[0])}
+            self._covered[type_name] = got
+        return got
+
+    def present_types(self) -> set[str]:
+        """The types with at least one annotation."""
+        return {t for t, starts in self.ann_start.items() if starts}
+
+    def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
+        """Token indices of each of `words` (norms), ascending; one pass over the document
+        finds every word not looked up before."""
+        known = self._positions
+        missing = self.words.intersection(words).difference(known)
+        if missing:
+            found: dict[str, list[int]] = {w: [] for w in missing}
+            for i, w in enumerate(self.norms):
+                if w in missing:
+                    found[w].append(i)
+            known.update(found)
+        return {w: known.get(w, []) for w in words}
+
+    def windows(self, scope: str, size: int) -> tuple[list[int], list[int]]:
+        """The windows of a scope as two lists (first tokens, end tokens), both ascending."""
+        got = self._windows.get((scope, size))
+        if got is None:
+            sents = self.seg.sentences
+            pairs: list[tuple[int, int]] = []
+            if scope == "paragraph":
+                for p in self.seg.paragraphs:
+                    if p.end_sentence > p.first_sentence:
+                        pairs.append(
+                            (sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token)
+                        )
+            elif scope == "window":
+                for p in self.seg.paragraphs:  # windows stop at the paragraph's end
+                    for i in range(p.first_sentence, p.end_sentence):
+                        last = min(p.end_sentence, i + size) - 1
+                        pairs.append((sents[i].first_token, sents[last].end_token))
+            else:
+                pairs = [(s.first_token, s.end_token) for s in sents]
+            got = ([lo for lo, _ in pairs], [hi for _, hi in pairs])
+            self._windows[(scope, size)] = got
+        return got
+
+    def window_atoms(self, lo: int, hi: int) -> tuple[set[str], set[str]]:
+        """The words and the annotation types (by start) in tokens [lo, hi)."""
+        types: set[str] = set()
+        types_at = self.types_at
+        if types_at:
+            for i in range(lo, hi):
+                got = types_at.get(i)
+                if got:
+                    types |= got
+        return set(self.norms[lo:hi]), types
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of tokens [start, end)."""
+        return self.seg.starts[start], self.seg.ends[end - 1]
+
+    def sentence_of(self, token: int) -> Sentence:
+        """The sentence holding token index `token`."""
+        return self.seg.sentences[bisect.bisect_right(self._sentence_firsts, token) - 1]

@@ -42,6 +42,7 @@ class CompiledRule:
     clauses: tuple[frozenset[str], ...]  # each: at least one atom ("w:norm" / "t:TYPE") present
     first_words: frozenset[str] | None  # None: a match may start at any token
     first_types: frozenset[str]
+    first_inside: frozenset[str]  # or a token inside an annotation of one of these types
     element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
     # the clauses split into (words, types) without prefixes: a window passes a clause if it
     # holds one of the words or one of the types
@@ -297,35 +298,55 @@ def _clauses(node: ir.Node) -> list[frozenset[str]]:
     return []
 
 
-def _first(node: ir.Node) -> tuple[frozenset[str] | None, frozenset[str], bool]:
-    """(words, types, nullable) that can begin a match; words None means any token."""
+First = tuple[frozenset[str] | None, frozenset[str], frozenset[str], bool]
+
+
+def _first_of_test(t: ir.Test) -> First:
+    """What a token passing `t` must be: one of some words, or inside an annotation of some
+    types; (None, ...) if it can be any token."""
+    if isinstance(t, ir.TNorm):
+        return t.forms, frozenset(), frozenset(), False
+    if isinstance(t, ir.TText):
+        return frozenset(norm(x) for x in t.texts), frozenset(), frozenset(), False
+    if isinstance(t, ir.TIn):
+        return frozenset(), frozenset(), frozenset([t.type]), False
+    if isinstance(t, ir.TAnd):  # every conjunct must hold: the first that restricts will do
+        for part in t.tests:
+            got = _first_of_test(part)
+            if got[0] is not None:
+                return got
+    return None, frozenset(), frozenset(), False
+
+
+def _first(node: ir.Node) -> First:
+    """(words, types, inside, nullable) that can begin a match: a first token is one of the
+    words, or begins an annotation of one of the types, or lies inside one of the inside
+    types; words None means any token."""
+    none: frozenset[str] = frozenset()
     if isinstance(node, ir.Tok):
-        if isinstance(node.test, ir.TNorm):
-            return node.test.forms, frozenset(), False
-        if isinstance(node.test, ir.TText):
-            return frozenset(norm(t) for t in node.test.texts), frozenset(), False
-        return None, frozenset(), False
+        return _first_of_test(node.test)
     if isinstance(node, ir.Ann):
-        return frozenset(), frozenset([node.type]), False
+        return none, frozenset([node.type]), none, False
     if isinstance(node, (ir.Look, ir.Assert)):
-        return frozenset(), frozenset(), True
+        return none, none, none, True
     if isinstance(node, ir.Cap):
         return _first(node.item)
     if isinstance(node, ir.Rep):
-        words, types, nullable = _first(node.item)
-        return words, types, nullable or node.min == 0
+        words, types, inside, nullable = _first(node.item)
+        return words, types, inside, nullable or node.min == 0
     parts = node.items if isinstance(node, ir.Seq) else node.options
-    words_acc: frozenset[str] | None = frozenset()
-    types_acc: frozenset[str] = frozenset()
+    words_acc: frozenset[str] | None = none
+    types_acc, inside_acc = none, none
     for part in parts:
-        words, types, nullable = _first(part)
+        words, types, inside, nullable = _first(part)
         words_acc = None if words is None or words_acc is None else words_acc | words
         types_acc |= types
+        inside_acc |= inside
         if isinstance(node, ir.Seq) and not nullable:
-            return words_acc, types_acc, False
+            return words_acc, types_acc, inside_acc, False
     if isinstance(node, ir.Seq):
-        return words_acc, types_acc, True
-    return words_acc, types_acc, any(_first(o)[2] for o in parts)
+        return words_acc, types_acc, inside_acc, True
+    return words_acc, types_acc, inside_acc, any(_first(o)[3] for o in parts)
 
 
 def compile_rule(
@@ -362,7 +383,7 @@ def compile_rule(
         return None
     if len(errors) > before:
         return None
-    words, types, nullable = _first(rule.pattern)
+    words, types, inside, nullable = _first(rule.pattern)
     clauses = tuple(dict.fromkeys(_clauses(rule.pattern)))
     return CompiledRule(
         rule=rule,
@@ -375,6 +396,7 @@ def compile_rule(
         ),
         first_words=None if nullable else words,
         first_types=types,
+        first_inside=inside,
         element_of=tuple(
             bisect.bisect_right(starts, pc) - 1 if pc < len(gen.code) - 1 else len(items)
             for pc in range(len(gen.code))

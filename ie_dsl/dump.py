@@ -56,5 +56,8 @@ def dump_program(cr: CompiledRule) -> str:
         lines.append(f"  {pc:4d}  e{cr.element_of[pc] if cr.element_of else 0}  {OPNAMES[ins[0]]:<6} {args}")
     lines.append(f"  clauses: {[sorted(c)[:6] for c in cr.clauses]}")
     first = "any token" if cr.first_words is None else sorted(cr.first_words)[:12]
-    lines.append(f"  first words: {first}; first types: {sorted(cr.first_types)}")
+    lines.append(
+        f"  first words: {first}; first types: {sorted(cr.first_types)};"
+        f" first inside: {sorted(cr.first_inside)}"
+    )
     return "\n".join(lines)

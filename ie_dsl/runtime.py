@@ -58,19 +58,11 @@ def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
 def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[int, int, list[int]]]:
     """Matches (start, end, capture slots) of one rule in tokens [lo, hi), by its mode."""
     mode = cr.rule.mode
-    fw, ft = cr.first_words, cr.first_types
-    if fw is None:
+    if cr.first_words is None:
         starts: Iterable[int] = range(lo, hi)
-    elif len(fw) + len(ft) <= 8:  # few first atoms: look them up rather than scan the window
-        found: set[int] = set()
-        for at in (*view.positions(fw).values(), *(view.starts_of(t) for t in ft)):
-            found.update(at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)])
-        starts = sorted(found)
     else:
-        norms, types_at = view.norms, view.types_at
-        starts = [
-            i for i in range(lo, hi) if norms[i] in fw or (i in types_at and not ft.isdisjoint(types_at[i]))
-        ]
+        at = view.first_positions(cr)
+        starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
     out = []
     visited: set[int] = set()
     free = lo
@@ -363,9 +355,9 @@ def finish(program: Program, view: DocView, statements: list[dict[str, Any]]) ->
     `when`, polarity and modality from cues, then document order without duplicates."""
     if statements:
         attribute(view, statements, program.roles)
+    statements = apply_context(view, statements, view.cues)  # cues are consumed here
     for st in statements:
         _date(view, st)
-    statements = apply_context(view, statements, view.cues)
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements)
 

@@ -57,6 +57,8 @@ class DocView:
         self._covered: dict[str, set[int]] = {}
         self._positions: dict[str, list[int]] = {}
         self._starts: dict[str, list[int]] = {}
+        self._inside: dict[str, list[int]] = {}
+        self._first: dict[tuple[frozenset[str], ...], list[int]] = {}
         self._windows: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._sentence_firsts = [s.first_token for s in seg.sentences]
         self._doc_date = doc_date
@@ -101,6 +103,7 @@ class DocView:
         self.ann_end[type_name] = ends_at
         self._covered.pop(type_name, None)
         self._starts.pop(type_name, None)
+        self._inside.pop(type_name, None)
 
     def of_type(self, type_name: str) -> list[Annotation]:
         """The annotations of `type_name`, by start."""
@@ -115,6 +118,13 @@ class DocView:
         got = self._starts.get(type_name)
         if got is None:
             got = self._starts[type_name] = sorted(self.ann_start.get(type_name, ()))
+        return got
+
+    def inside(self, type_name: str) -> list[int]:
+        """covered(type_name), ascending."""
+        got = self._inside.get(type_name)
+        if got is None:
+            got = self._inside[type_name] = sorted(self.covered(type_name))
         return got
 
     def covered(self, type_name: str) -> set[int]:
@@ -141,6 +151,26 @@ class DocView:
                     found[w].append(i)
             known.update(found)
         return {w: known.get(w, []) for w in words}
+
+    def first_positions(self, cr: Any) -> list[int]:
+        """Where a match of the compiled rule `cr` may start in the document, ascending: its
+        first words, the starts of its first types, the tokens inside its first-inside types.
+        Kept per document: the types a rule starts with are final before it runs."""
+        key = (cr.first_words, cr.first_types, cr.first_inside)  # frozensets cache their hash
+        got = self._first.get(key)
+        if got is None:
+            fw, ft, fi = key
+            if len(fw) > 8:
+                got = [i for i, w in enumerate(self.norms) if w in fw]
+            else:
+                got = [i for at in self.positions(fw).values() for i in at]
+            for t in ft:
+                got += self.starts_of(t)
+            for t in fi:
+                got += self.inside(t)
+            got = sorted(set(got)) if ft or fi else sorted(got)
+            self._first[key] = got
+        return got
 
     def windows(self, scope: str, size: int) -> tuple[list[int], list[int]]:
         """The windows of a scope as two lists (first tokens, end tokens), both ascending."""

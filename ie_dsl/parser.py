@@ -7,7 +7,6 @@ Syntax errors become IEDslError with located Diagnostics (code E1xx).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -27,6 +26,7 @@ from ie_dsl.syntax_messages import (
     TERMINAL_NAMES,
     Origin,
     nesting_error,
+    string_value,
     unclosed,
 )
 
@@ -61,14 +61,6 @@ def _lark() -> Lark:
     )
 
 
-def _unquote(token: str) -> str:
-    try:
-        value = ast.literal_eval(token)
-    except (ValueError, SyntaxError):
-        value = token[1:-1]
-    return str(value)
-
-
 @v_args(meta=True, inline=True)
 class _ToNodes(Transformer):
     """Lark tree -> nodes; positions are mapped to file offsets through `origin`."""
@@ -77,6 +69,13 @@ class _ToNodes(Transformer):
         super().__init__()
         self.path = path
         self.origin = origin
+        self.problems: list[Diagnostic] = []  # bad string escapes: all reported, after the transform
+
+    def _unquote(self, tok: Token) -> str:
+        """The text of a "quoted string" token, its unknown escapes noted as E114."""
+        value, problems = string_value(str(tok), self.path, self.origin, tok.start_pos or 0)
+        self.problems.extend(problems)
+        return value
 
     def _span(self, meta: Any) -> SourceSpan:
         if getattr(meta, "empty", True):
@@ -96,7 +95,7 @@ class _ToNodes(Transformer):
         )
 
     def use_stmt(self, meta: Any, path: Token) -> n.Use:
-        return n.Use(_unquote(path), self._span(meta))
+        return n.Use(self._unquote(path), self._span(meta))
 
     def macro_head(self, meta: Any, call: Token, *params: Token) -> tuple[str, tuple[str, ...]]:
         return call[:-1], tuple(str(p) for p in params if p.type == "TYPE_NAME")
@@ -163,17 +162,17 @@ class _ToNodes(Transformer):
         return n.EmitArg(str(role), RESOLVED, None, self._span(meta))
 
     def emit_const(self, meta: Any, role: Token, value: Token) -> n.EmitArg:
-        return n.EmitArg(str(role), None, _unquote(value), self._span(meta))
+        return n.EmitArg(str(role), None, self._unquote(value), self._span(meta))
 
     def example(self, meta: Any, text: Token, *expects: Any) -> n.Example:
         pairs = tuple(e for e in expects if isinstance(e, tuple))
-        return n.Example(_unquote(text), pairs, True, self._span(meta))
+        return n.Example(self._unquote(text), pairs, True, self._span(meta))
 
     def counterexample(self, meta: Any, text: Token) -> n.Example:
-        return n.Example(_unquote(text), (), False, self._span(meta))
+        return n.Example(self._unquote(text), (), False, self._span(meta))
 
     def expect_arg(self, meta: Any, role: Token, value: Token) -> tuple[str, str]:
-        return (str(role), _unquote(value))
+        return (str(role), self._unquote(value))
 
     # -- patterns
     def alt(self, meta: Any, *options: n.Pattern) -> n.Pattern:
@@ -223,7 +222,7 @@ class _ToNodes(Transformer):
         return n.Word(str(tok), self._tspan(tok))
 
     def exact(self, meta: Any, tok: Token) -> n.Exact:
-        return n.Exact(_unquote(tok), self._tspan(tok))
+        return n.Exact(self._unquote(tok), self._tspan(tok))
 
     def lemma(self, meta: Any, tok: Token) -> n.TokenSet:
         return n.TokenSet(n.TLemma(tok[1:], self._tspan(tok)), self._tspan(tok))
@@ -283,7 +282,7 @@ class _ToNodes(Transformer):
         return n.TWord(str(tok), self._tspan(tok))
 
     def t_exact(self, meta: Any, tok: Token) -> n.TExact:
-        return n.TExact(_unquote(tok), self._tspan(tok))
+        return n.TExact(self._unquote(tok), self._tspan(tok))
 
     def t_lemma(self, meta: Any, tok: Token) -> n.TLemma:
         return n.TLemma(tok[1:], self._tspan(tok))
@@ -367,10 +366,16 @@ def _parse(text: str, path: str, origin: Origin) -> n.RuleFile:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise IEDslError([_syntax_diagnostic(err, text, path, origin)]) from None
+    to_nodes = _ToNodes(path, origin)
     try:
-        return _ToNodes(path, origin).transform(tree)
-    except VisitError as err:  # a transformer bug, not a user error: keep the original
+        parsed = to_nodes.transform(tree)
+    except VisitError as err:  # a transformer bug, or an E1xx it raised: keep the original
+        if isinstance(err.orig_exc, IEDslError):
+            raise IEDslError([*to_nodes.problems, *err.orig_exc.diagnostics]) from None
         raise err.orig_exc from err
+    if to_nodes.problems:
+        raise IEDslError(to_nodes.problems)
+    return parsed
 
 
 def parse_file(text: str, path: str) -> n.RuleFile:

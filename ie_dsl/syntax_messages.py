@@ -95,10 +95,14 @@ def nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
     """Deep nesting is refused before parsing, so no later stage can hit RecursionError."""
     depth = 0
     quote: str | None = None
-    prev = ""
+    escaped = False  # after a backslash in a string (so `"\\" (` closes the string)
     for i, ch in enumerate(text):
-        if quote:
-            if ch == quote and prev != "\\":
+        if quote and ch != "\n":
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
                 quote = None
         elif ch == '"':
             quote = ch
@@ -115,8 +119,7 @@ def nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
         elif ch in ")]":
             depth = max(0, depth - 1)
         elif ch == "\n":
-            quote = None
-        prev = ch
+            quote, escaped = None, False
     return None
 
 
@@ -133,3 +136,58 @@ TERMINAL_NAMES = {
     "SIGNED_INT": "a number",
     "INT": "a number",
 }
+
+
+# The escapes of a "quoted string" (docs/language.md 3.2), besides \uXXXX. Anything else after
+# a backslash is E114: Python's rules (`\q` kept as is, with a SyntaxWarning printed at the
+# user; `\x41`, `\N{...}`, octal) are not the language's, and a rule that silently looks for
+# a backslash nobody meant is worse than an error.
+STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_KNOWN = 'a string knows the escapes \\" \\\\ \\n \\t and \\uXXXX'
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _escape_problem(body: str, i: int) -> tuple[int, str, str]:
+    """(length, message, hint) of the unknown or malformed escape at body[i]."""
+    nxt = body[i + 1 : i + 2]
+    if nxt == "u":
+        digits = body[i + 2 : i + 6]
+        good = next((k for k, c in enumerate(digits) if c not in _HEX), len(digits))
+        if good < 4:
+            return 2 + good, "\\u must be followed by 4 hexadecimal digits", "e.g. \\u00e9 for é"
+        return 6, f"\\u{digits} is half of a surrogate pair, not a character", "write the character itself"
+    if not nxt.strip():
+        hint = f"write \\\\ for a backslash itself; {_KNOWN}"
+        return 1 + len(nxt), "a backslash before a blank in a string", hint
+    if nxt.isalnum():
+        return 2, f"unknown escape \\{nxt} in a string", f"{_KNOWN}; write \\\\ for a backslash itself"
+    return 2, f"unknown escape \\{nxt} in a string", f"write {nxt} without the backslash; {_KNOWN}"
+
+
+def string_value(token: str, path: str, origin: Origin, at: int) -> tuple[str, list[Diagnostic]]:
+    """The text of a "quoted string" token found at offset `at` of the parsed text, and an E114
+    (at the backslash) for each escape the language does not have."""
+    body = token[1:-1]
+    out: list[str] = []
+    problems: list[Diagnostic] = []
+    i = 0
+    while i < len(body):
+        ch, nxt, digits = body[i], body[i + 1 : i + 2], body[i + 2 : i + 6]
+        code = int(digits, 16) if nxt == "u" and len(digits) == 4 and set(digits) <= _HEX else None
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+        elif nxt and nxt in STRING_ESCAPES:
+            out.append(STRING_ESCAPES[nxt])
+            i += 2
+        elif code is not None and not 0xD800 <= code <= 0xDFFF:  # a lone surrogate cannot be written out
+            out.append(chr(code))
+            i += 6
+        else:
+            length, message, hint = _escape_problem(body, i)
+            start = at + 1 + i  # + 1: the opening quote
+            span = SourceSpan(path, origin(start), origin(start + length))
+            problems.append(Diagnostic("E114", message, span, hint))
+            out.append(body[i : i + length])
+            i += length
+    return "".join(out), problems

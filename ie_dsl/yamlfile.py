@@ -9,6 +9,7 @@ or libyaml (segfault).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -184,29 +185,269 @@ def load_yaml(source: SourceFile) -> Any:
             loader.dispose()
 
 
-def pattern_origin(node: Node, source: SourceFile):  # type: ignore[no-untyped-def]
-    """Map offsets in a YAML string scalar's value to offsets in the file.
+_BREAKS = "\r\n\x85\u2028\u2029"
+_EOF = "\0"  # what peek() gives past the end (YAML refuses a NUL in the text, so it is never real)
+# The escapes of a double-quoted YAML scalar (YAML 1.1, as PyYAML and libyaml read them).
+_ESCAPES = {
+    "0": "\0", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "\\": "\\", "/": "/", "N": "\x85", "_": "\xa0",
+    "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_BLOCK_HEADER = re.compile(r"[|>](?:([1-9])([+-])?|([+-])([1-9])?)?")  # indentation, chomping: either order
 
-    Block scalars (| and >) keep one value line per file line at a fixed indentation;
-    quoted and plain scalars start one character (or zero) after their mark.
+
+class _Decoder:
+    """Reads one scalar again from the file's text, the way the YAML scanner does, noting
+    for each character of the value the file offsets [start, end) of the text it came from.
+
+    PyYAML gives a scalar's value and its start and end marks only; a pattern's columns need
+    more where the value is not a copy of the text (escapes, `''`, folded lines, block
+    indentation). An escape maps to its backslash, a line break folded into a space to the end
+    of its line's text (so a token's end never moves onto the next line).
     """
-    style = getattr(node, "style", None)
-    start = node.start_mark
-    if style in ("|", ">"):
-        first_line = start.line + 2  # 1-based line after the indicator
-        text = source.line_text(first_line)
-        indent = len(text) - len(text.lstrip(" "))
-        value: str = node.value
 
-        line_starts = [0]
-        line_starts.extend(i + 1 for i, ch in enumerate(value) if ch == "\n")
+    def __init__(self, text: str, at: int, line_start: int) -> None:
+        self.text, self.i, self.line_start = text, at, line_start
+        self.value: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
 
-        def block(offset: int) -> int:
-            import bisect
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.text[j] if j < len(self.text) else _EOF
 
-            k = bisect.bisect_right(line_starts, offset) - 1
-            return source.offset(first_line + k, indent + 1) + (offset - line_starts[k])
+    def at_break(self) -> bool:
+        return self.peek() in _BREAKS and self.peek() != _EOF
 
-        return block
-    shift = start.index + (1 if style in ("'", '"') else 0)
-    return lambda offset: shift + offset
+    def column(self) -> int:
+        return self.i - self.line_start
+
+    def put(self, chars: str, start: int, end: int) -> None:
+        for ch in chars:
+            self.value.append(ch)
+            self.starts.append(start)
+            self.ends.append(end)
+
+    def copy(self, count: int) -> None:
+        """`count` characters of the text that stand for themselves."""
+        for k in range(self.i, self.i + count):
+            self.put(self.text[k], k, k + 1)
+        self.i += count
+
+    def line_break(self) -> tuple[str, int, int]:
+        """One line break as the scanner reads it (value, start, end): CR LF, CR and NEL are
+        a LF; LS and PS are kept. ("", i, i) where there is none."""
+        at, ch = self.i, self.peek()
+        if ch not in _BREAKS or ch == _EOF:
+            return "", at, at
+        self.i += 2 if self.text.startswith("\r\n", at) else 1
+        self.line_start = self.i
+        return ("\n" if ch in "\r\n\x85" else ch), at, self.i
+
+    def skip_blanks(self) -> int:
+        """Skip spaces and tabs; returns where they started."""
+        start = self.i
+        while self.peek() in " \t":
+            self.i += 1
+        return start
+
+    def fold(self, gap: int) -> None:
+        """At a line break in a plain or quoted scalar (`gap`: where the line's text ended).
+
+        A single break is a space; a break followed by blank lines keeps only those.
+        """
+        first = self.line_break()
+        breaks = []
+        self.skip_blanks()
+        while self.at_break():
+            breaks.append(self.line_break())
+            self.skip_blanks()
+        if first[0] != "\n":
+            self.put(*first)
+        elif not breaks:
+            self.put(" ", gap, first[1])
+        for b in breaks:
+            self.put(*b)
+
+    def blanks(self) -> None:
+        """Spaces and tabs: kept as written inside a line, folded at a line break."""
+        gap = self.skip_blanks()
+        if self.at_break():
+            self.fold(gap)
+        else:
+            end, self.i = self.i, gap
+            self.copy(end - gap)
+
+    def plain(self, end: int) -> None:
+        """A plain scalar ends at its end mark (on its last non-blank character)."""
+        while self.i < end:
+            if self.peek() in " \t" or self.at_break():
+                self.blanks()
+            else:
+                self.copy(1)
+
+    def quoted(self) -> None:
+        quote = self.peek()
+        self.i += 1
+        while True:
+            ch = self.peek()
+            if ch == _EOF:
+                raise ValueError("unterminated quoted scalar")
+            if ch == quote == "'" and self.peek(1) == "'":
+                self.put("'", self.i, self.i + 2)
+                self.i += 2
+            elif ch == quote:
+                self.i += 1
+                return
+            elif ch == "\\" and quote == '"':
+                self.escape()
+            elif ch in " \t" or self.at_break():
+                self.blanks()
+            else:
+                self.copy(1)
+
+    def escape(self) -> None:
+        at, ch = self.i, self.peek(1)
+        if ch in _ESCAPES and ch != _EOF:
+            self.i += 2
+            self.put(_ESCAPES[ch], at, self.i)
+        elif ch in _HEX_ESCAPES:
+            digits = self.text[at + 2 : at + 2 + _HEX_ESCAPES[ch]]
+            if len(digits) != _HEX_ESCAPES[ch] or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise ValueError("bad hexadecimal escape")
+            self.i = at + 2 + len(digits)
+            self.put(chr(int(digits, 16)), at, self.i)
+        elif ch in _BREAKS and ch != _EOF:  # an escaped line break joins the lines, no space
+            self.i += 1
+            self.line_break()
+            self.skip_blanks()
+            while self.at_break():
+                self.put(*self.line_break())
+                self.skip_blanks()
+        else:
+            raise ValueError("unknown escape")
+
+    def block(self, indent: int | None) -> None:
+        """A `|` or `>` scalar; `indent`: its content's column, given when the header has an
+        indentation indicator (the indicator counts from the parent's indentation)."""
+        folded = self.peek() == ">"
+        header = _BLOCK_HEADER.match(self.text, self.i)
+        if header is None:
+            raise ValueError("not a block scalar header")
+        chomp = header.group(2) or header.group(3)
+        keep, strip = chomp == "+", chomp == "-"
+        self.i = header.end()
+        self.skip_blanks()
+        if self.peek() == "#":
+            while not self.at_break() and self.peek() != _EOF:
+                self.i += 1
+        self.line_break()
+        if indent is None:  # the first non-blank line sets the indentation
+            breaks, deepest = [], 0
+            while self.peek() == " " or self.at_break():
+                if self.peek() == " ":
+                    self.i += 1
+                    deepest = max(deepest, self.column())
+                else:
+                    breaks.append(self.line_break())
+            indent = max(1, deepest)
+        else:
+            breaks = self.block_breaks(indent)
+        last = ("", self.i, self.i)
+        while self.column() == indent and self.peek() != _EOF:
+            for b in breaks:
+                self.put(*b)
+            leading_text = self.peek() not in " \t"
+            count = 0
+            while self.peek(count) not in _BREAKS and self.peek(count) != _EOF:
+                count += 1
+            self.copy(count)
+            last = self.line_break()
+            breaks = self.block_breaks(indent)
+            if self.column() != indent or self.peek() == _EOF:
+                break
+            if folded and last[0] == "\n" and leading_text and self.peek() not in " \t":
+                if not breaks:
+                    self.put(" ", last[1], last[2])
+            else:
+                self.put(*last)
+        if not strip:
+            self.put(*last)
+        if keep:
+            for b in breaks:
+                self.put(*b)
+
+    def block_breaks(self, indent: int) -> list[tuple[str, int, int]]:
+        """Blank lines inside a block scalar (their indentation up to `indent` skipped)."""
+        breaks = []
+        while self.column() < indent and self.peek() == " ":
+            self.i += 1
+        while self.at_break():
+            breaks.append(self.line_break())
+            while self.column() < indent and self.peek() == " ":
+                self.i += 1
+        return breaks
+
+
+def _decoded(node: ScalarNode, text: str) -> _Decoder | None:
+    """The scalar read again with its offsets, or None if that reading does not give exactly
+    the value the YAML loader gave (a corner of YAML this reading does not know)."""
+    at = node.start_mark.index
+    line_start = at - node.start_mark.column  # (not a search back: files hold thousands of patterns)
+    while text.startswith("!", at):  # a tag (`!!str x`) comes before the scalar's own text
+        while at < len(text) and text[at] not in " \t" + _BREAKS:
+            at += 1
+        while at < len(text) and text[at] in " \t" + _BREAKS:
+            at += 1
+            if text[at - 1] in _BREAKS and text[at - 1 : at + 1] != "\r\n":
+                line_start = at
+    style = node.style or ""
+    header = _BLOCK_HEADER.match(text, at) if style in ("|", ">") else None
+    increment = header and (header.group(1) or header.group(4))
+    # The indicator counts from the parent's indentation, which lies left of the scalar.
+    indents = [int(increment) + p for p in range(node.start_mark.column + 1)] if increment else [None]
+    for indent in indents:
+        decoder = _Decoder(text, at, line_start)
+        try:
+            if style in ('"', "'"):
+                decoder.quoted()
+            elif style in ("|", ">"):
+                decoder.block(indent)
+            else:
+                decoder.plain(node.end_mark.index)
+        except (ValueError, OverflowError):
+            return None
+        if "".join(decoder.value) == node.value:
+            return decoder
+    return None
+
+
+def pattern_origin(node: Node, source: SourceFile) -> Callable[[int], int]:
+    """Map offsets in a YAML string scalar's value to offsets in the file, exact for every
+    scalar style. Where the value cannot be read again from the text, every offset maps to
+    the scalar's start: a caret at the start of the pattern, never under the wrong word.
+
+    An offset at or past the value's end maps to just after its last non-blank character,
+    where a pattern that ends too early ends.
+    """
+    start = node.start_mark.index
+    if not isinstance(node, ScalarNode):
+        return lambda offset: start
+    quoted = node.style in ('"', "'")
+    inner, end = start + quoted, node.end_mark.index - quoted
+    if (quoted or not node.style) and source.text[inner:end] == node.value:
+        # written as is (one line, no escape, no tag): a shift, nothing to read again
+        tail = inner + len(node.value.rstrip())
+        return lambda offset: inner + offset if 0 <= offset < len(node.value) else tail
+    decoder = _decoded(node, source.text)
+    if decoder is None:
+        return lambda offset: start
+    starts = decoder.starts
+    solid = [k for k, ch in enumerate(decoder.value) if not ch.isspace()]
+    tail = decoder.ends[solid[-1]] if solid else (starts[0] if starts else start)
+
+    def origin(offset: int) -> int:
+        return starts[offset] if 0 <= offset < len(starts) else tail
+
+    return origin

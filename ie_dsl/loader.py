@@ -19,7 +19,6 @@ from typing import Any
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon, load_lexicon
-from ie_dsl.parser import parse_file_recovering, parse_pattern
 from ie_dsl.source import SourceFile, SourceSpan
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
@@ -39,6 +38,7 @@ class RuleSet:
     imports: dict[str, list[str]] = field(default_factory=dict)  # rule file -> rule files it uses
     warnings: list[Diagnostic] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)  # files that could not be read or parsed
+    read: list[str] = field(default_factory=list)  # real paths of the files read, for the cache
 
 
 def display_path(path: Path) -> str:
@@ -47,6 +47,11 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
     except ValueError:
         return str(path)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files and lexicons under a directory, sorted."""
+    return sorted(p for p in directory.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
 
 
 class _Loader:
@@ -61,7 +66,7 @@ class _Loader:
     def load_path(self, given: Path) -> None:
         real = given.resolve()
         if real.is_dir():
-            found = sorted(p for p in real.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+            found = rule_files(real)
             if not found:
                 self.errors.append(Diagnostic("E201", f"no rule files (.ie, .yaml) in {given}"))
             for path in found:
@@ -115,6 +120,7 @@ class _Loader:
             reason = err.strerror if isinstance(err, OSError) else "not valid UTF-8"
             self.errors.append(Diagnostic("E202", f"cannot read {shown}: {reason}", via))
             return None
+        self.result.read.append(str(path))
         self.loading.append(path)
         try:
             return self._read(path, shown, text)
@@ -127,6 +133,8 @@ class _Loader:
         self.result.sources[shown] = source
         try:
             if path.suffix == ".ie":
+                from ie_dsl.parser import parse_file_recovering  # Lark loads only when parsing
+
                 rule_file, problems = parse_file_recovering(text, shown)
                 self.errors.extend(problems)
                 self._add_rule_file(rule_file, path)
@@ -199,6 +207,8 @@ def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic])
             errors.append(Diagnostic("E206", "a pattern must be a string", span_of(node, path)))
             return None
         try:
+            from ie_dsl.parser import parse_pattern
+
             return parse_pattern(value, path, pattern_origin(node, source))
         except IEDslError as err:
             errors.extend(err.diagnostics)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
+
+from ie_dsl import _unicode_classes as _classes
 
 __all__ = ["Paragraph", "Sentence", "Segmentation", "segment", "tokenize", "literal_tokens", "norm", "norms"]
 
@@ -60,25 +61,50 @@ class Segmentation:
 # are too rare in news text to justify a 1.1M-codepoint scan at every import.
 
 
-def _class_body(pred: Callable[[str], bool], limit: int = 0x10000) -> str:
-    """Return the inside of a ``[...]`` class matching every code point < limit where pred(ch)."""
-    ranges: list[tuple[int, int]] = []
-    for cp in range(limit):
-        if pred(chr(cp)):
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
+def _class_body(members: str) -> str:
+    """The inside of a ``[...]`` class matching exactly the (ascending) characters `members`."""
     out = []
-    for lo, hi in ranges:
-        out.append(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}")
+    i, n = 0, len(members)
+    while i < n:
+        j = i
+        while j + 1 < n and ord(members[j + 1]) == ord(members[j]) + 1:
+            j += 1
+        lo, hi = re.escape(members[i]), re.escape(members[j])
+        out.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
     return "".join(out)
 
 
-_UPPER = _class_body(lambda c: c.isupper() or unicodedata.category(c) == "Lt")
+def unicode_classes() -> tuple[str, str]:
+    """(upper, mark) class bodies computed from this Python's unicodedata: upper-case and
+    title-case letters (for one character, str.istitle() is exactly isupper() or title
+    case), and combining marks (category M)."""
+    bmp = "".join(map(chr, range(0x10000)))
+    upper = "".join(filter(str.istitle, bmp))
+    marks = "".join(c for c, cat in zip(bmp, map(unicodedata.category, bmp), strict=True) if cat[0] == "M")
+    return _class_body(upper), _class_body(marks)
+
+
+def classes_module() -> str:
+    """The text of ie_dsl/_unicode_classes.py for this Python's Unicode database."""
+    upper, mark = unicode_classes()
+    return (
+        '"""Character classes for the tokenizer, from ie_dsl.text.unicode_classes(). Regenerate:\n'
+        "python -c \"import ie_dsl.text as t; print(t.classes_module(), end='')\" \\\n"
+        '    > ie_dsl/_unicode_classes.py\n"""\n\n# ruff: noqa: E501\n\n'
+        f"UNIDATA_VERSION = {unicodedata.unidata_version!r}\nUPPER = {upper!r}\nMARK = {mark!r}\n"
+    )
+
+
+# Scanning the BMP costs ~20 ms, a tenth of start-up: the classes are stored for the Unicode
+# version they were made from (tests/test_segmentation.py checks them) and computed otherwise.
+if _classes.UNIDATA_VERSION == unicodedata.unidata_version:
+    _UPPER, _MARK_BODY = _classes.UPPER, _classes.MARK
+else:  # pragma: no cover - another Python's Unicode database
+    _UPPER, _MARK_BODY = unicode_classes()
 # Combining marks are not \w in Python, yet they belong to the letter before them ("e\u0301",
 # Devanagari vowel signs).  Soft hyphen and ZWNJ/ZWJ also occur inside words (Persian, emoji).
-_MARK = _class_body(lambda c: unicodedata.category(c)[0] == "M") + "\u00ad\u200c\u200d"
+_MARK = _MARK_BODY + "\u00ad\u200c\u200d"
 # Separators: whitespace plus C0/C1 controls and invisible format characters.  These are never
 # (part of) a token, so they are excluded from the catch-all single-character token.
 _SEP = r"\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
@@ -175,7 +201,7 @@ _TOKEN_ALTS = [
 # length is still counted for the offsets.
 _TOKEN_RE = re.compile(f"([{_SEP}]*)(" + "|".join(_TOKEN_ALTS) + ")")
 # Every separator character as a plain string, for str.rstrip().
-_SEP_CHARS = "".join(re.findall(f"[{_SEP}]", "".join(map(chr, range(0x10000)))))
+_SEP_CHARS = "".join(re.findall(f"[{_SEP}]", "".join(map(chr, range(0x3000)))) + ["\u3000", "\ufeff"])
 # "didn't": the word rule stops at "didn", the clitic rule takes "'t"; move the "n" across.
 # The pattern starts with a literal class so sre can skip ahead quickly.
 _NT_RE = re.compile(rf"[nN][{_APOS}][tT](?!{_W})")
@@ -348,33 +374,3 @@ def segment(text: str) -> Segmentation:
             next_pcut = next(pcut_iter, n)
         first = cut
     return Segmentation(text, starts, ends, sentences, paragraphs, texts)
-
-
-def _bench(path: str) -> None:
-    """Hand-run timing (not a test): prints segment() throughput over the "text" field of a gzip
-    JSONL corpus (read in place), median of 3 whole-corpus runs.  Run it as
-    ``python -c "from ie_dsl.text import _bench; _bench('CORPUS.jsonl.gz')"`` (``python -m
-    ie_dsl.text`` also works but warns because the package __init__ imports this module)."""
-    import gzip
-    import json
-    import time
-
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        texts = [json.loads(line)["text"] for line in fh]
-    size = sum(len(t.encode("utf-8")) for t in texts)
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        for t in texts:
-            segment(t)
-        times.append(time.perf_counter() - t0)
-    median = sorted(times)[1]
-    mbs = size / 1e6 / median
-    print(f"{len(texts)} docs, {size / 1e6:.2f} MB, median {median:.2f}s = {mbs:.2f} MB/s")
-
-
-if __name__ == "__main__":
-    import sys
-
-    _bench(sys.argv[1] if len(sys.argv) > 1 else
-           "/work/shared/corpora/reuters21578/reuters21578.jsonl.gz")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +12,10 @@ import pytest
 from ie_dsl import RuleBook, compile_rules
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Commands run by the tests (in-process and in subprocesses) cache compiled rule sets here,
+# not in the user's ~/.cache.
+os.environ["IEDSL_CACHE_DIR"] = tempfile.mkdtemp(prefix="iedsl-test-cache-")
 
 BASE_LEXICONS = {
     "orgs.yaml": """type: ORG

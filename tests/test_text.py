@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ie_dsl.text import Segmentation, norm, segment, tokenize
 
@@ -440,3 +443,26 @@ def test_seed_004_dateline_and_tokens() -> None:
     assert words[words.index("Al") : words.index("Al") + 3] == ["Al", "-", "Qaeda"]
     quote = next(s for s in sents(text) if s.startswith("“In particular"))
     assert quote.endswith("southern border,” Serdyukov said.")
+
+
+def test_stored_unicode_classes_are_this_pythons():
+    import unicodedata
+
+    import ie_dsl._unicode_classes as stored
+    from ie_dsl import text
+
+    if stored.UNIDATA_VERSION != unicodedata.unidata_version:
+        pytest.skip("another Unicode version: text.py computes the classes itself")
+    assert (stored.UPPER, stored.MARK) == text.unicode_classes()
+    assert Path(stored.__file__).read_text(encoding="utf-8") == text.classes_module()
+    everything = "".join(map(chr, range(0x10000)))
+    assert sorted(text._SEP_CHARS) == sorted(re.findall(f"[{text._SEP}]", everything))
+    # str.istitle() of one character is exactly "upper case or title case"
+    assert all(c.istitle() == (c.isupper() or unicodedata.category(c) == "Lt") for c in everything)
+
+
+@given(st.lists(st.text(max_size=12), max_size=30))
+def test_norms_of_many_tokens_are_their_norms_one_by_one(tokens):
+    from ie_dsl.text import norm, norms
+
+    assert norms(tokens) == [norm(t) for t in tokens]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 
+from ie_dsl.cache import compile_cached
 from ie_dsl.diagnostics import Diagnostic, IEDslError, render
-from ie_dsl.pipeline import RuleBook, compile_rules
+from ie_dsl.pipeline import RuleBook
 from ie_dsl.resources import data_dir
 from ie_dsl.source import SourceFile
 
@@ -37,10 +38,11 @@ def load_book(paths: Iterable[str | Path]) -> RuleBook:
 
     The path `@pack` stands for the rule pack shipped with iedsl. A `use` may reach
     outside the rule root only when IEDSL_ALLOW_OUTSIDE_ROOT=1 or --allow-outside-root.
+    Compiled rule sets are cached (ie_dsl/cache.py).
     """
     paths = [data_dir("rules") if str(p) == PACK else p for p in paths]
     try:
-        book = compile_rules(paths, allow_outside_root=os.environ.get(OUTSIDE_ROOT_ENV) == "1")
+        book = compile_cached(paths, allow_outside_root=os.environ.get(OUTSIDE_ROOT_ENV) == "1")
     except IEDslError as exc:
         sources = {}
         for d in exc.diagnostics:

@@ -160,6 +160,26 @@ def test_sigkill_twice_then_resume_gives_the_same_bytes(job):
     print(f"\nSIGKILL at {when}; the last resume took {resume_seconds:.2f} s")
 
 
+def test_ctrl_c_on_a_run_with_two_processes_then_resume_with_two(job):
+    """Ctrl-C reaches the whole process group (workers too): the run stops cleanly at a mark,
+    and a resumed run with --jobs 2 completes the same bytes as one uninterrupted process."""
+    out = job["dir"] / "out-jobs.jsonl"
+    errors = out.with_name(out.name + ".errors")
+    args = [*job["args"], "-o", str(out), "--errors", str(errors), "--jobs", "2"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    progress = out.with_name(out.name + ".progress")
+    deadline = time.monotonic() + 120
+    while (mark := _last_mark(progress)) is None or mark["docs"] < 300:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr.decode(), stderr
+    assert re.search(r"interrupted by SIGINT \(after \d+ documents", stderr.decode())
+    done = subprocess.run([*args, "--resume"], capture_output=True)
+    _check_final(job, out, done)
+
+
 # ---- in-process: interrupt at a chosen document -------------------------------------------------
 
 

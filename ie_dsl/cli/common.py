@@ -33,6 +33,11 @@ PACK = "@pack"  # names the rule pack shipped inside the package
 OUTSIDE_ROOT_ENV = "IEDSL_ALLOW_OUTSIDE_ROOT"  # set to 1: `use` may leave the rule root
 
 
+def rule_paths(paths: Iterable[str | Path]) -> list[str | Path]:
+    """The rule paths with `@pack` replaced by where the shipped pack is."""
+    return [data_dir("rules") if str(p) == PACK else p for p in paths]
+
+
 def load_book(paths: Iterable[str | Path]) -> RuleBook:
     """Compile rules or exit 2 with every diagnostic shown (sources read back from disk).
 
@@ -40,7 +45,7 @@ def load_book(paths: Iterable[str | Path]) -> RuleBook:
     outside the rule root only when IEDSL_ALLOW_OUTSIDE_ROOT=1 or --allow-outside-root.
     Compiled rule sets are cached (ie_dsl/cache.py).
     """
-    paths = [data_dir("rules") if str(p) == PACK else p for p in paths]
+    paths = rule_paths(paths)
     try:
         book = compile_cached(paths, allow_outside_root=os.environ.get(OUTSIDE_ROOT_ENV) == "1")
     except IEDslError as exc:

@@ -27,7 +27,16 @@ from typing import IO, Annotated, Any
 import typer
 
 from ie_dsl.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
+from ie_dsl.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    OUTSIDE_ROOT_ENV,
+    PACK,
+    err,
+    load_book,
+    rule_paths,
+)
 from ie_dsl.cli.corroborate import load_statements, render_clusters
 from ie_dsl.corroborate import corroborate
 from ie_dsl.loader import RULE_SUFFIXES
@@ -41,6 +50,7 @@ from ie_dsl.output import (
     dumps,
     write_atomic,
 )
+from ie_dsl.parallel import extract_outcomes, failure_of, outcome
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.reader import (
     DEFAULT_MAX_DOC_BYTES,
@@ -132,6 +142,12 @@ def run_cli(
         bool,
         typer.Option("--corroborate", help="Print claim clusters across documents instead of statements."),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Match documents in this many processes (0: one per core); same output."
+        ),
+    ] = 1,
 ) -> None:
     """Run rules over documents and print the statements they find."""
     if claims:
@@ -140,10 +156,14 @@ def run_cli(
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     limit = _check_usage(inputs, fmt, output, resume, encoding_errors, max_doc_bytes, errors)
+    if jobs < 0:
+        err("error: --jobs must be 0 (one per core) or more")
+        raise typer.Exit(EXIT_USAGE)
     options = ReadOptions(encoding_errors, limit)
+    default_date = _parse_date(doc_date)
     with SignalGuard() as guard:
-        run = _Run(fmt, output, quiet, options, errors, guard, budget if budget > 0 else None)
-        run.default_date = _parse_date(doc_date)
+        run = _Run(fmt, output, quiet, options, errors, guard, budget if budget > 0 else None, default_date)
+        run.jobs = jobs or os.cpu_count() or 1
         try:
             code = run.execute(rules, inputs, resume)
         except Interrupted as exc:
@@ -205,6 +225,7 @@ class _Run:
         errors: Path | None,
         guard: SignalGuard,
         budget: float | None,
+        default_date: date | None,
     ):
         self.fmt, self.output, self.quiet, self.options = fmt, output, quiet, options
         self.budget = budget  # seconds of matching per document, or None
@@ -218,7 +239,10 @@ class _Run:
         self.skip = 0  # of those, how many are still to be read past
         self.errors_before: str | None = None  # the errors file of the interrupted run
         self.date_noted = False
-        self.default_date: date | None = None  # --doc-date
+        self.default_date = default_date  # --doc-date
+        self.jobs = 1  # processes matching documents
+        self.read = 0  # documents read to be matched
+        self.held: list[tuple[int, Problem]] = []  # reading problems waiting for their turn
 
     # -- the run --------------------------------------------------------------------------
 
@@ -241,12 +265,12 @@ class _Run:
             self.problem(problem)
         progress = _Progress(enabled=not self.quiet and sys.stderr.isatty())
         try:
-            for doc in read_paths(paths, self.problem, self.options):
-                if self.skip:
-                    self._skip(doc)
-                    continue
-                progress.tick(doc.id)
-                self._one(book, doc)
+            docs = self._todo(read_paths(paths, self._read_problem, self.options), progress)
+            if self.jobs > 1:
+                self._parallel(book, rules, docs)
+            else:
+                for doc in docs:
+                    self._one(book, doc)
             if self.skip:
                 raise CheckpointError("the inputs hold fewer documents than the checkpoint counts")
         except CheckpointError as exc:
@@ -287,39 +311,78 @@ class _Run:
         """
         sink = self.sink
         assert sink is not None
-        found: list[dict[str, Any]] = []
+        if not sink.streams:
+            got = outcome(book, doc, self._date(doc), self.budget, streams=False)
+            self._commit(doc, got.statements, got.count, bytearray(), 0, got.failure)
+            return
         count = written = 0  # statements, and bytes already handed to the sink
         block = bytearray()
         failure: Exception | None = None  # from the engine: costs this document only
-        if sink.streams:
 
-            def engine() -> Iterator[dict[str, Any]]:  # so that all engine code runs inside next()
-                yield from book.iter_extract(doc.id, doc.text, self.budget, self._date(doc))
+        def engine() -> Iterator[dict[str, Any]]:  # so that all engine code runs inside next()
+            yield from book.iter_extract(doc.id, doc.text, self.budget, self._date(doc))
 
-            statements = engine()
-            while True:
-                try:
-                    st = next(statements, None)
-                    # Serialized here: a statement that cannot be written fails only its document.
-                    line = (dumps(st) + "\n").encode("utf-8") if st is not None else b""
-                except Exception as exc:
-                    failure = exc
-                    break
-                if st is None:
-                    break
-                block += line
-                count += 1
-                if len(block) >= _BLOCK:  # a write error here stops the run: it is not the document's
-                    with self.guard.atomic():
-                        sink.write(bytes(block))
-                    written += len(block)
-                    block.clear()
-        else:
+        statements = engine()
+        while True:
             try:
-                found = book.extract(doc.id, doc.text, budget=self.budget, doc_date=self._date(doc))
-                count = len(found)
+                st = next(statements, None)
+                # Serialized here: a statement that cannot be written fails only its document.
+                line = (dumps(st) + "\n").encode("utf-8") if st is not None else b""
             except Exception as exc:
                 failure = exc
+                break
+            if st is None:
+                break
+            block += line
+            count += 1
+            if len(block) >= _BLOCK:  # a write error here stops the run: it is not the document's
+                with self.guard.atomic():
+                    sink.write(bytes(block))
+                written += len(block)
+                block.clear()
+        self._commit(doc, [], count, block, written, None if failure is None else failure_of(failure))
+
+    def _parallel(self, book: RuleBook, rules: list[str], docs: Iterator[Document]) -> None:
+        """--jobs N: documents matched in N processes, committed here in input order."""
+        assert self.sink is not None
+        allow = os.environ.get(OUTSIDE_ROOT_ENV) == "1"
+        paths = [str(p) for p in rule_paths(rules)]
+        items = ((doc, self._date(doc)) for doc in docs)
+        streams = self.sink.streams
+        done = 0
+        for doc, got in extract_outcomes(book, paths, items, self.jobs, self.budget, streams, allow):
+            done += 1
+            self._release(done)
+            self._commit(doc, got.statements, got.count, bytearray(got.lines), 0, got.failure)
+        self._release(self.read + 1)
+
+    def _read_problem(self, problem: Problem) -> None:
+        """A document the reader could not read. With --jobs, reading runs ahead of matching:
+        the problem waits until the documents read before it are committed, so reports and
+        the errors file come in the same order as with one process."""
+        if self.jobs > 1 and not self.skip:
+            self.held.append((self.read, problem))
+        else:
+            self.problem(problem)
+
+    def _release(self, upto: int) -> None:
+        """Report the held problems that came before document number `upto` was read."""
+        while self.held and self.held[0][0] < upto:
+            self.problem(self.held.pop(0)[1])
+
+    def _commit(
+        self,
+        doc: Document,
+        found: list[dict[str, Any]],
+        count: int,
+        block: bytearray,
+        written: int,
+        failure: tuple[str, str] | None,
+    ) -> None:
+        """Hand a document's statements (or its failure) to the sink and count it: the mark
+        that counts the document comes last. `written` bytes of it went to the sink already."""
+        sink = self.sink
+        assert sink is not None
         if failure is not None:
             found, count = [], 0
             block.clear()
@@ -327,12 +390,7 @@ class _Run:
                 with self.guard.atomic():
                     sink.discard()
                 written = 0
-            if isinstance(failure, TimeoutError):
-                reason = "matching went over the time budget on this document"
-                self.problem(_doc_problem(doc, "timeout", reason))
-            else:
-                reason = f"internal error ({failure.__class__.__name__}: {failure}); please report it"
-                self.problem(_doc_problem(doc, "internal", reason))
+            self.problem(_doc_problem(doc, *failure))
         m = self.mark  # after the problem, if any, was counted
         with self.guard.atomic():
             new = dataclasses.replace(
@@ -358,13 +416,20 @@ class _Run:
                 err(f"note: {where}: {exc}; dates then count from a dateline, if any (noted once)")
             return None
 
-    def _skip(self, doc: Document) -> None:
-        """Read past a document the interrupted run finished; the last one must be the one it recorded."""
-        self.skip -= 1
-        if not self.skip and doc.id != self.mark.last:
-            raise CheckpointError(
-                f"the last document done was {self.mark.last!r}, but in this run it is {doc.id!r}"
-            )
+    def _todo(self, docs: Iterator[Document], progress: _Progress) -> Iterator[Document]:
+        """The documents to match: past those an interrupted run finished (the last of which
+        must be the one it recorded)."""
+        for doc in docs:
+            if not self.skip:
+                progress.tick(doc.id)
+                self.read += 1
+                yield doc
+                continue
+            self.skip -= 1
+            if not self.skip and doc.id != self.mark.last:
+                raise CheckpointError(
+                    f"the last document done was {self.mark.last!r}, but in this run it is {doc.id!r}"
+                )
 
     def problem(self, problem: Problem) -> None:
         """Report a document or input that failed: stderr, the errors file, the count."""

@@ -1,0 +1,129 @@
+"""Documents matched in N worker processes, results handed back in input order.
+
+`extract_outcomes(book, rules, items, jobs, budget, streams)` -> iterator of
+(Document, Outcome), the same outcomes `outcome()` gives in the calling process, in the
+order of `items`, so a run's output does not depend on the number of processes.
+
+Documents go to the workers in batches (fewer round trips for short news articles), and
+at most a few batches per worker are in flight: reading stays just ahead of matching, so
+memory does not grow with the corpus. On Linux the workers are forked and inherit the
+compiled rules; elsewhere each compiles them from the cache.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ie_dsl.output import dumps
+from ie_dsl.pipeline import RuleBook
+from ie_dsl.reader import Document
+
+BATCH_DOCS = 64  # documents per batch at most
+BATCH_CHARS = 1 << 20  # ... or about this much text
+IN_FLIGHT = 3  # batches per worker queued ahead
+
+
+class Outcome(NamedTuple):
+    """What matching one document gave: its statements (kept as dicts when the output is
+    not streamed), the same as JSON lines when it is, their number, and a failure (kind,
+    reason) instead if the document could not be matched."""
+
+    statements: list[dict[str, Any]]
+    lines: bytes
+    count: int
+    failure: tuple[str, str] | None
+
+
+def failure_of(exc: Exception) -> tuple[str, str]:
+    """(kind, reason) for an engine error on one document."""
+    if isinstance(exc, TimeoutError):
+        return "timeout", "matching went over the time budget on this document"
+    return "internal", f"internal error ({exc.__class__.__name__}: {exc}); please report it"
+
+
+def outcome(
+    book: RuleBook, doc: Document, doc_date: date | None, budget: float | None, streams: bool
+) -> Outcome:
+    """Match one document; an engine error costs this document only."""
+    try:
+        found = book.extract(doc.id, doc.text, budget=budget, doc_date=doc_date)
+        if streams:  # serialized here: a statement that cannot be written fails its document
+            return Outcome([], "".join(dumps(st) + "\n" for st in found).encode("utf-8"), len(found), None)
+        return Outcome(found, b"", len(found), None)
+    except Exception as exc:
+        return Outcome([], b"", 0, failure_of(exc))
+
+
+# What a worker needs, set before the workers fork (inherited) or by _start (spawned).
+_WORKER: dict[str, Any] = {}
+
+
+def _start(rules: list[str], allow_outside_root: bool, budget: float | None, streams: bool) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the run and the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if "book" not in _WORKER:
+        from ie_dsl.cache import compile_cached
+
+        _WORKER["book"] = compile_cached([Path(r) for r in rules], allow_outside_root)
+    _WORKER.update(budget=budget, streams=streams)
+
+
+def _work(batch: list[tuple[Document, date | None]]) -> list[Outcome]:
+    book, budget, streams = _WORKER["book"], _WORKER["budget"], _WORKER["streams"]
+    return [outcome(book, doc, when, budget, streams) for doc, when in batch]
+
+
+def _batches(items: Iterable[tuple[Document, date | None]]) -> Iterator[list[tuple[Document, date | None]]]:
+    batch: list[tuple[Document, date | None]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[0].text)
+        if len(batch) >= BATCH_DOCS or size >= BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def extract_outcomes(
+    book: RuleBook,
+    rules: list[str],
+    items: Iterable[tuple[Document, date | None]],
+    jobs: int,
+    budget: float | None,
+    streams: bool,
+    allow_outside_root: bool = False,
+) -> Iterator[tuple[Document, Outcome]]:
+    """(document, outcome) for each (document, date) of `items`, in order, matched by
+    `jobs` processes. `rules` are what `book` was compiled from (for spawned workers)."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if ctx.get_start_method() == "fork":
+        _WORKER["book"] = book
+    pool = ctx.Pool(jobs, _start, (rules, allow_outside_root, budget, streams))
+    try:
+        pending: deque[tuple[list[tuple[Document, date | None]], Any]] = deque()
+        for batch in _batches(items):
+            pending.append((batch, pool.apply_async(_work, (batch,))))
+            while len(pending) >= jobs * IN_FLIGHT:
+                yield from _ready(pending.popleft())
+        while pending:
+            yield from _ready(pending.popleft())
+    finally:
+        pool.terminate()  # finished or stopped: either way no worker outlives the run
+        pool.join()
+        _WORKER.clear()
+
+
+def _ready(entry: tuple[list[tuple[Document, date | None]], Any]) -> Iterator[tuple[Document, Outcome]]:
+    batch, result = entry
+    for (doc, _when), got in zip(batch, result.get(), strict=True):
+        yield doc, got

@@ -24,6 +24,8 @@ GROUP, PLACE, DEMONYM); a rule set without them is left as it is.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +76,7 @@ def _arg(view: Any, ann: Any) -> dict[str, Any]:
     return out
 
 
-def _org_of(view: Any, ann: Any) -> dict[str, Any]:
+def _org_of(view: Any, anns: _Anns, ann: Any) -> dict[str, Any]:
     """An organization argument; a part of an organization speaks for the whole (the
     CSTO Joint Staff for the CSTO), a demonym for its country (Russian -> Russia)."""
     attrs = dict(ann.attrs)
@@ -82,47 +84,88 @@ def _org_of(view: Any, ann: Any) -> dict[str, Any]:
     # a demonym speaks for its country, a part for its parent: where the document names
     # them, that mention; else this one, standing for them
     if ann.type == DEMONYM and attrs.get("country"):
-        return _mention(view, None, attrs["country"]) or {**arg, "canonical": attrs["country"]}
-    return (_mention(view, None, attrs["parent"]) if attrs.get("parent") else None) or arg
+        return _mention(view, anns, None, attrs["country"]) or {**arg, "canonical": attrs["country"]}
+    return (_mention(view, anns, None, attrs["parent"]) if attrs.get("parent") else None) or arg
 
 
-def _mention(view: Any, type_name: str | None, canonical: str) -> dict[str, Any] | None:
+class _Anns:
+    """A document's annotations by type, in order of start, with the lookups attribution
+    makes for every statement answered by bisection instead of a scan of the document."""
+
+    def __init__(self, view: Any):
+        by_type: dict[str, list[Any]] = {}
+        for (t, _s, _e), ann in view.annotations.items():
+            by_type.setdefault(t, []).append(ann)
+        self.first: dict[tuple[str | None, str], Any] = {}  # (type or None, canonical) -> first
+        for anns in by_type.values():
+            anns.sort(key=lambda a: (a.start, -a.end))
+            for a in anns:
+                if a.canonical:
+                    self.first.setdefault((a.type, a.canonical), a)
+                    known = self.first.get((None, a.canonical))
+                    if known is None or a.start < known.start:
+                        self.first[(None, a.canonical)] = a
+        self.by_type = by_type
+        self._starts = {t: [a.start for a in anns] for t, anns in by_type.items()}
+        self._longest = {t: max(a.end - a.start for a in anns) for t, anns in by_type.items()}
+
+    def get(self, type_name: str) -> list[Any]:
+        return self.by_type.get(type_name, [])
+
+    def starting(self, types: tuple[str, ...], lo: int, hi: int) -> list[Any]:
+        """Annotations of `types` (type by type, each in order) starting in tokens [lo, hi)."""
+        out: list[Any] = []
+        for t in types:
+            starts = self._starts.get(t)
+            if starts:
+                out += self.by_type[t][bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+        return out
+
+    def covering(self, type_name: str, i: int) -> list[Any]:
+        """Annotations of `type_name` holding token `i`, in order."""
+        starts = self._starts.get(type_name)
+        if not starts:
+            return []
+        lo = bisect.bisect_left(starts, i - self._longest[type_name] + 1)
+        return [a for a in self.by_type[type_name][lo : bisect.bisect_right(starts, i)] if i < a.end]
+
+    def last_ending_by(self, types: tuple[str, ...], token: int) -> Any | None:
+        """The annotation of `types` that starts last among those ending by `token`."""
+        best = None
+        for t in types:
+            for a in reversed(self.starting((t,), 0, token)):
+                if a.end <= token:
+                    if best is None or a.start > best.start:
+                        best = a
+                    break
+        return best
+
+
+def _mention(view: Any, anns: _Anns, type_name: str | None, canonical: str) -> dict[str, Any] | None:
     """The first mention in the document of `canonical` (any type if None)."""
-    for (t, _s, _e), ann in sorted(view.annotations.items(), key=lambda kv: kv[0][1]):
-        if (type_name is None or t == type_name) and ann.canonical == canonical:
-            return _arg(view, ann)
-    return None
+    ann = anns.first.get((type_name, canonical))
+    return None if ann is None else _arg(view, ann)
 
 
-def _by_type(view: Any) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    for (t, _s, _e), ann in view.annotations.items():
-        out.setdefault(t, []).append(ann)
-    for anns in out.values():
-        anns.sort(key=lambda a: (a.start, -a.end))
-    return out
-
-
-def _people(view: Any, anns: dict[str, list[Any]]) -> list[_Person]:
+def _people(view: Any, anns: _Anns) -> list[_Person]:
     people = []
-    for ann in anns.get(PERSON, []):
+    for ann in anns.get(PERSON):
         cs, ce = view.char_span(ann.start, ann.end)
         text = view.text[cs:ce]
         p = _Person(ann.canonical or text, text, cs, ce, ann.start, ann)
         attrs = dict(ann.attrs)
         sent = view.sentence_of(ann.start)
+        near = max(sent.first_token, ann.start - 6 - max(anns._longest.values(), default=0))
         before = [
             a
-            for t in (TITLE, *ORGS, PLACE, DEMONYM)
-            for a in anns.get(t, [])
-            if sent.first_token <= a.start and a.end <= ann.start and ann.start - a.end <= 6
+            for a in anns.starting((TITLE, *ORGS, PLACE, DEMONYM), near, ann.start)
+            if a.end <= ann.start and ann.start - a.end <= 6
         ]
         after_end = min(sent.end_token, ann.end + APPOSITION)
         after = [
             a
-            for t in (TITLE, *ORGS, PLACE)
-            for a in anns.get(t, [])
-            if ann.end <= a.start and a.end <= after_end and _apposed(view, ann.end, a.start)
+            for a in anns.starting((TITLE, *ORGS, PLACE), ann.end, after_end)
+            if a.end <= after_end and _apposed(view, ann.end, a.start)
         ]
         p.titles = {(a.canonical or "").lower() for a in before + after if a.type == TITLE}
         if attrs.get("title"):
@@ -132,42 +175,54 @@ def _people(view: Any, anns: dict[str, list[Any]]) -> list[_Person]:
             orgs or [a for a in before if a.type in (PLACE, DEMONYM)] or [a for a in after if a.type == PLACE]
         )
         if orgs:
-            p.org = _org_of(view, orgs[0])
+            p.org = _org_of(view, anns, orgs[0])
         elif attrs.get("org"):  # from the lexicon, where the document names it
-            p.org = _mention(view, None, attrs["org"])
+            p.org = _mention(view, anns, None, attrs["org"])
         people.append(p)
     # what one mention says about a person holds for all of theirs
+    same: dict[str, list[_Person]] = {}
     for p in people:
-        same = [q for q in people if q.canonical == p.canonical]
-        p.titles = set().union(*(q.titles for q in same))
-        p.org = p.org or next((q.org for q in same if q.org), None)
+        same.setdefault(p.canonical, []).append(p)
+    for group in same.values():
+        titles = set().union(*(q.titles for q in group))
+        org = next((q.org for q in group if q.org), None)
+        for p in group:
+            p.titles = titles
+            p.org = p.org or org
     return _People(people)
 
 
-def _mentions(view: Any, people: list[_Person], sentence: Any) -> list[tuple[int, _Person]]:
-    """(token, person) for every name or known surname in a sentence, in order."""
-    out = []
+def _mentions(view: Any, people: list[_Person], sentence: Any) -> Iterator[tuple[int, _Person]]:
+    """(token, person) for every name or known surname in a sentence, in order (lazily:
+    callers want the first, and a run-on sentence may be long)."""
     for i in range(sentence.first_token, sentence.end_token):
         named = people.by_token.get(i)
         if named is not None:
             if named.token == i:
-                out.append((i, named))
+                yield i, named
             continue
         known = people.by_surname.get(view.texts[i], [])
         if known:
-            out.append((i, ([p for p in known if p.token < i] or known)[-1]))
-    return out
+            yield i, ([p for p in known if p.token < i] or known)[-1]
+
+
+LOOK_BACK = 10  # sentences searched for whom a pronoun refers to
+
+
+def _sentence_index(view: Any, token: int) -> int:
+    return bisect.bisect_right(view._sentence_firsts, token) - 1
 
 
 def _topic_before(view: Any, people: list[_Person], token: int) -> _Person | None:
     """Whom "he" or "she" refers to: the first person named in the nearest earlier sentence
-    that names anyone (the subject, more often than the last name mentioned)."""
+    that names anyone (the subject, more often than the last name mentioned), among the
+    last LOOK_BACK sentences."""
     sentences = view.seg.sentences
-    index = sentences.index(view.sentence_of(token))
-    for k in range(index - 1, -1, -1):
-        found = _mentions(view, people, sentences[k])
-        if found:
-            return found[0][1]
+    index = _sentence_index(view, token)
+    for k in range(index - 1, max(-1, index - 1 - LOOK_BACK), -1):
+        found = next(_mentions(view, people, sentences[k]), None)
+        if found is not None:
+            return found[1]
     return None
 
 
@@ -180,7 +235,7 @@ def _apposed(view: Any, name_end: int, at: int) -> bool:
     return stops == 0 or (first == "," and stops == 0)
 
 
-def _speaker_at(view: Any, people: list[_Person], anns: dict[str, list[Any]], i: int) -> _Person | None:
+def _speaker_at(view: Any, people: list[_Person], anns: _Anns, i: int) -> _Person | None:
     """The person token `i` refers to: a name, a surname, a pronoun or a title."""
     named = people.by_token.get(i)
     if named is not None:
@@ -192,11 +247,12 @@ def _speaker_at(view: Any, people: list[_Person], anns: dict[str, list[Any]], i:
         return (before or known)[-1]
     if view.norms[i] in PRONOUNS:
         return _topic_before(view, people, i)
-    for title in anns.get(TITLE, []):
-        if title.start <= i < title.end and not any(p.token == title.end for p in people):
+    for title in anns.covering(TITLE, i):
+        named_next = people.by_token.get(title.end)
+        if named_next is None or named_next.token != title.end:
             holders = [p for p in people if (title.canonical or "").lower() in p.titles]
             if not holders:  # "the CSTO official": someone who speaks for the CSTO
-                org = next((a for t in ORGS for a in anns.get(t, []) if a.end == title.start), None)
+                org = next((a for t in ORGS for a in anns.get(t) if a.end == title.start), None)
                 holders = [p for p in people if org is not None and p.org and _same_org(p.org, org)]
             before = [p for p in holders if p.token < i]
             return (before[-1] if before else holders[0]) if holders else None
@@ -222,18 +278,15 @@ def _region(view: Any, st: dict[str, Any]) -> list[int]:
 
 
 def _token_at(view: Any, offset: int) -> int:
-    import bisect
-
     return max(0, bisect.bisect_right(view.seg.starts, offset) - 1)
 
 
-def _person_arg(view: Any, p: _Person, via: int | None) -> dict[str, Any]:
+def _person_arg(view: Any, anns: _Anns, p: _Person, via: int | None) -> dict[str, Any]:
     out = _arg(view, p.ann)  # as every argument: canonical where the annotation has one
     if via is not None and not (p.token <= via < p.token + len(p.text.split())):
         cs, ce = view.seg.starts[via], view.seg.ends[via]
-        for title in view.annotations:
-            if title[0] == TITLE and title[1] <= via < title[2]:
-                cs, ce = view.char_span(title[1], title[2])
+        for title in anns.covering(TITLE, via):
+            cs, ce = view.char_span(title.start, title.end)
         out["via"] = {"text": view.text[cs:ce], "start": cs, "end": ce}
     return out
 
@@ -246,21 +299,21 @@ def _speaks(place: Any, view: Any) -> bool:
     return state and not view.texts[place.start].isupper()
 
 
-def _subject_org(view: Any, anns: dict[str, list[Any]], st: dict[str, Any]) -> dict[str, Any] | None:
+def _subject_org(view: Any, anns: _Anns, st: dict[str, Any]) -> dict[str, Any] | None:
     """The organization a sentence is about: its first organization, group or state (not a
     dateline), or the last one named for "the organization"."""
     sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
     threat = st["args"].get("threat", {})
     t0 = _token_at(view, threat["start"]) if "start" in threat else sent.end_token
-    found = [a for t in (*ORGS, PLACE) for a in anns.get(t, []) if sent.first_token <= a.start < t0]
+    found = anns.starting((*ORGS, PLACE), sent.first_token, t0)
     found = [a for a in found if a.type != PLACE or _speaks(a, view)]
     if found:
-        return _org_of(view, min(found, key=lambda a: a.start))
-    for i in range(sent.first_token, t0):
+        return _org_of(view, anns, min(found, key=lambda a: a.start))
+    for i in range(max(sent.first_token, t0 - REACH), t0):
         if view.norms[i] in COLLECTIVE and i > 0 and view.norms[i - 1] == "the":
-            earlier = [a for t in ORGS for a in anns.get(t, []) if a.end <= sent.first_token]
-            if earlier:
-                return _org_of(view, max(earlier, key=lambda a: a.start))
+            earlier = anns.last_ending_by(ORGS, sent.first_token)
+            if earlier is not None:
+                return _org_of(view, anns, earlier)
     return None
 
 
@@ -271,11 +324,11 @@ def _named_next(view: Any, people: list[_Person], st: dict[str, Any]) -> tuple[_
     """A quotation with no speaker of its own is often attributed in the next sentence
     ("“...” Serdyukov said this at a briefing"): its first person, if it names one."""
     sentences = view.seg.sentences
-    here = sentences.index(view.sentence_of(_token_at(view, st["sentence"]["start"])))
+    here = _sentence_index(view, _token_at(view, st["sentence"]["start"]))
     if here + 1 >= len(sentences):
         return None, None
-    found = _mentions(view, people, sentences[here + 1])
-    return (found[0][1], found[0][0]) if found else (None, None)
+    found = next(_mentions(view, people, sentences[here + 1]), None)
+    return (found[1], found[0]) if found else (None, None)
 
 
 def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[str]]) -> None:
@@ -284,7 +337,7 @@ def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[
     wanted = [st for st in statements if roles.get(st["rule"]["name"], set()) & {"speaker", "organization"}]
     if not wanted:
         return
-    anns = _by_type(view)
+    anns = _Anns(view)
     people = _people(view, anns)
     for st in wanted:
         args = st["args"]
@@ -301,7 +354,7 @@ def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[
         if person is None and st["sentence"]["text"][:1] in QUOTES:
             person, via = _named_next(view, people, st)
         if person is not None and "speaker" in roles[st["rule"]["name"]]:
-            args["speaker"] = _person_arg(view, person, via)
+            args["speaker"] = _person_arg(view, anns, person, via)
         org = person.org if person is not None and person.org else None
         if org is None and "organization" not in args:
             org = _subject_org(view, anns, st)

@@ -357,6 +357,18 @@ def compile_rule(
     `mark_elements` (for explanations) saves where each written element starts and the
     match ends in extra capture slots after the rule's own: 2*len(captures) + k.
     """
+    if rule.mode == "all" and not _bounded(rule.pattern):
+        # every start is searched to its farthest end: unbounded, that is quadratic
+        errors.append(
+            Diagnostic(
+                "E227",
+                f"rule {rule.name} has mode all and a repeat with no upper bound",
+                rule.span,
+                "bound the repeat ({0,20}, ...{0,8}): mode all matches at every start, and an open "
+                "repeat makes that cost the square of the sentence length",
+            )
+        )
+        return None
     gen = _Gen(rule, errors)
     before = len(errors)
     items = rule.pattern.items if isinstance(rule.pattern, ir.Seq) else (rule.pattern,)

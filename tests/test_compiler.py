@@ -122,3 +122,13 @@ def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(t
     assert chunked == whole and len(whole) == 300
     assert list(book.iter_extract("d", text)) == whole
     assert all(text[s["span"]["start"] : s["span"]["end"]] == s["sentence"]["text"][:-1] for s in chunked)
+
+
+@pytest.mark.parametrize("pattern", ["[cap]+", "a _* b", "a ...* b", "(a b{2,})"])
+def test_mode_all_with_an_open_repeat_is_refused(tmp_path, pattern):
+    # every start is searched to its farthest end: open-ended, that would be quadratic
+    with pytest.raises(IEDslError) as info:
+        compile_text(tmp_path, f"rule r mode all: {pattern}\n")
+    (d,) = info.value.diagnostics
+    assert d.code == "E227" and "{0,20}" in d.hint and d.span.start == len("rule ")
+    assert compile_text(tmp_path, "rule r mode all: a _{0,20} b\n").extract("d", "a x b") != []

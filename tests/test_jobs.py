@@ -30,9 +30,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(corpus: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*iedsl(), "run", str(ROOT / "rules"), str(corpus / "corpus.jsonl"), "-q", *extra], capture_output=True
-    )
+    args = [*iedsl(), "run", str(ROOT / "rules"), str(corpus / "corpus.jsonl"), "-q", *extra]
+    return subprocess.run(args, capture_output=True)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])

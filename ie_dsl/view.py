@@ -56,6 +56,7 @@ class DocView:
         self.types_at: dict[int, set[str]] = {}  # token -> types of annotations starting there
         self._covered: dict[str, set[int]] = {}
         self._positions: dict[str, list[int]] = {}
+        self._indexed = False  # _positions holds every word
         self._starts: dict[str, list[int]] = {}
         self._inside: dict[str, list[int]] = {}
         self._first: dict[tuple[frozenset[str], ...], list[int]] = {}
@@ -140,16 +141,27 @@ class DocView:
         return {t for t, starts in self.ann_start.items() if starts}
 
     def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
-        """Token indices of each of `words` (norms), ascending; one pass over the document
-        finds every word not looked up before."""
+        """Token indices of each of `words` (norms), ascending. A short document is scanned
+        for the words not looked up before; a long one is indexed whole on first use, so
+        that many lookups do not cost a pass each."""
         known = self._positions
-        missing = self.words.intersection(words).difference(known)
-        if missing:
-            found: dict[str, list[int]] = {w: [] for w in missing}
-            for i, w in enumerate(self.norms):
-                if w in missing:
-                    found[w].append(i)
-            known.update(found)
+        if not self._indexed:
+            missing = self.words.intersection(words).difference(known)
+            if missing and len(self.norms) > 5_000:
+                known.clear()
+                for i, w in enumerate(self.norms):
+                    got = known.get(w)
+                    if got is None:
+                        known[w] = [i]
+                    else:
+                        got.append(i)
+                self._indexed = True
+            elif missing:
+                found: dict[str, list[int]] = {w: [] for w in missing}
+                for i, w in enumerate(self.norms):
+                    if w in missing:
+                        found[w].append(i)
+                known.update(found)
         return {w: known.get(w, []) for w in words}
 
     def first_positions(self, cr: Any) -> list[int]:

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -192,26 +192,33 @@ class StdoutSink(Sink):
 
 
 class MemorySink(Sink):
-    """json, csv and table need every statement before the first byte (a header, a list)."""
+    """json, csv and table need every statement before the first byte (a header, a list);
+    so does `render`, if given (statements -> the text to write instead)."""
 
-    def __init__(self, fmt: str, output: Path | None):
-        self.fmt, self.output = fmt, output
+    def __init__(
+        self, fmt: str, output: Path | None, render: Callable[[list[dict[str, Any]]], str] | None = None
+    ):
+        self.fmt, self.output, self.render = fmt, output, render
         self.rows: list[dict[str, Any]] = []
 
     def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
         self.rows.extend(found)
 
     def finish(self) -> None:
-        if self.output is None:
-            try:
-                write(self.rows, self.fmt, sys.stdout)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                silence_stdout()
+        if self.render is not None:
+            text = self.render(self.rows)
+        else:
+            buf = io.StringIO()
+            write(self.rows, self.fmt, buf)
+            text = buf.getvalue()
+        if self.output is not None:
+            write_atomic(self.output, text)
             return
-        buf = io.StringIO()
-        write(self.rows, self.fmt, buf)
-        write_atomic(self.output, buf.getvalue())
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()
 
     def left(self) -> str:
         return f"; {self.output} was not changed" if self.output else "; nothing was written"

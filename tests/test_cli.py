@@ -108,6 +108,24 @@ def test_run_corroborate_and_doc_date():
     assert runner.invoke(app, ["run", str(ROOT / "rules"), seeds, "--doc-date", "Feb 15"]).exit_code == 2
 
 
+def test_run_corroborate_keeps_the_run_options(tmp_path):
+    # clusters come from the same run as statements: bad documents, --errors, -o, --jobs
+    (tmp_path / "docs").mkdir()
+    for p in sorted((ROOT / "seeds").iterdir()):
+        (tmp_path / "docs" / p.name).write_bytes(p.read_bytes())
+    (tmp_path / "docs" / "bad.txt").write_bytes(b"caf\xe9 warns")
+    out, errors = tmp_path / "claims.json", tmp_path / "errors.jsonl"
+    args = ["run", str(ROOT / "rules"), str(tmp_path / "docs"), "--corroborate", "-f", "json", "-q"]
+    result = runner.invoke(app, [*args, "-o", str(out), "--errors", str(errors), "--jobs", "2"])
+    assert result.exit_code == 1  # the undecodable document
+    assert json.loads(errors.read_text())["kind"] == "encoding"
+    clusters = json.loads(out.read_text())
+    assert max(c["documents"] for c in clusters) >= 4
+    replaced = runner.invoke(app, [*args, "--encoding-errors", "replace"])
+    assert replaced.exit_code == 0 and json.loads(replaced.stdout) == clusters
+    assert runner.invoke(app, [*args, "-o", str(out), "--resume"]).exit_code == 2
+
+
 def test_allow_outside_root_is_an_explicit_option(tmp_path, monkeypatch):
     root = tmp_path / "rules"
     root.mkdir()

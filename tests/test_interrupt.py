@@ -359,7 +359,7 @@ def test_a_document_failing_half_way_leaves_none_of_its_statements(small, monkey
         if did == "d07":  # its statements were already handed over in blocks: they must go
             raise RuntimeError("engine bug")
 
-    monkeypatch.setattr("ie_dsl.cli.run._BLOCK", 10)
+    monkeypatch.setattr("ie_dsl.cli.runner._BLOCK", 10)
     monkeypatch.setattr(RuleBook, "iter_extract", iter_extract)
     result = runner.invoke(app, [*small["args"], "-o", str(out)])
     assert (

@@ -1,71 +1,24 @@
 """`iedsl run RULES... INPUTS...`: extract statements from documents.
 
-Where the statements go decides how a run can end (docs/reliability.md):
-
-- no `-o`, jsonl: streamed to stdout, one document's statements at a time;
-- `-o FILE`, jsonl: streamed to `FILE.partial` with a checkpoint in `FILE.progress`, renamed
-  over FILE at the end; an interrupted run leaves FILE as it was and `--resume` continues;
-- json, csv, table: held in memory and written at the end (to FILE atomically).
-
-A bad document is reported on stderr (and in `--errors FILE`) and the run goes on. A stop
-signal ends the run after cleaning up, with exit code 128 + the signal number.
+This module is the command's options and their checks; cli/runner.py does the run.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import sys
-import tempfile
-import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ie_dsl.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
-from ie_dsl.cli.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    EXIT_USAGE,
-    OUTSIDE_ROOT_ENV,
-    PACK,
-    err,
-    load_book,
-    rule_paths,
-)
-from ie_dsl.cli.corroborate import load_statements, render_clusters
-from ie_dsl.corroborate import corroborate
+from ie_dsl.checkpoint import Interrupted, SignalGuard
+from ie_dsl.cli.common import EXIT_USAGE, PACK, err
+from ie_dsl.cli.runner import Runner, Settings
 from ie_dsl.loader import RULE_SUFFIXES
-from ie_dsl.output import (
-    FORMATS,
-    CheckpointSink,
-    MemorySink,
-    PipeClosed,
-    Sink,
-    StdoutSink,
-    dumps,
-    write_atomic,
-)
-from ie_dsl.parallel import extract_outcomes, failure_of, outcome
-from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import (
-    DEFAULT_MAX_DOC_BYTES,
-    ENCODING_ERRORS,
-    Document,
-    Problem,
-    ReadOptions,
-    document_date,
-    expand_inputs,
-    parse_size,
-    read_paths,
-)
-
-EXIT_PIPE = 128 + 13  # stdout closed by the reader (`iedsl run ... | head`), as SIGPIPE would give
-_BLOCK = 1 << 20  # a document's statements reach a streaming sink in blocks of about this size
+from ie_dsl.output import FORMATS
+from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
 
 
 def looks_like_rules(arg: str) -> bool:
@@ -150,20 +103,23 @@ def run_cli(
     ] = 1,
 ) -> None:
     """Run rules over documents and print the statements they find."""
-    if claims:
-        raise typer.Exit(_corroborated(paths, fmt, output, quiet, doc_date))
     rules, inputs = split_paths(paths)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
-    limit = _check_usage(inputs, fmt, output, resume, encoding_errors, max_doc_bytes, errors)
-    if jobs < 0:
-        err("error: --jobs must be 0 (one per core) or more")
-        raise typer.Exit(EXIT_USAGE)
-    options = ReadOptions(encoding_errors, limit)
-    default_date = _parse_date(doc_date)
+    limit = _check_usage(inputs, fmt, output, resume, encoding_errors, max_doc_bytes, errors, jobs, claims)
+    settings = Settings(
+        fmt,
+        output,
+        quiet,
+        ReadOptions(encoding_errors, limit),
+        errors,
+        budget if budget > 0 else None,
+        _parse_date(doc_date),
+        jobs or os.cpu_count() or 1,
+        claims,
+    )
     with SignalGuard() as guard:
-        run = _Run(fmt, output, quiet, options, errors, guard, budget if budget > 0 else None, default_date)
-        run.jobs = jobs or os.cpu_count() or 1
+        run = Runner(settings, guard)
         try:
             code = run.execute(rules, inputs, resume)
         except Interrupted as exc:
@@ -182,6 +138,8 @@ def _check_usage(
     encoding_errors: str,
     max_doc_bytes: str,
     errors: Path | None,
+    jobs: int,
+    claims: bool,
 ) -> int:
     """Every usage error before any work (exit 2); returns the document size limit in bytes."""
     problem = None
@@ -195,6 +153,10 @@ def _check_usage(
         problem = f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}"
     elif encoding_errors not in ENCODING_ERRORS:
         problem = f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}"
+    elif jobs < 0:
+        problem = "--jobs must be 0 (one per core) or more"
+    elif resume and claims:
+        problem = "--resume continues a file of statements, not of claim clusters"
     elif resume and (output is None or fmt != "jsonl"):
         problem = "--resume needs -o FILE and the jsonl format"
     elif resume and "-" in inputs:
@@ -213,332 +175,6 @@ def _check_usage(
     return limit
 
 
-class _Run:
-    """One run's state: counts, where statements go, and how to stop cleanly."""
-
-    def __init__(
-        self,
-        fmt: str,
-        output: Path | None,
-        quiet: bool,
-        options: ReadOptions,
-        errors: Path | None,
-        guard: SignalGuard,
-        budget: float | None,
-        default_date: date | None,
-    ):
-        self.fmt, self.output, self.quiet, self.options = fmt, output, quiet, options
-        self.budget = budget  # seconds of matching per document, or None
-        self.errors_path = errors
-        self.guard = guard
-        self.sink: Sink | None = None
-        self.errors_fh: IO[bytes] | None = None
-        self.started = time.perf_counter()
-        self.mark = Mark()  # counts so far, including a resumed run's
-        self.resumed = 0  # documents done by the interrupted run
-        self.skip = 0  # of those, how many are still to be read past
-        self.errors_before: str | None = None  # the errors file of the interrupted run
-        self.date_noted = False
-        self.default_date = default_date  # --doc-date
-        self.jobs = 1  # processes matching documents
-        self.read = 0  # documents read to be matched
-        self.held: list[tuple[int, Problem]] = []  # reading problems waiting for their turn
-
-    # -- the run --------------------------------------------------------------------------
-
-    def execute(self, rules: list[str], inputs: list[str], resume: bool) -> int:
-        """Load, read, extract, write; returns the exit code."""
-        book = load_book(rules)
-        early: list[Problem] = []  # reported once we know whether they were reported before
-        paths = expand_inputs(inputs, early.append)
-        try:
-            self.sink = self._open_sink(book, paths, resume)
-        except CheckpointError as exc:
-            err(f"error: {exc}")
-            return EXIT_USAGE
-        try:
-            self._open_errors()
-        except typer.Exit:
-            self.sink.abort()
-            raise
-        for problem in early:
-            self.problem(problem)
-        progress = _Progress(enabled=not self.quiet and sys.stderr.isatty())
-        try:
-            docs = self._todo(read_paths(paths, self._read_problem, self.options), progress)
-            if self.jobs > 1:
-                self._parallel(book, rules, docs)
-            else:
-                for doc in docs:
-                    self._one(book, doc)
-            if self.skip:
-                raise CheckpointError("the inputs hold fewer documents than the checkpoint counts")
-        except CheckpointError as exc:
-            self.sink.abort()
-            err(f"error: cannot resume: {exc}; run again without --resume to start over")
-            return EXIT_USAGE
-        except OSError as exc:  # e.g. the disk is full: the checkpoint still allows --resume
-            self.sink.abort()
-            err(
-                f"error: cannot write the output: {exc.strerror or exc} ({self._how_far()}){self.sink.left()}"
-            )
-            return EXIT_PROBLEMS
-        except PipeClosed:
-            return EXIT_PIPE
-        finally:
-            progress.close()
-        self.guard.close()  # complete: a signal from here on would only lose the result
-        try:
-            self.sink.finish()
-        except OSError as exc:
-            err(f"error: cannot write {self.output}: {exc.strerror or exc}{self.sink.left()}")
-            return EXIT_PROBLEMS
-        if not self.quiet:
-            elapsed = time.perf_counter() - self.started
-            resumed = f" (resumed after {self.resumed})" if self.resumed else ""
-            err(
-                f"{_n(self.mark.statements, 'statement')} from {_n(self.mark.processed, 'document')} "
-                f"in {elapsed:.2f} s" + (f"; {self.mark.failed} failed" if self.mark.failed else "") + resumed
-            )
-        return EXIT_PROBLEMS if self.mark.failed else EXIT_OK
-
-    def _one(self, book: RuleBook, doc: Document) -> None:
-        """Extract one document, hand its statements to the sink, and commit its mark.
-
-        Streaming sinks get the statements as the engine yields them (a huge document is
-        matched piece by piece), in blocks of about a megabyte, so memory does not grow with
-        a document's output; the mark that counts the document comes last.
-        """
-        sink = self.sink
-        assert sink is not None
-        if not sink.streams:
-            got = outcome(book, doc, self._date(doc), self.budget, streams=False)
-            self._commit(doc, got.statements, got.count, bytearray(), 0, got.failure)
-            return
-        count = written = 0  # statements, and bytes already handed to the sink
-        block = bytearray()
-        failure: Exception | None = None  # from the engine: costs this document only
-
-        def engine() -> Iterator[dict[str, Any]]:  # so that all engine code runs inside next()
-            yield from book.iter_extract(doc.id, doc.text, self.budget, self._date(doc))
-
-        statements = engine()
-        while True:
-            try:
-                st = next(statements, None)
-                # Serialized here: a statement that cannot be written fails only its document.
-                line = (dumps(st) + "\n").encode("utf-8") if st is not None else b""
-            except Exception as exc:
-                failure = exc
-                break
-            if st is None:
-                break
-            block += line
-            count += 1
-            if len(block) >= _BLOCK:  # a write error here stops the run: it is not the document's
-                with self.guard.atomic():
-                    sink.write(bytes(block))
-                written += len(block)
-                block.clear()
-        self._commit(doc, [], count, block, written, None if failure is None else failure_of(failure))
-
-    def _parallel(self, book: RuleBook, rules: list[str], docs: Iterator[Document]) -> None:
-        """--jobs N: documents matched in N processes, committed here in input order."""
-        assert self.sink is not None
-        allow = os.environ.get(OUTSIDE_ROOT_ENV) == "1"
-        paths = [str(p) for p in rule_paths(rules)]
-        items = ((doc, self._date(doc)) for doc in docs)
-        streams = self.sink.streams
-        done = 0
-        for doc, got in extract_outcomes(book, paths, items, self.jobs, self.budget, streams, allow):
-            done += 1
-            self._release(done)
-            self._commit(doc, got.statements, got.count, bytearray(got.lines), 0, got.failure)
-        self._release(self.read + 1)
-
-    def _read_problem(self, problem: Problem) -> None:
-        """A document the reader could not read. With --jobs, reading runs ahead of matching:
-        the problem waits until the documents read before it are committed, so reports and
-        the errors file come in the same order as with one process."""
-        if self.jobs > 1 and not self.skip:
-            self.held.append((self.read, problem))
-        else:
-            self.problem(problem)
-
-    def _release(self, upto: int) -> None:
-        """Report the held problems that came before document number `upto` was read."""
-        while self.held and self.held[0][0] < upto:
-            self.problem(self.held.pop(0)[1])
-
-    def _commit(
-        self,
-        doc: Document,
-        found: list[dict[str, Any]],
-        count: int,
-        block: bytearray,
-        written: int,
-        failure: tuple[str, str] | None,
-    ) -> None:
-        """Hand a document's statements (or its failure) to the sink and count it: the mark
-        that counts the document comes last. `written` bytes of it went to the sink already."""
-        sink = self.sink
-        assert sink is not None
-        if failure is not None:
-            found, count = [], 0
-            block.clear()
-            if written:
-                with self.guard.atomic():
-                    sink.discard()
-                written = 0
-            self.problem(_doc_problem(doc, *failure))
-        m = self.mark  # after the problem, if any, was counted
-        with self.guard.atomic():
-            new = dataclasses.replace(
-                m,
-                docs=m.docs + 1,
-                processed=m.processed + int(failure is None),
-                statements=m.statements + count,
-                bytes=m.bytes + written + len(block),
-                errors_bytes=self.errors_fh.tell() if self.errors_fh else 0,
-                last=doc.id,
-            )
-            sink.add(found, bytes(block), new)
-            self.mark = new
-
-    def _date(self, doc: Document) -> date | None:
-        """The document's own date (JSONL `date`), else --doc-date: relative dates count from it."""
-        try:
-            return document_date(doc) or self.default_date
-        except ValueError as exc:  # metadata: worth a note, not the document
-            if not self.date_noted:
-                self.date_noted = True
-                where = f"{doc.source}:{doc.line}" if doc.line else doc.source
-                err(f"note: {where}: {exc}; dates then count from a dateline, if any (noted once)")
-            return None
-
-    def _todo(self, docs: Iterator[Document], progress: _Progress) -> Iterator[Document]:
-        """The documents to match: past those an interrupted run finished (the last of which
-        must be the one it recorded)."""
-        for doc in docs:
-            if not self.skip:
-                progress.tick(doc.id)
-                self.read += 1
-                yield doc
-                continue
-            self.skip -= 1
-            if not self.skip and doc.id != self.mark.last:
-                raise CheckpointError(
-                    f"the last document done was {self.mark.last!r}, but in this run it is {doc.id!r}"
-                )
-
-    def problem(self, problem: Problem) -> None:
-        """Report a document or input that failed: stderr, the errors file, the count."""
-        if self.skip:
-            return  # before the resume point: the interrupted run reported and counted it
-        with self.guard.atomic():  # the count and the errors file agree, whatever the timing
-            self.mark = dataclasses.replace(self.mark, failed=self.mark.failed + 1)
-            if self.errors_fh is not None:
-                line = json.dumps(problem.record(), ensure_ascii=False) + "\n"
-                try:
-                    self.errors_fh.write(line.encode("utf-8", "replace"))  # unbuffered: one write
-                except OSError as exc:  # raised here, it would pass for the reader's own error
-                    why = exc.strerror or exc
-                    err(
-                        f"warning: cannot write --errors {self.errors_path} ({why}); reporting on stderr only"
-                    )
-                    self.errors_fh.close()
-                    self.errors_fh = None
-        err(f"warning: skipped {problem.where}: {problem.reason}")
-
-    # -- where statements go --------------------------------------------------------------
-
-    def _open_sink(self, book: RuleBook, paths: list[str], resume: bool) -> Sink:
-        if self.output is None:
-            return StdoutSink() if self.fmt == "jsonl" else MemorySink(self.fmt, None)
-        if self.fmt != "jsonl":
-            return MemorySink(self.fmt, self.output)
-        options = {
-            "encoding_errors": self.options.encoding_errors,
-            "max_doc_bytes": self.options.max_doc_bytes,
-        }
-        sources = {path: src.text for path, src in book.sources.items()}
-        errors = str(self.errors_path.resolve()) if self.errors_path else None
-        cp = Checkpoint(self.output, fingerprint(sources, paths, options), resume=resume, errors=errors)
-        if cp.note:
-            err(f"note: {cp.note}")
-        if cp.resumed is not None:
-            self.mark = cp.resumed
-            self.resumed = self.skip = cp.resumed.docs
-            self.errors_before = cp.errors_before
-        return CheckpointSink(cp)
-
-    def _open_errors(self) -> None:
-        if self.errors_path is None:
-            return
-        path = self.errors_path
-        # Resuming with the same errors file: keep what the interrupted run wrote up to its mark.
-        keep = self.mark.errors_bytes if self.errors_before == str(path.resolve()) else 0
-        try:
-            if keep and path.is_file() and path.stat().st_size >= keep:
-                self.errors_fh = open(path, "ab", buffering=0)  # open for the whole run
-                self.errors_fh.truncate(keep)  # problems after the last mark are found again
-                self.errors_fh.seek(keep)  # truncate() leaves tell() where it was
-            else:
-                self.errors_fh = open(path, "wb", buffering=0)
-        except OSError as exc:
-            err(f"error: cannot write --errors {path}: {exc.strerror or exc}")
-            raise typer.Exit(EXIT_USAGE) from None
-
-    # -- stopping -------------------------------------------------------------------------
-
-    def stopped(self, exc: Interrupted) -> int:
-        """After a stop signal: leave the output consistent and say how far the run got."""
-        left = ""
-        if self.sink is not None:
-            self.sink.abort()
-            left = self.sink.left()
-        err(f"interrupted by {exc.name} ({self._how_far()}){left}")
-        return exc.exit_code
-
-    def _how_far(self) -> str:
-        if self.sink is None:
-            return "before any document was read"
-        m = self.mark
-        failed = f", {m.failed} failed" if m.failed else ""
-        return f"after {_n(m.docs, 'document')}: {_n(m.statements, 'statement')}{failed}"
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def _doc_problem(doc: Document, kind: str, reason: str) -> Problem:
-    source = doc.source or doc.id
-    return Problem(source, kind, reason, doc.line, doc=doc.id)
-
-
-class _Progress:
-    """A one-line progress display on stderr (only on a terminal)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.count = 0
-        self.last = 0.0
-
-    def tick(self, doc_id: str) -> None:
-        self.count += 1
-        now = time.monotonic()
-        if self.enabled and now - self.last > 0.2:
-            self.last = now
-            sys.stderr.write(f"\r\x1b[K{self.count} documents… {doc_id[-50:]}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.last:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
 def _parse_date(text: str | None) -> date | None:
     if text is None:
         return None
@@ -547,23 +183,3 @@ def _parse_date(text: str | None) -> date | None:
     except ValueError:
         err(f"error: --doc-date wants YYYY-MM-DD, not {text!r}")
         raise typer.Exit(EXIT_USAGE) from None
-
-
-def _corroborated(
-    paths: list[str], fmt: str | None, output: Path | None, quiet: bool, doc_date: str | None
-) -> int:
-    """`run --corroborate`: the statements of a normal run, clustered into claims."""
-    with tempfile.TemporaryDirectory() as tmp:
-        found = Path(tmp) / "statements.jsonl"
-        try:
-            run_cli(paths, fmt="jsonl", output=found, quiet=quiet, doc_date=doc_date)
-        except typer.Exit as exc:
-            code = exc.exit_code
-        statements, _bad = load_statements(found.read_text(encoding="utf-8") if found.exists() else "")
-    clusters = corroborate(statements)
-    text = render_clusters(clusters, fmt if fmt in ("jsonl", "json", "table") else "jsonl")
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
-    return code

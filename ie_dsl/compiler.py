@@ -402,9 +402,9 @@ def compile_rule(
         code=gen.freeze(),
         nslots=marks + (len(items) + 1 if mark_elements else 0),
         clauses=clauses,
-        needs=tuple(
+        needs=tuple(  # rarest first: a check that fails, fails at once
             (frozenset(a[2:] for a in c if a[0] == "w"), frozenset(a[2:] for a in c if a[0] == "t"))
-            for c in clauses
+            for c in sorted(clauses, key=_rarity)
         ),
         first_words=None if nullable else words,
         first_types=types,
@@ -423,18 +423,18 @@ _COMMON = frozenset(
 )
 
 
+def _rarity(clause: frozenset[str]) -> tuple[int, str]:
+    """How often a clause's atoms may be expected in a window, as a sort key (lower: rarer).
+    Words are rarer than types (a type such as ORG is on most sentences), uncommon words
+    rarer than function words, and fewer atoms rarer than more."""
+    weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in _COMMON else 1 for a in clause)
+    return weight, min(clause)
+
+
 def _anchor(cr: CompiledRule) -> frozenset[str] | None:
-    """The clause to index a rule by: every atom of it wakes the rule, so the cheapest clause
-    is the one whose atoms are rarest. Words beat types (a type such as ORG is on most
-    sentences), uncommon words beat function words, and fewer atoms beat more."""
-    if not cr.clauses:
-        return None
-
-    def cost(clause: frozenset[str]) -> tuple[int, str]:
-        weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in _COMMON else 1 for a in clause)
-        return weight, min(clause)
-
-    return min(cr.clauses, key=cost)
+    """The clause to index a rule by: every atom of it wakes the rule, so the best is the
+    rarest."""
+    return min(cr.clauses, key=_rarity) if cr.clauses else None
 
 
 def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:

@@ -79,14 +79,6 @@ def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[in
     return out
 
 
-def _holds(cr: CompiledRule, words: set[str], types: set[str]) -> bool:
-    """Does a window with these words and types meet every clause of the rule's prefilter?"""
-    for ws, ts in cr.needs:
-        if ws.isdisjoint(words) and ts.isdisjoint(types):
-            return False
-    return True
-
-
 def _windows_holding(view: DocView, key: tuple[str, int], positions: list[int]) -> set[int]:
     """Indexes of the windows of scope `key` that hold one of the token `positions`."""
     los, his = view.windows(*key)
@@ -114,8 +106,11 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         for k in index.types[t]:
             woken.setdefault(k, []).append(("t", t))
     doc_words, doc_types = view.words, view.present_types()
-    for k in [k for k in woken if not _holds(rules[k], doc_words, doc_types)]:
-        del woken[k]  # the document lacks some word or type the rule needs
+    for k in list(woken):
+        for ws, ts in rules[k].needs:  # (inlined: runs for every woken rule)
+            if ws.isdisjoint(doc_words) and ts.isdisjoint(doc_types):
+                del woken[k]  # the document lacks some word or type the rule needs
+                break
     if not woken:
         return
     # which windows each woken rule is tried in, by scope

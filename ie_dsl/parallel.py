@@ -20,9 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ie_dsl.compiler import Program
 from ie_dsl.output import dumps
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import Document
+from ie_dsl.reader import Document, Problem
+from ie_dsl.runtime import extract
 
 BATCH_DOCS = 64  # documents per batch at most
 BATCH_CHARS = 1 << 20  # ... or about this much text
@@ -48,16 +50,25 @@ def failure_of(exc: Exception) -> tuple[str, str]:
 
 
 def outcome(
-    book: RuleBook, doc: Document, doc_date: date | None, budget: float | None, streams: bool
+    rules: RuleBook | Program, doc: Document, doc_date: date | None, budget: float | None, streams: bool
 ) -> Outcome:
-    """Match one document; an engine error costs this document only."""
+    """Match one document with a RuleBook (or a bare Program, on a cluster's worker); an engine
+    error costs this document only."""
     try:
-        found = book.extract(doc.id, doc.text, budget=budget, doc_date=doc_date)
+        if isinstance(rules, RuleBook):
+            found = rules.extract(doc.id, doc.text, budget=budget, doc_date=doc_date)
+        else:
+            found = extract(rules, doc.id, doc.text, None, budget, doc_date)
         if streams:  # serialized here: a statement that cannot be written fails its document
             return Outcome([], "".join(dumps(st) + "\n" for st in found).encode("utf-8"), len(found), None)
         return Outcome(found, b"", len(found), None)
     except Exception as exc:
         return Outcome([], b"", 0, failure_of(exc))
+
+
+def problem_of(doc: Document, failure: tuple[str, str]) -> Problem:
+    """The report of a document the engine failed on: where it came from, kind, reason."""
+    return Problem(doc.source or doc.id, *failure, doc.line, doc=doc.id)
 
 
 # What a worker needs, set before the workers fork (inherited) or by _start (spawned).

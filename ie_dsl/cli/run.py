@@ -5,6 +5,8 @@ This module is the command's options and their checks; cli/runner.py does the ru
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sys
 from datetime import date
@@ -14,10 +16,10 @@ from typing import Annotated
 import typer
 
 from ie_dsl.checkpoint import Interrupted, SignalGuard
-from ie_dsl.cli.common import EXIT_USAGE, PACK, err
+from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
 from ie_dsl.cli.runner import Runner, Settings
 from ie_dsl.loader import RULE_SUFFIXES
-from ie_dsl.output import FORMATS
+from ie_dsl.output import FORMATS, write_atomic
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
 
 
@@ -101,9 +103,33 @@ def run_cli(
             "--jobs", "-j", help="Match documents in this many processes (0: one per core); same output."
         ),
     ] = 1,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local, or dask: run on a Dask cluster, writing -o DIR/part-*.jsonl and a manifest "
+            "(docs/scale-out.md).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: tcp://HOST:PORT (default: a local cluster of --jobs workers).",
+        ),
+    ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option("--restart", help="With --engine dask: clear an output directory another job wrote."),
+    ] = False,
 ) -> None:
     """Run rules over documents and print the statements they find."""
     rules, inputs = split_paths(paths)
+    if engine != "local":
+        raise typer.Exit(
+            _dask_job(rules, inputs, engine, scheduler, output, quiet, restart, jobs, encoding_errors,
+                      max_doc_bytes, errors, budget, doc_date)
+        )  # fmt: skip
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     limit = _check_usage(inputs, fmt, output, resume, encoding_errors, max_doc_bytes, errors, jobs, claims)
@@ -183,3 +209,58 @@ def _parse_date(text: str | None) -> date | None:
     except ValueError:
         err(f"error: --doc-date wants YYYY-MM-DD, not {text!r}")
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def _dask_job(
+    rules: list[str],
+    inputs: list[str],
+    engine: str,
+    scheduler: str | None,
+    output: Path | None,
+    quiet: bool,
+    restart: bool,
+    jobs: int,
+    encoding_errors: str,
+    max_doc_bytes: str,
+    errors: Path | None,
+    budget: float,
+    doc_date: str | None,
+) -> int:
+    """`--engine dask`: the job runs on the cluster and writes partitioned JSONL (exit code)."""
+    if engine != "dask":
+        err(f"error: unknown engine {engine!r}; use local or dask")
+        return EXIT_USAGE
+    if output is None or (output.exists() and not output.is_dir()):
+        err("error: --engine dask writes a directory of parts: give it as -o DIR")
+        return EXIT_USAGE
+    limit = _check_usage(inputs, "jsonl", None, False, encoding_errors, max_doc_bytes, errors, jobs, False)
+    from ie_dsl.distributed import JobError, JobOptions, run_job  # Dask loads only when asked for
+
+    book = load_book(rules)
+    options = JobOptions(encoding_errors, limit, budget if budget > 0 else None, _parse_date(doc_date))
+    options = dataclasses.replace(options, restart=restart)
+    try:
+        summary = run_job(
+            book, inputs, output, scheduler=scheduler, n_workers=jobs or os.cpu_count() or 1,
+            on_problem=lambda p: err(f"warning: skipped {p.where}: {p.reason}"), options=options,
+        )  # fmt: skip
+    except JobError as exc:
+        err(f"error: {exc}")
+        return EXIT_USAGE if "another job" in str(exc) or "stdin" in str(exc) else EXIT_PROBLEMS
+    except (ImportError, OSError) as exc:
+        err(f"error: {exc}")
+        return EXIT_USAGE
+    if errors is not None:  # in input order, from the manifest (parts complete in any order)
+        manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+        found = manifest["problems"] + [f for part in manifest["parts"] for f in part["failed"]]
+        write_atomic(errors, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in found))
+    for note in summary.notes:
+        err(f"note: {note}")
+    if not quiet:
+        kept = f" ({summary.parts_skipped} kept from an earlier run)" if summary.parts_skipped else ""
+        failed = f"; {summary.failed} failed" if summary.failed else ""
+        err(
+            f"{summary.statements} statements from {summary.processed} documents in {summary.seconds:.2f} s: "
+            f"{summary.parts_written} parts written to {output}{kept}{failed}"
+        )
+    return EXIT_PROBLEMS if summary.failed else 0

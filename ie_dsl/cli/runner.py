@@ -32,7 +32,7 @@ from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, OUTSIDE_ROOT_E
 from ie_dsl.cli.corroborate import render_clusters
 from ie_dsl.corroborate import corroborate
 from ie_dsl.output import CheckpointSink, MemorySink, PipeClosed, Sink, StdoutSink, dumps
-from ie_dsl.parallel import extract_outcomes, failure_of, outcome
+from ie_dsl.parallel import extract_outcomes, failure_of, outcome, problem_of
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.reader import Document, Problem, ReadOptions, document_date, expand_inputs, read_paths
 
@@ -224,7 +224,7 @@ class Runner:
                 with self.guard.atomic():
                     sink.discard()
                 written = 0
-            self.problem(_doc_problem(doc, *failure))
+            self.problem(problem_of(doc, failure))
         m = self.mark  # after the problem, if any, was counted
         with self.guard.atomic():
             new = dataclasses.replace(
@@ -348,10 +348,6 @@ class Runner:
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
-
-def _doc_problem(doc: Document, kind: str, reason: str) -> Problem:
-    source = doc.source or doc.id
-    return Problem(source, kind, reason, doc.line, doc=doc.id)
 
 
 class _Progress:

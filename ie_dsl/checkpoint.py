@@ -21,7 +21,7 @@ import os
 import signal
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -260,7 +260,7 @@ class Checkpoint:
         """Replace FILE.progress by a header and `mark`, in one step."""
         header = {"iedsl_progress": VERSION, "fingerprint": self.fingerprint, "errors": self.errors}
         tmp = self.progress.with_name(self.progress.name + ".tmp")
-        tmp.write_bytes(_line(header) + _line(asdict(mark)))
+        tmp.write_bytes(_line(header) + _line(vars(mark)))
         os.replace(tmp, self.progress)
 
     def write(self, data: bytes) -> None:
@@ -279,7 +279,7 @@ class Checkpoint:
         """Append one document's statements (`data`), then the mark that counts them."""
         _write_all(self._out, data)  # in the OS before the mark: a killed process loses neither
         self.mark = mark
-        _write_all(self._log, _line(asdict(mark)))
+        _write_all(self._log, _line(vars(mark)))
         if self._log.tell() > _COMPACT_AT:
             self._log.close()
             self._write_progress(mark)

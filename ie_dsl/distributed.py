@@ -32,7 +32,7 @@ from ie_dsl.checkpoint import fingerprint
 from ie_dsl.compiler import Program
 from ie_dsl.output import write_atomic  # _mode_for: private, as write_atomic uses it
 from ie_dsl.parallel import outcome
-from ie_dsl.partitions import PROGRESS, count_newlines, doc_date, run_part
+from ie_dsl.partitions import PROGRESS, count_newlines, run_part
 from ie_dsl.pipeline import RuleBook, compile_rules
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, Document, Problem, ProblemSink
 
@@ -122,7 +122,7 @@ def _extract_partition(
     out: list[dict[str, Any]] = []
     for item in docs:
         doc = _as_document(item)
-        got = outcome(program, doc, doc_date(doc, default_date)[0], budget, streams=False)
+        got = outcome(program, doc, reader.date_of(doc, default_date)[0], budget, streams=False)
         if got.failure is not None and errors == "raise":
             raise RuntimeError(f"document {doc.id!r}: {got.failure[1]}")
         out.extend(got.statements)

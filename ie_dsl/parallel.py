@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from ie_dsl.compiler import Program
 from ie_dsl.output import dumps
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import Document, Problem
+from ie_dsl.reader import Document, Problem, date_of
 from ie_dsl.runtime import extract
 
 BATCH_DOCS = 64  # documents per batch at most
@@ -40,6 +40,7 @@ class Outcome(NamedTuple):
     lines: bytes
     count: int
     failure: tuple[str, str] | None
+    note: str | None = None  # the document's `date` could not be read
 
 
 def failure_of(exc: Exception) -> tuple[str, str]:
@@ -75,7 +76,9 @@ def problem_of(doc: Document, failure: tuple[str, str]) -> Problem:
 _WORKER: dict[str, Any] = {}
 
 
-def _start(rules: list[str], allow_outside_root: bool, budget: float | None, streams: bool) -> None:
+def _start(
+    rules: list[str], allow_outside_root: bool, budget: float | None, streams: bool, default: date | None
+) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the run and the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -83,20 +86,24 @@ def _start(rules: list[str], allow_outside_root: bool, budget: float | None, str
         from ie_dsl.cache import compile_cached
 
         _WORKER["book"] = compile_cached([Path(r) for r in rules], allow_outside_root)
-    _WORKER.update(budget=budget, streams=streams)
+    _WORKER.update(budget=budget, streams=streams, default=default)
 
 
-def _work(batch: list[tuple[Document, date | None]]) -> list[Outcome]:
-    book, budget, streams = _WORKER["book"], _WORKER["budget"], _WORKER["streams"]
-    return [outcome(book, doc, when, budget, streams) for doc, when in batch]
+def _work(batch: list[Document]) -> list[Outcome]:
+    book, budget, streams, default = (_WORKER[k] for k in ("book", "budget", "streams", "default"))
+    out = []
+    for doc in batch:
+        when, note = date_of(doc, default)
+        out.append(outcome(book, doc, when, budget, streams)._replace(note=note))
+    return out
 
 
-def _batches(items: Iterable[tuple[Document, date | None]]) -> Iterator[list[tuple[Document, date | None]]]:
-    batch: list[tuple[Document, date | None]] = []
+def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
+    batch: list[Document] = []
     size = 0
-    for item in items:
-        batch.append(item)
-        size += len(item[0].text)
+    for doc in docs:
+        batch.append(doc)
+        size += len(doc.text)
         if len(batch) >= BATCH_DOCS or size >= BATCH_CHARS:
             yield batch
             batch, size = [], 0
@@ -107,22 +114,24 @@ def _batches(items: Iterable[tuple[Document, date | None]]) -> Iterator[list[tup
 def extract_outcomes(
     book: RuleBook,
     rules: list[str],
-    items: Iterable[tuple[Document, date | None]],
+    docs: Iterable[Document],
     jobs: int,
     budget: float | None,
     streams: bool,
+    default_date: date | None = None,
     allow_outside_root: bool = False,
 ) -> Iterator[tuple[Document, Outcome]]:
-    """(document, outcome) for each (document, date) of `items`, in order, matched by
-    `jobs` processes. `rules` are what `book` was compiled from (for spawned workers)."""
+    """(document, outcome) for each of `docs`, in order, matched by `jobs` processes; relative
+    dates count from a document's own date, else `default_date`. `rules` are what `book` was
+    compiled from (for spawned workers)."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if ctx.get_start_method() == "fork":
         _WORKER["book"] = book
-    pool = ctx.Pool(jobs, _start, (rules, allow_outside_root, budget, streams))
+    pool = ctx.Pool(jobs, _start, (rules, allow_outside_root, budget, streams, default_date))
     try:
-        pending: deque[tuple[list[tuple[Document, date | None]], Any]] = deque()
-        for batch in _batches(items):
+        pending: deque[tuple[list[Document], Any]] = deque()
+        for batch in _batches(docs):
             pending.append((batch, pool.apply_async(_work, (batch,))))
             while len(pending) >= jobs * IN_FLIGHT:
                 yield from _ready(pending.popleft())
@@ -134,7 +143,6 @@ def extract_outcomes(
         _WORKER.clear()
 
 
-def _ready(entry: tuple[list[tuple[Document, date | None]], Any]) -> Iterator[tuple[Document, Outcome]]:
+def _ready(entry: tuple[list[Document], Any]) -> Iterator[tuple[Document, Outcome]]:
     batch, result = entry
-    for (doc, _when), got in zip(batch, result.get(), strict=True):
-        yield doc, got
+    yield from zip(batch, result.get(), strict=True)

@@ -36,15 +36,6 @@ _CHUNK = 1 << 20
 # -- one document, as `iedsl run` does it ---------------------------------------------------
 
 
-def doc_date(doc: Document, default: date | None) -> tuple[date | None, str | None]:
-    """The document's own date, else `default`; an unreadable `date` gives None and a note."""
-    try:
-        return reader.document_date(doc) or default, None
-    except ValueError as exc:
-        where = f"{doc.source}:{doc.line}" if doc.line else doc.source
-        return None, f"{where}: {exc}; dates then count from a dateline, if any"
-
-
 # -- reading one partition --------------------------------------------------------------------
 
 
@@ -128,7 +119,7 @@ def run_part(part: dict[str, Any], shipped: ShippedRules, ctx: dict[str, Any]) -
     digest = hashlib.sha256()
     with _atomic_file(out_dir / part["name"]) as fh:
         for doc in read_part(part, ctx["base"], problems.append, options):
-            when, why = doc_date(doc, default)
+            when, why = reader.date_of(doc, default)
             note = note or why
             got = outcome(program, doc, when, ctx["budget"], streams=True)
             docs += 1

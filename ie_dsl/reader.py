@@ -97,6 +97,16 @@ class Problem:
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+def date_of(doc: Document, default: date | None) -> tuple[date | None, str | None]:
+    """What a document's relative dates count from: its own `date`, else `default`; a `date`
+    that cannot be read gives None and a note saying so (worth a note, not the document)."""
+    try:
+        return document_date(doc) or default, None
+    except ValueError as exc:
+        where = f"{doc.source}:{doc.line}" if doc.line else doc.source
+        return None, f"{where}: {exc}; dates then count from a dateline, if any"
+
+
 def document_date(doc: Document) -> date | None:
     """The `date` field of a JSONL document as a date, or None if it has none.
 

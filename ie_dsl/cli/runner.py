@@ -34,7 +34,7 @@ from ie_dsl.corroborate import corroborate
 from ie_dsl.output import CheckpointSink, MemorySink, PipeClosed, Sink, StdoutSink, dumps
 from ie_dsl.parallel import extract_outcomes, failure_of, outcome, problem_of
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import Document, Problem, ReadOptions, document_date, expand_inputs, read_paths
+from ie_dsl.reader import Document, Problem, ReadOptions, date_of, expand_inputs, read_paths
 
 EXIT_PIPE = 128 + 13  # stdout closed by the reader (`iedsl run ... | head`), as SIGPIPE would give
 _BLOCK = 1 << 20  # a document's statements reach a streaming sink in blocks of about this size
@@ -181,12 +181,12 @@ class Runner:
         assert self.sink is not None
         allow = os.environ.get(OUTSIDE_ROOT_ENV) == "1"
         paths = [str(p) for p in rule_paths(rules)]
-        items = ((doc, self._date(doc)) for doc in docs)
-        streams = self.sink.streams
+        streams, when = self.sink.streams, self.default_date
         done = 0
-        for doc, got in extract_outcomes(book, paths, items, self.jobs, self.budget, streams, allow):
+        for doc, got in extract_outcomes(book, paths, docs, self.jobs, self.budget, streams, when, allow):
             done += 1
             self._release(done)
+            self._note(got.note)
             self._commit(doc, got.statements, got.count, bytearray(got.lines), 0, got.failure)
         self._release(self.read + 1)
 
@@ -241,14 +241,14 @@ class Runner:
 
     def _date(self, doc: Document) -> date | None:
         """The document's own date (JSONL `date`), else --doc-date: relative dates count from it."""
-        try:
-            return document_date(doc) or self.default_date
-        except ValueError as exc:  # metadata: worth a note, not the document
-            if not self.date_noted:
-                self.date_noted = True
-                where = f"{doc.source}:{doc.line}" if doc.line else doc.source
-                err(f"note: {where}: {exc}; dates then count from a dateline, if any (noted once)")
-            return None
+        when, note = date_of(doc, self.default_date)
+        self._note(note)
+        return when
+
+    def _note(self, note: str | None) -> None:
+        if note and not self.date_noted:
+            self.date_noted = True
+            err(f"note: {note} (noted once)")
 
     def _todo(self, docs: Iterator[Document], progress: _Progress) -> Iterator[Document]:
         """The documents to match: past those an interrupted run finished (the last of which

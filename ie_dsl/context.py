@@ -38,7 +38,36 @@ def _token(view: Any, offset: int) -> int:
     return max(0, bisect.bisect_right(view.seg.starts, offset) - 1)
 
 
-def _reach(view: Any, cue: dict[str, Any], stops: list[tuple[int, int]]) -> tuple[int, int]:
+class _Spans:
+    """Token spans [a, b) sorted by start, for the spans near a token found by bisection."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = sorted(spans)
+        self.starts = [a for a, _b in self.spans]
+        self.ends = sorted(b for _a, b in spans)
+        self.longest = max((b - a for a, b in spans), default=0)
+
+    def first_start_in(self, lo: int, hi: int) -> int | None:
+        """The smallest span start in (lo, hi), if any."""
+        k = bisect.bisect_right(self.starts, lo)
+        return self.starts[k] if k < len(self.starts) and self.starts[k] < hi else None
+
+    def last_end_in(self, lo: int, hi: int) -> int | None:
+        """The largest span end in [lo, hi], if any."""
+        k = bisect.bisect_right(self.ends, hi) - 1
+        return self.ends[k] if k >= 0 and self.ends[k] >= lo else None
+
+    def holding(self, a: int, b: int) -> bool:
+        """Does some span hold [a, b)?"""
+        k = bisect.bisect_right(self.starts, a) - 1
+        while k >= 0 and self.starts[k] >= a - self.longest:
+            if b <= self.spans[k][1]:
+                return True
+            k -= 1
+        return False
+
+
+def _reach(view: Any, cue: dict[str, Any], stops: _Spans) -> tuple[int, int]:
     """Tokens [lo, hi) a cue covers: its own, plus `scope` tokens in its direction, within
     its sentence and not past a terminator."""
     first, last = _token(view, cue["span"]["start"]), _token(view, cue["span"]["end"] - 1)
@@ -48,10 +77,12 @@ def _reach(view: Any, cue: dict[str, Any], stops: list[tuple[int, int]]) -> tupl
     lo, hi = first, last + 1
     if direction in ("forward", "both"):
         hi = min(sent.end_token, hi + size)
-        hi = min([hi] + [a for a, _b in stops if last < a < hi])
+        stop = stops.first_start_in(last, hi)
+        hi = hi if stop is None else stop
     if direction in ("backward", "both"):
         lo = max(sent.first_token, lo - size)
-        lo = max([lo] + [b for _a, b in stops if lo <= b <= first])
+        stop = stops.last_end_in(lo, first)
+        lo = lo if stop is None else stop
     return lo, hi
 
 
@@ -65,24 +96,29 @@ def apply_context(
         applied.extend(cues)
     rest = [st for st in statements if st["type"] != CUE]
     spans = [(_token(view, c["span"]["start"]), _token(view, c["span"]["end"] - 1) + 1) for c in cues]
-    pseudo = [sp for c, sp in zip(cues, spans, strict=True) if c.get("pseudo") == "yes"]
-    stops = [sp for c, sp in zip(cues, spans, strict=True) if c.get("terminate") == "yes"]
+    pseudo = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.get("pseudo") == "yes"])
+    stops = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.get("terminate") == "yes"])
     active = [
         (c, _reach(view, c, stops))
         for c, (a, b) in zip(cues, spans, strict=True)
-        if c.get("pseudo") != "yes"
-        and c.get("terminate") != "yes"
-        and not any(p <= a and b <= q for p, q in pseudo)
+        if c.get("pseudo") != "yes" and c.get("terminate") != "yes" and not pseudo.holding(a, b)
     ]
+    reaches = _Spans([reach for _c, reach in active])
+    order = sorted(range(len(active)), key=lambda k: active[k][1])  # reaches' order, as in _Spans
     for st in rest:
         # the claim: from its threat (not the speaker before it) to the end of the match
         threat = st["args"].get("threat")
         first = _token(view, threat["start"] if threat and "start" in threat else st["span"]["start"])
         last = _token(view, st["span"]["end"] - 1) + 1
         modality = BY_TYPE.get(st["type"], "asserted")
-        for cue, (lo, hi) in active:
-            if hi <= first or lo >= last:
-                continue
+        # the cues reaching into [first, last), applied in the order they were found
+        k = bisect.bisect_left(reaches.starts, last) - 1
+        near = []
+        while k >= 0 and reaches.starts[k] >= first - reaches.longest:
+            if reaches.spans[k][1] > first:
+                near.append(order[k])
+            k -= 1
+        for cue, _reach_span in (active[i] for i in sorted(near)):
             if cue.get("polarity"):
                 st["polarity"] = cue["polarity"]
             if cue.get("modality") and _rank(cue["modality"]) > _rank(modality):

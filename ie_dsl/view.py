@@ -141,13 +141,13 @@ class DocView:
         return {t for t, starts in self.ann_start.items() if starts}
 
     def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
-        """Token indices of each of `words` (norms), ascending. A short document is scanned
-        for the words not looked up before; a long one is indexed whole on first use, so
-        that many lookups do not cost a pass each."""
+        """Token indices of each of `words` (norms), ascending. A short document (500 tokens
+        or fewer) is scanned for the words not looked up before; a longer one is indexed
+        whole on first use, so that many lookups do not cost a pass each."""
         known = self._positions
         if not self._indexed:
             missing = self.words.intersection(words).difference(known)
-            if missing and len(self.norms) > 5_000:
+            if missing and len(self.norms) > 500:
                 known.clear()
                 for i, w in enumerate(self.norms):
                     got = known.get(w)

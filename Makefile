@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 .PHONY: fuzz
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz_long.py
+
+# iedsl against spaCy's matchers on Reuters-21578 (docs/performance.md); on demand, never in
+# `make test`. Flags: make bench BENCH_FLAGS="--quick" (or --cases, --runs, --work, ...).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -113,6 +113,13 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 break
     if not woken:
         return
+    # one pass over a short document finds every word the woken rules anchor or start on
+    wanted = {a for atoms in woken.values() for kind, a in atoms if kind == "w"}
+    for k in woken:
+        fw = rules[k].first_words
+        if fw is not None and len(fw) <= 8:
+            wanted |= fw
+    view.positions(wanted)
     # which windows each woken rule is tried in, by scope
     tasks: dict[tuple[str, int], dict[int, list[int]]] = {}
     spots: dict[tuple[str, str, int], set[int]] = {}  # (atom, scope) -> windows holding the atom

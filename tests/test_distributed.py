@@ -115,7 +115,9 @@ def test_rules_are_shipped_once_per_worker(client, tmp_path):
     docs = db.from_sequence([{"id": f"d{k}", "text": "They warned."} for k in range(16)], npartitions=8)
     before = _received(client)
     assert len(extract_bag(book, docs, client=client).compute()) == 16
-    assert 1 <= _received(client) - before <= WORKERS  # not once per partition (8)
+    # once per worker, not once per partition (8); Dask may copy the scattered data to a
+    # worker once more when it balances load, so allow one extra copy, still far below 8
+    assert 1 <= _received(client) - before <= WORKERS + 1
     # The control: the same object put into every task travels with every task.
     before = _received(client)
     embedded = docs.map_partitions(
@@ -134,7 +136,7 @@ def test_rules_are_shipped_once_per_worker(client, tmp_path):
         options=JobOptions(files_per_part=1),
     )
     assert summary.parts_written == 5
-    assert 1 <= _received(client) - before <= WORKERS
+    assert 1 <= _received(client) - before <= WORKERS + 1  # not once per part
 
 
 def test_job_equals_local_run_and_reruns_identically(client, monkeypatch, tmp_path):

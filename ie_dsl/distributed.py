@@ -44,6 +44,7 @@ MANIFEST = "manifest.json"
 
 _RECEIVED = 0  # how many ShippedRules this process unpickled (tests check the rules travel once)
 _PROGRAMS: dict[str, Program] = {}  # digest -> the program, loaded once per process
+_SCATTERED: dict[tuple[int, str], Any] = {}  # (client, digest) -> the Future of the rules sent
 
 
 class JobError(Exception):
@@ -158,7 +159,14 @@ def extract_bag(
             client = default_client()
         except ValueError:
             client = None
-    ref = client.scatter(shipped, broadcast=True, hash=True) if client is not None else dask.delayed(shipped)
+    if client is None:
+        ref: Any = dask.delayed(shipped)
+    else:
+        ref = client.scatter(shipped, broadcast=True, hash=True)
+        # The bag refers to the scattered rules by key only: without a reference held here the
+        # client may release them while the scheduler still copies them to workers ("lost
+        # dependencies"). Kept per client for the session; rules are small.
+        _SCATTERED[(id(client), shipped.digest)] = ref
     return docs.map_partitions(_extract_partition, ref, budget, default_date, errors)
 
 
@@ -268,7 +276,9 @@ def run_job(
         todo = [i for i in range(len(plan)) if i not in done]
         failures: list[str] = []
         if todo:
-            shipped = client.scatter(ShippedRules(book.program), broadcast=True, hash=True)
+            rules_blob = ShippedRules(book.program)
+            shipped = client.scatter(rules_blob, broadcast=True, hash=True)
+            _SCATTERED[(id(client), rules_blob.digest)] = shipped  # see extract_bag
             ctx = dict(settings, out_dir=str(out), digest=digest)
             run = os.urandom(4).hex()
             futures = client.map(

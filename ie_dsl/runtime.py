@@ -187,11 +187,10 @@ def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Ca
     """Lexicon phrases, each inside one sentence, walked down a phrase trie from each token
     that can begin one; at one start, longer phrases come first."""
     sentence_ends: list[int] = []
-    for trie, tokens, present in (
-        (program.phrases, view.norms, view.words),
-        (program.exact_phrases, view.texts, view.texts_set),
-    ):
-        first = trie.keys() & present
+    for trie, tokens in ((program.phrases, view.norms), (program.exact_phrases, view.texts)):
+        if not trie:
+            continue
+        first = trie.keys() & (view.words if tokens is view.norms else set(tokens))
         if not first:
             continue
         sentence_ends = sentence_ends or [s.end_token for s in view.seg.sentences]

@@ -49,7 +49,6 @@ class DocView:
         self.texts = seg.texts
         self.norms = norms(seg.texts)
         self.words: set[str] = set(self.norms)
-        self.texts_set: set[str] = set(self.texts)
         self.ann_start: dict[str, dict[int, list[int]]] = {}
         self.ann_end: dict[str, dict[int, list[int]]] = {}
         self.annotations: dict[tuple[str, int, int], Annotation] = {}

@@ -5,7 +5,6 @@ This module is the command's options and their checks; cli/runner.py does the ru
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -237,8 +236,9 @@ def _dask_job(
     from ie_dsl.distributed import JobError, JobOptions, run_job  # Dask loads only when asked for
 
     book = load_book(rules)
-    options = JobOptions(encoding_errors, limit, budget if budget > 0 else None, _parse_date(doc_date))
-    options = dataclasses.replace(options, restart=restart)
+    options = JobOptions(
+        encoding_errors, limit, budget if budget > 0 else None, _parse_date(doc_date), restart=restart
+    )
     try:
         summary = run_job(
             book, inputs, output, scheduler=scheduler, n_workers=jobs or os.cpu_count() or 1,

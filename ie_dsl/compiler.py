@@ -37,9 +37,6 @@ class CompiledRule:
     first_types: frozenset[str]
     first_inside: frozenset[str]  # or a token inside an annotation of one of these types
     element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
-    # the clauses split into (words, types) without prefixes: a window passes a clause if it
-    # holds one of the words or one of the types
-    needs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,14 @@ class RuleIndex:
     words: dict[str, tuple[int, ...]]  # norm -> indexes into rules
     types: dict[str, tuple[int, ...]]  # annotation type -> indexes into rules
     always: tuple[int, ...]  # rules with no anchor: tried in every window
+    # The clauses as bit sets, so that checking a rule against a window is one integer test
+    # however many clauses it has: each distinct clause of the stage is a bit, an atom sets
+    # the bits of the clauses it is in, and a rule can match in a window only if the bits
+    # of the window's atoms cover its mask.
+    word_bits: dict[str, int]
+    type_bits: dict[str, int]
+    masks: tuple[int, ...]  # by rule
+    first_words: frozenset[str]  # the words rules start on (sets of up to 8): found in one pass
 
 
 @dataclass(frozen=True)
@@ -347,10 +352,6 @@ def compile_rule(
         code=gen.freeze(),
         nslots=marks + (len(items) + 1 if mark_elements else 0),
         clauses=clauses,
-        needs=tuple(  # rarest first: a check that fails, fails at once
-            (frozenset(a[2:] for a in c if a[0] == "w"), frozenset(a[2:] for a in c if a[0] == "t"))
-            for c in sorted(clauses, key=_rarity)
-        ),
         first_words=None if nullable else words,
         first_types=types,
         first_inside=inside,
@@ -386,7 +387,23 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     words: dict[str, list[int]] = {}
     types: dict[str, list[int]] = {}
     always: list[int] = []
+    bits: dict[frozenset[str], int] = {}
+    atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
+    masks: list[int] = []
+    first_words: set[str] = set()
     for k, cr in enumerate(rules):
+        mask = 0
+        for clause in cr.clauses:
+            bit = bits.get(clause)
+            if bit is None:
+                bit = bits[clause] = 1 << len(bits)
+                for atom in clause:
+                    table = atom_bits[atom[0]]
+                    table[atom[2:]] = table.get(atom[2:], 0) | bit
+            mask |= bit
+        masks.append(mask)
+        if cr.first_words is not None and len(cr.first_words) <= 8:
+            first_words |= cr.first_words
         clause = _anchor(cr)
         if clause is None:
             always.append(k)
@@ -398,6 +415,10 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         {w: tuple(ks) for w, ks in words.items()},
         {t: tuple(ks) for t, ks in types.items()},
         tuple(always),
+        atom_bits["w"],
+        atom_bits["t"],
+        tuple(masks),
+        frozenset(first_words),
     )
 
 

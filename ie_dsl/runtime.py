@@ -16,6 +16,8 @@ import bisect
 import time
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from ie_dsl.attribution import attribute
@@ -79,81 +81,67 @@ def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[in
     return out
 
 
-def _windows_holding(view: DocView, key: tuple[str, int], positions: list[int]) -> set[int]:
-    """Indexes of the windows of scope `key` that hold one of the token `positions`."""
-    los, his = view.windows(*key)
-    if key[0] != "window":  # sentences and paragraphs do not overlap: one window per token
-        return {bisect.bisect_right(los, p) - 1 for p in positions}
-    out: set[int] = set()
-    for p in positions:  # windows holding p form one run, as both lists ascend
-        out.update(range(bisect.bisect_right(his, p), bisect.bisect_right(los, p)))
-    return out
-
-
 def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
     """Every match of the stage's rules in their scopes' windows: (rule, start, end, captures).
 
-    A rule is tried only in the windows that hold one of the atoms it is indexed by, and
-    there only if the window holds every word and type it needs; so a window costs the
-    rules that can match in it, not all of them.
+    The rules woken by the document's words and types (their anchors) are kept if the
+    document holds an atom of each of their clauses; each is then tried only in the windows
+    that do too. So a document costs the rules that can match in it, not all of them.
     """
-    rules = index.rules
-    woken: dict[int, list[tuple[str, str]]] = {k: [] for k in index.always}
-    for w in index.words.keys() & view.words:
-        for k in index.words[w]:
-            woken.setdefault(k, []).append(("w", w))
-    for t in index.types.keys() & view.present_types():
-        for k in index.types[t]:
-            woken.setdefault(k, []).append(("t", t))
-    doc_words, doc_types = view.words, view.present_types()
-    for k in list(woken):
-        for ws, ts in rules[k].needs:  # (inlined: runs for every woken rule)
-            if ws.isdisjoint(doc_words) and ts.isdisjoint(doc_types):
-                del woken[k]  # the document lacks some word or type the rule needs
-                break
-    if not woken:
+    rules, masks = index.rules, index.masks
+    words, types = view.words, view.present_types()
+    word_hits = index.word_bits.keys() & words
+    type_hits = index.type_bits.keys() & types
+    have = 0
+    for w in word_hits:
+        have |= index.word_bits[w]
+    for t in type_hits:
+        have |= index.type_bits[t]
+    woken = set(index.always)
+    for w in index.words.keys() & words:
+        woken.update(index.words[w])
+    for t in index.types.keys() & types:
+        woken.update(index.types[t])
+    live = [k for k in sorted(woken) if masks[k] & have == masks[k]]
+    if not live:
         return
-    # one pass over a short document finds every word the woken rules anchor or start on
-    wanted = {a for atoms in woken.values() for kind, a in atoms if kind == "w"}
-    for k in woken:
-        fw = rules[k].first_words
-        if fw is not None and len(fw) <= 8:
-            wanted |= fw
-    view.positions(wanted)
-    # which windows each woken rule is tried in, by scope
-    tasks: dict[tuple[str, int], dict[int, list[int]]] = {}
-    spots: dict[tuple[str, str, int], set[int]] = {}  # (atom, scope) -> windows holding the atom
-    for k in sorted(woken):
+    view.prefetch(index.first_words)  # one pass finds where every rule may start
+    bits = _sentence_bits(index, view, word_hits, type_hits)
+    by_scope: dict[tuple[str, int], list[int]] = {}
+    for k in live:
         r = rules[k].rule
-        key = (r.scope, r.window)
-        per_window = tasks.setdefault(key, {})
-        if k in index.always:
-            wins: set[int] = set(range(len(view.windows(*key)[0])))
-        else:
-            wins = set()
-            for kind, atom in woken[k]:
-                got = spots.get((kind, atom, *key))  # type: ignore[arg-type]
-                if got is None:
-                    at = view.positions((atom,))[atom] if kind == "w" else view.starts_of(atom)
-                    got = spots[(kind, atom, *key)] = _windows_holding(view, key, at)  # type: ignore[index]
-                wins |= got
-        for wi in wins:
-            per_window.setdefault(wi, []).append(k)
+        by_scope.setdefault((r.scope, r.window), []).append(k)
     seen: set[tuple[int, int, int]] = set()
-    for key, per_window in tasks.items():
+    for key, ks in by_scope.items():
         los, his = view.windows(*key)
-        for wi in sorted(per_window):
-            lo, hi = los[wi], his[wi]
+        firsts, ends = view.window_sentences(*key)
+        for wi, a in enumerate(firsts):
+            b = ends[wi]
+            held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
+            todo = [k for k in ks if masks[k] & held == masks[k]]
+            if not todo:
+                continue
             if view.deadline is not None and time.monotonic() > view.deadline:
                 raise BudgetExceeded(f"{view.doc_id}: over its time budget")
-            words, types = view.window_atoms(lo, hi)
-            for k in per_window[wi]:  # ascending: rules were visited in order
+            for k in todo:  # ascending: live rules are
                 cr = rules[k]
-                for ws, ts in cr.needs:  # (inlined: this loop runs for every woken rule and window)
-                    if ws.isdisjoint(words) and ts.isdisjoint(types):
-                        break
-                else:
-                    yield from _new(cr, run_rule(cr, view, lo, hi), seen)
+                yield from _new(cr, run_rule(cr, view, los[wi], his[wi]), seen)
+
+
+def _sentence_bits(index: RuleIndex, view: DocView, word_hits: set[str], type_hits: set[str]) -> list[int]:
+    """Per sentence, the clause bits of its atoms: its words and the types starting in it."""
+    norms, word_bits = view.norms, index.word_bits
+    out = []
+    for sent in view.seg.sentences:
+        held = 0
+        for w in word_hits.intersection(norms[sent.first_token : sent.end_token]):
+            held |= word_bits[w]
+        out.append(held)
+    for t in type_hits:
+        bit = index.type_bits[t]
+        for i in view.starts_of(t):
+            out[view.sentence_index(i)] |= bit
+    return out
 
 
 def _new(

@@ -52,7 +52,6 @@ class DocView:
         self.ann_start: dict[str, dict[int, list[int]]] = {}
         self.ann_end: dict[str, dict[int, list[int]]] = {}
         self.annotations: dict[tuple[str, int, int], Annotation] = {}
-        self.types_at: dict[int, set[str]] = {}  # token -> types of annotations starting there
         self._covered: dict[str, set[int]] = {}
         self._positions: dict[str, list[int]] = {}
         self._indexed = False  # _positions holds every word
@@ -60,6 +59,7 @@ class DocView:
         self._inside: dict[str, list[int]] = {}
         self._first: dict[tuple[frozenset[str], ...], list[int]] = {}
         self._windows: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+        self._window_sentences: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._sentence_firsts = [s.first_token for s in seg.sentences]
         self._doc_date = doc_date
         self.deadline: float | None = None  # time.monotonic() past which matching stops
@@ -82,19 +82,12 @@ class DocView:
         for s, ends in self.ann_start.get(type_name, {}).items():
             for e in ends:
                 del self.annotations[(type_name, s, e)]
-            self.types_at[s].discard(type_name)
         starts: dict[int, list[int]] = {}
         ends_at: dict[int, list[int]] = {}
-        types_at = self.types_at
         for a in anns:
             self.annotations[(a.type, a.start, a.end)] = a
             starts.setdefault(a.start, []).append(a.end)
             ends_at.setdefault(a.end, []).append(a.start)
-            got = types_at.get(a.start)
-            if got is None:
-                types_at[a.start] = {a.type}
-            else:
-                got.add(a.type)
         for lst in starts.values():
             lst.sort(reverse=True)  # longest first
         for lst in ends_at.values():
@@ -139,29 +132,29 @@ class DocView:
         """The types with at least one annotation."""
         return {t for t, starts in self.ann_start.items() if starts}
 
-    def positions(self, words: Iterable[str]) -> dict[str, list[int]]:
-        """Token indices of each of `words` (norms), ascending. A short document (500 tokens
-        or fewer) is scanned for the words not looked up before; a longer one is indexed
-        whole on first use, so that many lookups do not cost a pass each."""
+    def prefetch(self, words: frozenset[str]) -> None:
+        """Find the token indices of those of `words` (norms) not looked up before. A short
+        document (500 tokens or fewer) is scanned once for them; a longer one is indexed
+        whole, so that many lookups do not cost a pass each."""
         known = self._positions
-        if not self._indexed:
-            missing = self.words.intersection(words).difference(known)
-            if missing and len(self.norms) > 500:
-                known.clear()
-                for i, w in enumerate(self.norms):
-                    got = known.get(w)
-                    if got is None:
-                        known[w] = [i]
-                    else:
-                        got.append(i)
-                self._indexed = True
-            elif missing:
-                found: dict[str, list[int]] = {w: [] for w in missing}
-                for i, w in enumerate(self.norms):
-                    if w in missing:
-                        found[w].append(i)
-                known.update(found)
-        return {w: known.get(w, []) for w in words}
+        if self._indexed:
+            return
+        missing = self.words.intersection(words).difference(known)
+        if missing and len(self.norms) > 500:
+            known.clear()
+            for i, w in enumerate(self.norms):
+                got = known.get(w)
+                if got is None:
+                    known[w] = [i]
+                else:
+                    got.append(i)
+            self._indexed = True
+        elif missing:
+            found: dict[str, list[int]] = {w: [] for w in missing}
+            for i, w in enumerate(self.norms):
+                if w in missing:
+                    found[w].append(i)
+            known.update(found)
 
     def first_positions(self, cr: Any) -> list[int]:
         """Where a match of the compiled rule `cr` may start in the document, ascending: its
@@ -174,7 +167,9 @@ class DocView:
             if len(fw) > 8:
                 got = [i for i, w in enumerate(self.norms) if w in fw]
             else:
-                got = [i for at in self.positions(fw).values() for i in at]
+                self.prefetch(fw)
+                known = self._positions
+                got = [i for w in fw if w in known for i in known[w]]
             for t in ft:
                 got += self.starts_of(t)
             for t in fi:
@@ -188,34 +183,32 @@ class DocView:
         got = self._windows.get((scope, size))
         if got is None:
             sents = self.seg.sentences
-            pairs: list[tuple[int, int]] = []
-            if scope == "paragraph":
-                for p in self.seg.paragraphs:
-                    if p.end_sentence > p.first_sentence:
-                        pairs.append(
-                            (sents[p.first_sentence].first_token, sents[p.end_sentence - 1].end_token)
-                        )
-            elif scope == "window":
-                for p in self.seg.paragraphs:  # windows stop at the paragraph's end
-                    for i in range(p.first_sentence, p.end_sentence):
-                        last = min(p.end_sentence, i + size) - 1
-                        pairs.append((sents[i].first_token, sents[last].end_token))
-            else:
-                pairs = [(s.first_token, s.end_token) for s in sents]
-            got = ([lo for lo, _ in pairs], [hi for _, hi in pairs])
+            firsts, ends = self.window_sentences(scope, size)
+            got = ([sents[a].first_token for a in firsts], [sents[b - 1].end_token for b in ends])
             self._windows[(scope, size)] = got
         return got
 
-    def window_atoms(self, lo: int, hi: int) -> tuple[set[str], set[str]]:
-        """The words and the annotation types (by start) in tokens [lo, hi)."""
-        types: set[str] = set()
-        types_at = self.types_at
-        if types_at:
-            for i in range(lo, hi):
-                got = types_at.get(i)
-                if got:
-                    types |= got
-        return set(self.norms[lo:hi]), types
+    def window_sentences(self, scope: str, size: int) -> tuple[list[int], list[int]]:
+        """The windows of a scope as sentence ranges: (first sentences, end sentences)."""
+        got = self._window_sentences.get((scope, size))
+        if got is None:
+            pairs: list[tuple[int, int]] = []
+            if scope == "paragraph":
+                pairs = [(p.first_sentence, p.end_sentence) for p in self.seg.paragraphs]
+                pairs = [(a, b) for a, b in pairs if b > a]
+            elif scope == "window":
+                for p in self.seg.paragraphs:  # windows stop at the paragraph's end
+                    for i in range(p.first_sentence, p.end_sentence):
+                        pairs.append((i, min(p.end_sentence, i + size)))
+            else:
+                pairs = [(i, i + 1) for i in range(len(self.seg.sentences))]
+            got = ([a for a, _ in pairs], [b for _, b in pairs])
+            self._window_sentences[(scope, size)] = got
+        return got
+
+    def sentence_index(self, token: int) -> int:
+        """The index of the sentence holding token index `token`."""
+        return bisect.bisect_right(self._sentence_firsts, token) - 1
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of tokens [start, end)."""
@@ -223,4 +216,4 @@ class DocView:
 
     def sentence_of(self, token: int) -> Sentence:
         """The sentence holding token index `token`."""
-        return self.seg.sentences[bisect.bisect_right(self._sentence_firsts, token) - 1]
+        return self.seg.sentences[self.sentence_index(token)]

@@ -23,8 +23,6 @@ MAX_UNROLL = 200  # largest {m,n} bound
 MAX_CODE = 50_000  # instructions per rule
 
 
-
-
 @dataclass(frozen=True)
 class CompiledRule:
     """A rule ready to run: its code, what a window must contain, where a match may start."""
@@ -37,6 +35,7 @@ class CompiledRule:
     first_types: frozenset[str]
     first_inside: frozenset[str]  # or a token inside an annotation of one of these types
     element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
+    follow: Follow | None = None  # what must come right after the first element, if known
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,12 @@ class RuleIndex:
     type_bits: dict[str, int]
     masks: tuple[int, ...]  # by rule
     first_words: frozenset[str]  # the words rules start on (sets of up to 8): found in one pass
+    # Rules that begin with known words or types followed by known words are woken instead
+    # by those pairs, which are much rarer than either: (head, next word) -> rules, where a
+    # head is a word, or a type as a 1-tuple.
+    pairs: dict[tuple[str | tuple[str], str], tuple[int, ...]]
+    pair_words: frozenset[str]  # the word heads
+    pair_types: frozenset[str]  # the type heads
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,13 @@ class Program:
 
     @property
     def anchors(self) -> dict[str, tuple[CompiledRule, ...]]:
-        """Atom ("w:word" / "t:TYPE") -> the statement rules it wakes."""
+        """Atom ("w:word" / "t:TYPE" / "p:HEAD word") -> the statement rules it wakes."""
         idx = self.stages[-1]
         out = {"w:" + w: tuple(idx.rules[k] for k in ks) for w, ks in idx.words.items()}
         out.update({"t:" + t: tuple(idx.rules[k] for k in ks) for t, ks in idx.types.items()})
+        for (head, word), ks in idx.pairs.items():  # "p:ORG warns", "p:oil prices"
+            name = f"p:{head if isinstance(head, str) else head[0]} {word}"
+            out[name] = tuple(idx.rules[k] for k in ks)
         return out
 
     @cached_property
@@ -249,6 +257,10 @@ def _clauses(node: ir.Node) -> list[frozenset[str]]:
 
 
 First = tuple[frozenset[str] | None, frozenset[str], frozenset[str], bool]
+# (first element may be one token, types it may be an annotation of, words / annotation
+# types the token after it must be or start): most starts fail there, and this is cheaper
+# than a search
+Follow = tuple[bool, frozenset[str], frozenset[str], frozenset[str]]
 
 
 def _first_of_test(t: ir.Test) -> First:
@@ -297,6 +309,29 @@ def _first(node: ir.Node) -> First:
     if isinstance(node, ir.Seq):
         return words_acc, types_acc, inside_acc, True
     return words_acc, types_acc, inside_acc, any(_first(o)[3] for o in parts)
+
+
+def _unwrap(node: ir.Node) -> ir.Node:
+    while isinstance(node, ir.Cap) or (isinstance(node, ir.Seq) and len(node.items) == 1):
+        node = node.item if isinstance(node, ir.Cap) else node.items[0]
+    return node
+
+
+def _follow(pattern: ir.Node) -> Follow | None:
+    """For a pattern that begins with a token or annotation element followed by a required
+    element that starts with known words or types: what Follow says; else None."""
+    pattern = _unwrap(pattern)
+    if not isinstance(pattern, ir.Seq) or len(pattern.items) < 2:
+        return None
+    head = _unwrap(pattern.items[0])
+    options = [_unwrap(o) for o in head.options] if isinstance(head, ir.Alt) else [head]
+    if not all(isinstance(o, (ir.Tok, ir.Ann)) for o in options):
+        return None
+    words, types, inside, nullable = _first(pattern.items[1])
+    if words is None or inside or nullable:
+        return None
+    one_token = any(isinstance(o, ir.Tok) for o in options)
+    return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), words, types
 
 
 def compile_rule(
@@ -355,6 +390,7 @@ def compile_rule(
         first_words=None if nullable else words,
         first_types=types,
         first_inside=inside,
+        follow=_follow(rule.pattern),
         element_of=tuple(
             bisect.bisect_right(starts, pc) - 1 if pc < len(gen.code) - 1 else len(items)
             for pc in range(len(gen.code))
@@ -391,6 +427,7 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
     masks: list[int] = []
     first_words: set[str] = set()
+    pairs: dict[tuple[str | tuple[str], str], list[int]] = {}
     for k, cr in enumerate(rules):
         mask = 0
         for clause in cr.clauses:
@@ -404,6 +441,14 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         masks.append(mask)
         if cr.first_words is not None and len(cr.first_words) <= 8:
             first_words |= cr.first_words
+        heads = _pair_heads(cr)
+        if heads is not None:
+            assert cr.follow is not None
+            for head in heads:
+                for word in sorted(cr.follow[2]):
+                    pairs.setdefault((head, word), []).append(k)
+            first_words.update(h for h in heads if isinstance(h, str))
+            continue
         clause = _anchor(cr)
         if clause is None:
             always.append(k)
@@ -419,7 +464,22 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         atom_bits["t"],
         tuple(masks),
         frozenset(first_words),
+        {p: tuple(ks) for p, ks in pairs.items()},
+        frozenset(h for h, _ in pairs if isinstance(h, str)),
+        frozenset(h[0] for h, _ in pairs if isinstance(h, tuple)),
     )
+
+
+def _pair_heads(cr: CompiledRule) -> list[str | tuple[str]] | None:
+    """The heads to index a rule by pairs, if its first element is known words or types and
+    what follows is known words, and the pairs are not too many to list."""
+    if cr.follow is None or cr.first_words is None or cr.first_inside or cr.follow[3]:
+        return None
+    words = cr.follow[2]
+    heads: list[str | tuple[str]] = [*sorted(cr.first_words), *((t,) for t in sorted(cr.first_types))]
+    if not words or not heads or len(heads) * len(words) > 256:
+        return None
+    return heads
 
 
 def _used_types(node: ir.Node) -> set[str]:

@@ -102,6 +102,9 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         woken.update(index.words[w])
     for t in index.types.keys() & types:
         woken.update(index.types[t])
+    if index.pairs:
+        for pair in index.pairs.keys() & view.pairs(index.pair_words, index.pair_types):
+            woken.update(index.pairs[pair])
     live = [k for k in sorted(woken) if masks[k] & have == masks[k]]
     if not live:
         return

@@ -156,14 +156,32 @@ class DocView:
                     found[w].append(i)
             known.update(found)
 
+    def pairs(self, heads: frozenset[str], types: frozenset[str]) -> set[tuple[str | tuple[str], str]]:
+        """(head, next word) for each of the words `heads` and each annotation of a type in
+        `types` (as a 1-tuple) in the document, where a word follows."""
+        norms = self.norms
+        n = len(norms)
+        out: set[tuple[str | tuple[str], str]] = set()
+        hits = self.words.intersection(heads)
+        if hits:
+            self.prefetch(hits)
+            for w in hits:
+                out.update((w, norms[p + 1]) for p in self._positions[w] if p + 1 < n)
+        for t in types.intersection(self.ann_start):
+            key = (t,)
+            for ends in self.ann_start[t].values():
+                out.update((key, norms[e]) for e in ends if e < n)
+        return out
+
     def first_positions(self, cr: Any) -> list[int]:
         """Where a match of the compiled rule `cr` may start in the document, ascending: its
-        first words, the starts of its first types, the tokens inside its first-inside types.
-        Kept per document: the types a rule starts with are final before it runs."""
-        key = (cr.first_words, cr.first_types, cr.first_inside)  # frozensets cache their hash
+        first words, the starts of its first types, the tokens inside its first-inside types;
+        if the rule knows what must follow its first element, only where that follows.
+        Kept per document: the types a rule matches are final before it runs."""
+        key = (cr.first_words, cr.first_types, cr.first_inside, cr.follow)  # (hashes are cached)
         got = self._first.get(key)
         if got is None:
-            fw, ft, fi = key
+            fw, ft, fi, follow = key
             if len(fw) > 8:
                 got = [i for i, w in enumerate(self.norms) if w in fw]
             else:
@@ -175,8 +193,34 @@ class DocView:
             for t in fi:
                 got += self.inside(t)
             got = sorted(set(got)) if ft or fi else sorted(got)
+            if follow is not None:
+                got = self._followed(got, *follow)
             self._first[key] = got
         return got
+
+    def _followed(
+        self,
+        starts: list[int],
+        one_token: bool,
+        types: frozenset[str],
+        words: frozenset[str],
+        then: frozenset[str],
+    ) -> list[int]:
+        """The `starts` whose first element (one token, or an annotation of one of `types`)
+        is followed by one of `words` or the start of an annotation of a type in `then`."""
+        norms, ann_start = self.norms, self.ann_start
+        n = len(norms)
+        heads = [ann_start[t] for t in types if t in ann_start]
+        nexts = [ann_start[t] for t in then if t in ann_start]
+
+        def ok(p: int) -> bool:
+            return p < n and (norms[p] in words or any(p in at for at in nexts))
+
+        return [
+            s
+            for s in starts
+            if (one_token and ok(s + 1)) or any(ok(e) for at in heads for e in at.get(s, ()))
+        ]
 
     def windows(self, scope: str, size: int) -> tuple[list[int], list[int]]:
         """The windows of a scope as two lists (first tokens, end tokens), both ascending."""

@@ -56,8 +56,41 @@ def test_prefilter_clauses_and_first_tokens(tmp_path):
     assert frozenset({"w:warns", "w:warned"}) in cr.clauses
     assert frozenset({"w:of"}) in cr.clauses and frozenset({"t:THREAT"}) in cr.clauses
     assert cr.first_types == frozenset({"ORG"}) and cr.first_words == frozenset()
+    # a head followed by known words: indexed by the pairs, rarer than either atom
+    anchors = sorted(k for k, rules in book.program.anchors.items() if cr in rules)
+    assert anchors == ["p:ORG warned", "p:ORG warns"]
+
+
+def test_rule_without_a_known_second_element_is_indexed_by_its_rarest_clause(tmp_path):
+    book = compile_text(
+        tmp_path,
+        "rule r: ORG ...{0,2} (warns | warned) of THREAT\nentity THREAT: terrorism\n",
+        **{"o.yaml": "type: ORG\nentries: [CSTO]\n"},
+    )
+    cr = only_rule(book)
+    assert cr.follow is None
     # indexed by words, the rarer kind of atom, and not by the function word "of"
     assert sorted(k for k, rules in book.program.anchors.items() if cr in rules) == ["w:warned", "w:warns"]
+
+
+def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_word(tmp_path, monkeypatch):
+    book = compile_text(
+        tmp_path,
+        "rule r: actor:ORG warns of threat:[alpha] => warning(actor, threat)\n",
+        **{"o.yaml": "type: ORG\nentries: [CSTO, CSTO Council, NATO]\n"},
+    )
+    import ie_dsl.runtime as rt
+
+    searched: list[int] = []
+    real = rt.search
+    monkeypatch.setattr(rt, "search", lambda *a: searched.append(a[4]) or real(*a))
+    # ORG and "warns" in one sentence, but not one after the other: not even searched
+    assert book.extract("d", "NATO says Moscow warns of floods.") == []
+    assert searched == []
+    # the longer of two annotations at one start is followed by the word: found
+    (st,) = book.extract("d", "The CSTO Council warns of drones, and NATO agrees.")
+    assert st["args"]["actor"]["text"] == "CSTO Council" and st["args"]["threat"]["text"] == "drones"
+    assert searched == [1]  # one start searched: the ORG before "warns", not NATO
 
 
 def test_rule_is_not_tried_on_a_window_without_its_words(tmp_path, monkeypatch):

@@ -17,7 +17,8 @@ from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon
 from ie_dsl.text import norm
 from ie_dsl.tokentests import compile_test
-from ie_dsl.vm import ANN, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
+from ie_dsl.view import Pair
+from ie_dsl.vm import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 
 MAX_UNROLL = 200  # largest {m,n} bound
 MAX_CODE = 50_000  # instructions per rule
@@ -56,11 +57,11 @@ class RuleIndex:
     word_bits: dict[str, int]
     type_bits: dict[str, int]
     masks: tuple[int, ...]  # by rule
-    first_words: frozenset[str]  # the words rules start on (sets of up to 8): found in one pass
+    first_words: frozenset[str]  # the words other rules start on (sets of up to 8): found in one pass
     # Rules that begin with known words or types followed by known words are woken instead
     # by those pairs, which are much rarer than either: (head, next word) -> rules, where a
     # head is a word, or a type as a 1-tuple.
-    pairs: dict[tuple[str | tuple[str], str], tuple[int, ...]]
+    pairs: dict[Pair, tuple[int, ...]]
     pair_words: frozenset[str]  # the word heads
     pair_types: frozenset[str]  # the type heads
 
@@ -145,6 +146,8 @@ class _Gen:
         if isinstance(node, ir.Tok):
             if isinstance(node.test, ir.TNorm):
                 self.add(NORM, node.test.forms)
+            elif isinstance(node.test, ir.TTrue):  # `_` and the gaps `...`: no call per token
+                self.add(ANY)
             else:
                 self.add(TEST, compile_test(node.test))
         elif isinstance(node, ir.Ann):
@@ -427,7 +430,7 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
     masks: list[int] = []
     first_words: set[str] = set()
-    pairs: dict[tuple[str | tuple[str], str], list[int]] = {}
+    pairs: dict[Pair, list[int]] = {}
     for k, cr in enumerate(rules):
         mask = 0
         for clause in cr.clauses:
@@ -439,16 +442,15 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
                     table[atom[2:]] = table.get(atom[2:], 0) | bit
             mask |= bit
         masks.append(mask)
-        if cr.first_words is not None and len(cr.first_words) <= 8:
-            first_words |= cr.first_words
         heads = _pair_heads(cr)
-        if heads is not None:
+        if heads is not None:  # (the pairs found also tell where the rule may start)
             assert cr.follow is not None
             for head in heads:
                 for word in sorted(cr.follow[2]):
                     pairs.setdefault((head, word), []).append(k)
-            first_words.update(h for h in heads if isinstance(h, str))
             continue
+        if cr.first_words is not None and len(cr.first_words) <= 8:
+            first_words |= cr.first_words
         clause = _anchor(cr)
         if clause is None:
             always.append(k)

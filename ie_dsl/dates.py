@@ -38,6 +38,7 @@ from ie_dsl.dates_tokens import (
     REL_MODS,
     Ctx,
     Match,
+    Ref,
     make_span,
 )
 from ie_dsl.text import norm, tokenize
@@ -139,7 +140,7 @@ def _value(span: Span) -> DateValue:
 
 
 def find_dates(
-    norms: list[str], texts: list[str], ref: date | None, *, prefer: str = "past"
+    norms: list[str], texts: list[str], ref: Ref, *, prefer: str = "past"
 ) -> list[tuple[int, int, DateValue]]:
     """Given a sentence's tokens (norm() forms and original texts, as ie_dsl.text.segment splits
     them) and the document date, return non-overlapping (first_token, end_token_exclusive,
@@ -148,7 +149,8 @@ def find_dates(
     ``prefer`` ("past", the default for news, or "future") decides which occurrence a weekday, a
     month, a quarter or a day of the month written alone refers to: the latest one on or before
     ``ref``, or the earliest one on or after it.  A month and day without a year ("November 28") is
-    always the occurrence nearest to ``ref``.  See docs/dates.md."""
+    always the occurrence nearest to ``ref``; ``ref`` may be a function that gives the date,
+    called only if a date found needs it.  See docs/dates.md."""
     if prefer not in ("past", "future"):
         raise ValueError(f"prefer must be 'past' or 'future', not {prefer!r}")
     if len(norms) != len(texts):

@@ -5,6 +5,7 @@ years and counts.  Conventions: docs/dates.md."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from ie_dsl import dates_calendar as cal
@@ -13,6 +14,8 @@ from ie_dsl.numbers import find_numbers
 
 Match = tuple[int, Span]
 """What a parser returns: (end token, resolved span)."""
+
+Ref = date | None | Callable[[], date | None]  # a reference date, or what gives it
 
 YEAR_RE = re.compile(r"[12]\d{3}")
 DAYNUM_RE = re.compile(r"\d{1,2}")
@@ -68,14 +71,22 @@ NUMBER_WORDS |= {"eighty", "ninety", "hundred", "dozen"}
 class Ctx:
     """One sentence being scanned."""
 
-    __slots__ = ("norms", "texts", "n", "ref", "prefer")
+    __slots__ = ("norms", "texts", "n", "_ref", "prefer")
 
-    def __init__(self, norms: list[str], texts: list[str], ref: date | None, prefer: str) -> None:
+    def __init__(self, norms: list[str], texts: list[str], ref: Ref, prefer: str) -> None:
         self.norms = norms
         self.texts = texts
         self.n = len(norms)
-        self.ref = ref
+        self._ref = ref
         self.prefer = prefer
+
+    @property
+    def ref(self) -> date | None:
+        """The reference date; a callable given for it is called once, when first needed (a
+        document's date costs a scan of its first lines, and most sentences need none)."""
+        if callable(self._ref):
+            self._ref = self._ref()
+        return self._ref
 
     def w(self, i: int) -> str:
         """The norm of token i, or "" outside the sentence."""

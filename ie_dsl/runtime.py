@@ -57,13 +57,16 @@ def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
     return zip(los, his, strict=True)
 
 
-def run_rule(cr: CompiledRule, view: DocView, lo: int, hi: int) -> list[tuple[int, int, list[int]]]:
-    """Matches (start, end, capture slots) of one rule in tokens [lo, hi), by its mode."""
+def run_rule(
+    cr: CompiledRule, view: DocView, lo: int, hi: int, at: list[int] | None = None
+) -> list[tuple[int, int, list[int]]]:
+    """Matches (start, end, capture slots) of one rule in tokens [lo, hi), by its mode.
+    `at`: where a match may start in the document, ascending (else the rule's first positions)."""
     mode = cr.rule.mode
-    if cr.first_words is None:
+    if at is None and cr.first_words is None:
         starts: Iterable[int] = range(lo, hi)
     else:
-        at = view.first_positions(cr)
+        at = view.first_positions(cr) if at is None else at
         starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
     out = []
     visited: set[int] = set()
@@ -102,13 +105,19 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         woken.update(index.words[w])
     for t in index.types.keys() & types:
         woken.update(index.types[t])
+    at: dict[int, list[int]] = {}  # where the rules woken by pairs may start
     if index.pairs:
-        for pair in index.pairs.keys() & view.pairs(index.pair_words, index.pair_types):
-            woken.update(index.pairs[pair])
+        found = view.pairs(index.pair_words, index.pair_types)
+        for pair in index.pairs.keys() & found.keys():
+            for k in index.pairs[pair]:
+                at.setdefault(k, []).extend(found[pair])
+        woken.update(at)
     live = [k for k in sorted(woken) if masks[k] & have == masks[k]]
     if not live:
         return
-    view.prefetch(index.first_words)  # one pass finds where every rule may start
+    for k, starts in at.items():
+        at[k] = sorted(set(starts))
+    view.prefetch(index.first_words)  # one pass finds where the other rules may start
     bits = _sentence_bits(index, view, word_hits, type_hits)
     by_scope: dict[tuple[str, int], list[int]] = {}
     for k in live:
@@ -128,7 +137,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 raise BudgetExceeded(f"{view.doc_id}: over its time budget")
             for k in todo:  # ascending: live rules are
                 cr = rules[k]
-                yield from _new(cr, run_rule(cr, view, los[wi], his[wi]), seen)
+                yield from _new(cr, run_rule(cr, view, los[wi], his[wi], at.get(k)), seen)
 
 
 def _sentence_bits(index: RuleIndex, view: DocView, word_hits: set[str], type_hits: set[str]) -> list[int]:
@@ -424,7 +433,8 @@ def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
     if "DATE" in view.ann_start:
         return [a for a in view.of_type("DATE") if first <= a.start and a.end <= end]
     cands: list[Cand] = []
-    for a, b, d in find_dates(view.norms[first:end], view.texts[first:end], view.doc_date):
+    # the document's date is looked for only if a date in the sentence needs it
+    for a, b, d in find_dates(view.norms[first:end], view.texts[first:end], lambda: view.doc_date):
         ann = Annotation(
             "DATE", first + a, first + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value
         )

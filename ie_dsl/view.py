@@ -18,6 +18,7 @@ from ie_dsl.dates import find_document_date
 from ie_dsl.text import Segmentation, Sentence, norms
 
 _UNSET: Any = object()
+Pair = tuple[str | tuple[str], str]  # (a word or a type as a 1-tuple, the word after it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,21 +157,26 @@ class DocView:
                     found[w].append(i)
             known.update(found)
 
-    def pairs(self, heads: frozenset[str], types: frozenset[str]) -> set[tuple[str | tuple[str], str]]:
-        """(head, next word) for each of the words `heads` and each annotation of a type in
-        `types` (as a 1-tuple) in the document, where a word follows."""
+    def pairs(self, heads: frozenset[str], types: frozenset[str]) -> dict[Pair, list[int]]:
+        """(head, next word) -> where the head starts, for each of the words `heads` and each
+        annotation of a type in `types` (the head is then the type as a 1-tuple) that a word
+        follows."""
         norms = self.norms
         n = len(norms)
-        out: set[tuple[str | tuple[str], str]] = set()
+        out: dict[Pair, list[int]] = {}
         hits = self.words.intersection(heads)
         if hits:
             self.prefetch(hits)
             for w in hits:
-                out.update((w, norms[p + 1]) for p in self._positions[w] if p + 1 < n)
+                for p in self._positions[w]:
+                    if p + 1 < n:
+                        out.setdefault((w, norms[p + 1]), []).append(p)
         for t in types.intersection(self.ann_start):
-            key = (t,)
-            for ends in self.ann_start[t].values():
-                out.update((key, norms[e]) for e in ends if e < n)
+            head = (t,)
+            for s, ends in self.ann_start[t].items():
+                for e in ends:
+                    if e < n:
+                        out.setdefault((head, norms[e]), []).append(s)
         return out
 
     def first_positions(self, cr: Any) -> list[int]:

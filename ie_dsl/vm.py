@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-NORM, TEST, ANN, SPLIT, JMP, SAVE, ASSERT, LOOK, MATCH = range(9)
-OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MATCH")
+NORM, TEST, ANN, SPLIT, JMP, SAVE, ASSERT, LOOK, MATCH, ANY = range(10)
+OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MATCH", "ANY")
 
 Code = tuple[tuple[Any, ...], ...]
 
@@ -58,6 +58,12 @@ def search(
                 stack.append((ins[2], pos))
                 pc = ins[1]
                 continue
+            if op == ANY:
+                if pos < hi:
+                    pc += 1
+                    pos += 1
+                    continue
+                break
             if op == JMP:
                 pc = ins[1]
                 continue
@@ -126,8 +132,8 @@ def exists(code: Code, d: Any, lo: int, hi: int, pos: int, forward: bool) -> boo
             visited.add(key)
             ins = code[pc]
             op = ins[0]
-            if op == NORM or op == TEST:
-                if p > lo and (norms[p - 1] in ins[1] if op == NORM else ins[1](d, p - 1)):
+            if op == NORM or op == TEST or op == ANY:
+                if p > lo and (op == ANY or (norms[p - 1] in ins[1] if op == NORM else ins[1](d, p - 1))):
                     pc += 1
                     p -= 1
                     continue

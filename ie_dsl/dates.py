@@ -178,6 +178,7 @@ _DATELINE_RE = re.compile(
     r"(?P<month>[A-Za-z]{3,9}\.?)\s+(?P<day>\d{1,2})\b\s*(?:\(|[-\u2013\u2014])"
 )
 _HEAD_LINES = 5
+_DIGIT_RE = re.compile(r"\d")
 
 
 def find_document_date(text: str, *, year: int | None = None) -> date | None:
@@ -190,6 +191,8 @@ def find_document_date(text: str, *, year: int | None = None) -> date | None:
     metadata): a month and a day do not tell the year.  ``None`` when nothing is found."""
     lines = [ln for ln in text[:4000].splitlines() if ln.strip()][:_HEAD_LINES]
     for line in lines:
+        if not _DIGIT_RE.search(line):  # a whole date has a year, and a year is in digits
+            continue
         toks = tokenize(line)
         texts = [line[s:e] for s, e in toks]
         for _a, _b, value in find_dates([norm(t) for t in texts], texts, None):

@@ -260,10 +260,13 @@ def _clauses(node: ir.Node) -> list[frozenset[str]]:
 
 
 First = tuple[frozenset[str] | None, frozenset[str], frozenset[str], bool]
-# (first element may be one token, types it may be an annotation of, words / annotation
-# types the token after it must be or start): most starts fail there, and this is cheaper
-# than a search
-Follow = tuple[bool, frozenset[str], frozenset[str], frozenset[str]]
+# What must come after a rule's first element, when its elements are simple enough to say:
+# (the first element may be one token, the types it may be an annotation of, Reach...). Most
+# starts fail there, and checking is cheaper than a search.
+# Reach: (fewest, most tokens after the first element's end, words, types): within that
+# distance, a token is one of the words or starts an annotation of one of the types.
+Reach = tuple[int, int, frozenset[str], frozenset[str]]
+Follow = tuple[bool, frozenset[str], tuple[Reach, ...]]
 
 
 def _first_of_test(t: ir.Test) -> First:
@@ -321,8 +324,8 @@ def _unwrap(node: ir.Node) -> ir.Node:
 
 
 def _follow(pattern: ir.Node) -> Follow | None:
-    """For a pattern that begins with a token or annotation element followed by a required
-    element that starts with known words or types: what Follow says; else None."""
+    """For a pattern that begins with token or annotation elements and goes on with elements
+    of bounded length, the required words or types after the first and how far: else None."""
     pattern = _unwrap(pattern)
     if not isinstance(pattern, ir.Seq) or len(pattern.items) < 2:
         return None
@@ -330,11 +333,42 @@ def _follow(pattern: ir.Node) -> Follow | None:
     options = [_unwrap(o) for o in head.options] if isinstance(head, ir.Alt) else [head]
     if not all(isinstance(o, (ir.Tok, ir.Ann)) for o in options):
         return None
-    words, types, inside, nullable = _first(pattern.items[1])
-    if words is None or inside or nullable:
+    reach: list[Reach] = []
+    fewest, most = 0, 0
+    for item in pattern.items[1:]:
+        words, types, inside, nullable = _first(item)
+        if not nullable and words is not None and not inside:
+            reach.append((fewest, most, words, types))
+        shortest, longest = _width(item)
+        if longest is None:
+            break
+        fewest, most = fewest + shortest, most + longest
+    if not reach:
         return None
     one_token = any(isinstance(o, ir.Tok) for o in options)
-    return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), words, types
+    return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), tuple(reach)
+
+
+def _width(node: ir.Node) -> tuple[int, int | None]:
+    """The fewest and most tokens `node` can match (None: no bound; an annotation has none)."""
+    if isinstance(node, ir.Tok):
+        return 1, 1
+    if isinstance(node, ir.Ann):
+        return 1, None
+    if isinstance(node, (ir.Look, ir.Assert)):
+        return 0, 0
+    if isinstance(node, ir.Cap):
+        return _width(node.item)
+    if isinstance(node, ir.Rep):
+        shortest, longest = _width(node.item)
+        if node.max is None or longest is None:
+            return node.min * shortest, None if node.max != 0 else 0
+        return node.min * shortest, node.max * longest
+    widths = [_width(part) for part in (node.items if isinstance(node, ir.Seq) else node.options)]
+    highs = [hi for _, hi in widths]
+    if isinstance(node, ir.Seq):
+        return sum(lo for lo, _ in widths), None if None in highs else sum(h for h in highs if h is not None)
+    return min(lo for lo, _ in widths), None if None in highs else max(h for h in highs if h is not None)
 
 
 def compile_rule(
@@ -446,7 +480,7 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         if heads is not None:  # (the pairs found also tell where the rule may start)
             assert cr.follow is not None
             for head in heads:
-                for word in sorted(cr.follow[2]):
+                for word in sorted(cr.follow[2][0][2]):
                     pairs.setdefault((head, word), []).append(k)
             continue
         if cr.first_words is not None and len(cr.first_words) <= 8:
@@ -475,9 +509,11 @@ def _index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
 def _pair_heads(cr: CompiledRule) -> list[str | tuple[str]] | None:
     """The heads to index a rule by pairs, if its first element is known words or types and
     what follows is known words, and the pairs are not too many to list."""
-    if cr.follow is None or cr.first_words is None or cr.first_inside or cr.follow[3]:
+    if cr.follow is None or cr.first_words is None or cr.first_inside:
         return None
-    words = cr.follow[2]
+    fewest, most, words, types = cr.follow[2][0]
+    if (fewest, most) != (0, 0) or types:
+        return None
     heads: list[str | tuple[str]] = [*sorted(cr.first_words), *((t,) for t in sorted(cr.first_types))]
     if not words or not heads or len(heads) * len(words) > 256:
         return None

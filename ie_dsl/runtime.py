@@ -112,11 +112,16 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
             for k in index.pairs[pair]:
                 at.setdefault(k, []).extend(found[pair])
         woken.update(at)
-    live = [k for k in sorted(woken) if masks[k] & have == masks[k]]
+    live = []
+    for k in sorted(woken):
+        if masks[k] & have == masks[k]:
+            if k in at:  # where the pairs were found, and the rest of what follows is too
+                at[k] = view.followed(sorted(set(at[k])), rules[k].follow)
+                if not at[k]:
+                    continue
+            live.append(k)
     if not live:
         return
-    for k, starts in at.items():
-        at[k] = sorted(set(starts))
     view.prefetch(index.first_words)  # one pass finds where the other rules may start
     bits = _sentence_bits(index, view, word_hits, type_hits)
     by_scope: dict[tuple[str, int], list[int]] = {}

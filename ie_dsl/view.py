@@ -36,6 +36,11 @@ class Annotation:
     value: int | float | str | None = None  # NUMBER's number; DATE's ISO 8601 value
 
 
+def _ends(heads: list[dict[int, list[int]]], start: int) -> list[int]:
+    """The ends of the annotations starting at `start`, from ann_start tables."""
+    return [e for at in heads for e in at.get(start, ())]
+
+
 class BudgetExceeded(TimeoutError):
     """A document took longer than its time budget (the run reports it and goes on)."""
 
@@ -200,33 +205,29 @@ class DocView:
                 got += self.inside(t)
             got = sorted(set(got)) if ft or fi else sorted(got)
             if follow is not None:
-                got = self._followed(got, *follow)
+                got = self.followed(got, follow)
             self._first[key] = got
         return got
 
-    def _followed(
-        self,
-        starts: list[int],
-        one_token: bool,
-        types: frozenset[str],
-        words: frozenset[str],
-        then: frozenset[str],
-    ) -> list[int]:
-        """The `starts` whose first element (one token, or an annotation of one of `types`)
-        is followed by one of `words` or the start of an annotation of a type in `then`."""
+    def followed(self, starts: list[int], follow: Any) -> list[int]:
+        """The `starts` at which what follows the first element of a rule (`follow`, see
+        compiler.Follow) can be found."""
+        one_token, types, reach = follow
         norms, ann_start = self.norms, self.ann_start
-        n = len(norms)
+        last = len(norms) - 1
+        checks = [(a, b, ws, [ann_start[t] for t in ts if t in ann_start]) for a, b, ws, ts in reach]
+
+        def ok(end: int) -> bool:  # the first element ends at `end`
+            for a, b, words, nexts in checks:
+                for p in range(end + a, min(end + b, last) + 1):
+                    if norms[p] in words or any(p in at for at in nexts):
+                        break
+                else:
+                    return False
+            return True
+
         heads = [ann_start[t] for t in types if t in ann_start]
-        nexts = [ann_start[t] for t in then if t in ann_start]
-
-        def ok(p: int) -> bool:
-            return p < n and (norms[p] in words or any(p in at for at in nexts))
-
-        return [
-            s
-            for s in starts
-            if (one_token and ok(s + 1)) or any(ok(e) for at in heads for e in at.get(s, ()))
-        ]
+        return [s for s in starts if (one_token and ok(s + 1)) or any(map(ok, _ends(heads, s)))]
 
     def windows(self, scope: str, size: int) -> tuple[list[int], list[int]]:
         """The windows of a scope as two lists (first tokens, end tokens), both ascending."""

@@ -68,7 +68,7 @@ def test_rule_without_a_known_second_element_is_indexed_by_its_rarest_clause(tmp
         **{"o.yaml": "type: ORG\nentries: [CSTO]\n"},
     )
     cr = only_rule(book)
-    assert cr.follow is None
+    assert cr.follow is not None and cr.follow[2][0][:2] == (0, 2)  # not right after ORG: no pairs
     # indexed by words, the rarer kind of atom, and not by the function word "of"
     assert sorted(k for k, rules in book.program.anchors.items() if cr in rules) == ["w:warned", "w:warns"]
 
@@ -165,3 +165,31 @@ def test_mode_all_with_an_open_repeat_is_refused(tmp_path, pattern):
     (d,) = info.value.diagnostics
     assert d.code == "E227" and "{0,20}" in d.hint and d.span.start == len("rule ")
     assert compile_text(tmp_path, "rule r mode all: a _{0,20} b\n").extract("d", "a x b") != []
+
+
+def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(tmp_path, monkeypatch):
+    book = compile_text(
+        tmp_path,
+        "rule r: ORG (said | says) (that)? ...{0,2} (oil | wheat)\n",
+        **{"o.yaml": "type: ORG\nentries: [OPEC]\n"},
+    )
+    (cr,) = book.program.statements
+    assert cr.follow == (
+        False,
+        frozenset({"ORG"}),
+        (
+            (0, 0, frozenset({"said", "says"}), frozenset()),
+            (1, 4, frozenset({"oil", "wheat"}), frozenset()),
+        ),
+    )
+    import ie_dsl.runtime as rt
+
+    searched: list[int] = []
+    real = rt.search
+    monkeypatch.setattr(rt, "search", lambda *a: searched.append(a[4]) or real(*a))
+    # "oil" is five tokens after "said": out of reach, so not searched
+    assert book.extract("d", "OPEC said on Monday that its new oil quota holds.") == []
+    assert searched == []
+    # four tokens after: searched once, and found
+    assert len(book.extract("d", "OPEC said that the new oil quota holds.")) == 1
+    assert searched == [0]

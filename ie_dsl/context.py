@@ -91,6 +91,8 @@ def apply_context(
 ) -> list[dict[str, Any]]:
     """The statements without cues, each with `polarity` and `modality` from its cues; the
     cues themselves go to `applied` if given (coverage counts them)."""
+    if not statements:
+        return []
     cues = [st for st in statements if st["type"] == CUE]
     if applied is not None:
         applied.extend(cues)

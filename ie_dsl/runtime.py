@@ -195,11 +195,10 @@ def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Ca
     for trie, tokens in ((program.phrases, view.norms), (program.exact_phrases, view.texts)):
         if not trie:
             continue
-        first = trie.keys() & (view.words if tokens is view.norms else set(tokens))
-        if not first:
-            continue
-        sentence_ends = sentence_ends or [s.end_token for s in view.seg.sentences]
-        for i in [i for i, w in enumerate(tokens) if w in first]:
+        starts = [i for i, w in enumerate(tokens) if w in trie]
+        if starts and not sentence_ends:
+            sentence_ends = [s.end_token for s in view.seg.sentences]
+        for i in starts:
             hi = sentence_ends[bisect.bisect_right(sentence_ends, i)]
             node = trie[tokens[i]]
             found = [node[0]]

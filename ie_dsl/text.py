@@ -14,16 +14,17 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 from ie_dsl import _unicode_classes as _classes
 
 __all__ = ["Paragraph", "Sentence", "Segmentation", "segment", "tokenize", "literal_tokens", "norm", "norms"]
 
 
-@dataclass(frozen=True, slots=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     """A paragraph: ``text[start:end]`` is trimmed; its sentences are
-    ``sentences[first_sentence:end_sentence]``."""
+    ``sentences[first_sentence:end_sentence]``. (Paragraphs and sentences are NamedTuples
+    rather than frozen dataclasses: made for every document, and five times faster to make.)"""
 
     start: int
     end: int
@@ -31,8 +32,7 @@ class Paragraph:
     end_sentence: int
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence: ``text[start:end]`` is trimmed; its tokens are ``first_token:end_token``."""
 
     start: int

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ie_dsl.dates import find_document_date
 from ie_dsl.text import Segmentation, Sentence, norms
@@ -21,9 +20,9 @@ _UNSET: Any = object()
 Pair = tuple[str | tuple[str], str]  # (a word or a type as a 1-tuple, the word after it)
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    """A typed token span [start, end) with where it came from."""
+class Annotation(NamedTuple):
+    """A typed token span [start, end) with where it came from. (A NamedTuple rather than a
+    frozen dataclass: made for every lexicon match, and five times faster to make.)"""
 
     type: str
     start: int

@@ -105,18 +105,20 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         woken.update(index.words[w])
     for t in index.types.keys() & types:
         woken.update(index.types[t])
-    at: dict[int, list[int]] = {}  # where the rules woken by pairs may start
+    heads: dict[int, list[tuple[int, int]]] = {}  # (start, end) of the first element
     if index.pairs:
         found = view.pairs(index.pair_words, index.pair_types)
         for pair in index.pairs.keys() & found.keys():
             for k in index.pairs[pair]:
-                at.setdefault(k, []).extend(found[pair])
-        woken.update(at)
+                heads.setdefault(k, []).extend(found[pair])
+        woken.update(heads)
     live = []
+    at: dict[int, list[int]] = {}  # where the rules woken by pairs may start
     for k in sorted(woken):
         if masks[k] & have == masks[k]:
-            if k in at:  # where the pairs were found, and the rest of what follows is too
-                at[k] = view.followed(sorted(set(at[k])), rules[k].follow)
+            follow = rules[k].follow
+            if k in heads and follow is not None:  # the pair is there: is the rest of what follows?
+                at[k] = view.reaching(heads[k], follow[2][1:])
                 if not at[k]:
                     continue
             live.append(k)

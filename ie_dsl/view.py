@@ -35,11 +35,6 @@ class Annotation(NamedTuple):
     value: int | float | str | None = None  # NUMBER's number; DATE's ISO 8601 value
 
 
-def _ends(heads: list[dict[int, list[int]]], start: int) -> list[int]:
-    """The ends of the annotations starting at `start`, from ann_start tables."""
-    return [e for at in heads for e in at.get(start, ())]
-
-
 class BudgetExceeded(TimeoutError):
     """A document took longer than its time budget (the run reports it and goes on)."""
 
@@ -161,26 +156,26 @@ class DocView:
                     found[w].append(i)
             known.update(found)
 
-    def pairs(self, heads: frozenset[str], types: frozenset[str]) -> dict[Pair, list[int]]:
-        """(head, next word) -> where the head starts, for each of the words `heads` and each
-        annotation of a type in `types` (the head is then the type as a 1-tuple) that a word
-        follows."""
+    def pairs(self, heads: frozenset[str], types: frozenset[str]) -> dict[Pair, list[tuple[int, int]]]:
+        """(head, next word) -> (start, end) of each such head, for each of the words `heads`
+        and each annotation of a type in `types` (the head is then the type as a 1-tuple)
+        that a word follows."""
         norms = self.norms
         n = len(norms)
-        out: dict[Pair, list[int]] = {}
+        out: dict[Pair, list[tuple[int, int]]] = {}
         hits = self.words.intersection(heads)
         if hits:
             self.prefetch(hits)
             for w in hits:
                 for p in self._positions[w]:
                     if p + 1 < n:
-                        out.setdefault((w, norms[p + 1]), []).append(p)
+                        out.setdefault((w, norms[p + 1]), []).append((p, p + 1))
         for t in types.intersection(self.ann_start):
             head = (t,)
             for s, ends in self.ann_start[t].items():
                 for e in ends:
                     if e < n:
-                        out.setdefault((head, norms[e]), []).append(s)
+                        out.setdefault((head, norms[e]), []).append((s, e))
         return out
 
     def first_positions(self, cr: Any) -> list[int]:
@@ -210,23 +205,29 @@ class DocView:
 
     def followed(self, starts: list[int], follow: Any) -> list[int]:
         """The `starts` at which what follows the first element of a rule (`follow`, see
-        compiler.Follow) can be found."""
+        prefilter.Follow) can be found."""
         one_token, types, reach = follow
+        heads = [self.ann_start[t] for t in types if t in self.ann_start]
+        spans = [(s, e) for s in starts for at in heads for e in at.get(s, ())]
+        if one_token:
+            spans += [(s, s + 1) for s in starts]
+        return self.reaching(spans, reach)
+
+    def reaching(self, heads: list[tuple[int, int]], reach: Any) -> list[int]:
+        """The starts of the `heads` ((start, end) of a rule's first element) after which
+        every prefilter.Reach holds, ascending and once each."""
         norms, ann_start = self.norms, self.ann_start
-        last = len(norms) - 1
-        checks = [(a, b, ws, [ann_start[t] for t in ts if t in ann_start]) for a, b, ws, ts in reach]
-
-        def ok(end: int) -> bool:  # the first element ends at `end`
-            for a, b, words, nexts in checks:
-                for p in range(end + a, min(end + b, last) + 1):
-                    if norms[p] in words or any(p in at for at in nexts):
-                        break
-                else:
-                    return False
-            return True
-
-        heads = [ann_start[t] for t in types if t in ann_start]
-        return [s for s in starts if (one_token and ok(s + 1)) or any(map(ok, _ends(heads, s)))]
+        checks = [(a, b + 1, ws, [ann_start[t] for t in ts if t in ann_start]) for a, b, ws, ts in reach]
+        out: set[int] = set()
+        for s, e in heads:
+            for a, b, words, nexts in checks:  # one of the words, or the start of one of the types
+                if words.isdisjoint(norms[e + a : e + b]) and not any(
+                    p in at for at in nexts for p in range(e + a, e + b)
+                ):
+                    break
+            else:
+                out.add(s)
+        return sorted(out)
 
     def windows(self, scope: str, size: int) -> tuple[list[int], list[int]]:
         """The windows of a scope as two lists (first tokens, end tokens), both ascending."""

@@ -15,6 +15,7 @@ signal ends the run after cleaning up, with exit code 128 + the signal number.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import sys
@@ -83,6 +84,9 @@ class Runner:
     def execute(self, rules: list[str], inputs: list[str], resume: bool) -> int:
         """Load, read, extract, write; returns the exit code."""
         book = load_book(rules)
+        # the compiled rules live as long as the run: keep their many small objects out of
+        # the collector's full passes, which a long document's objects trigger
+        gc.freeze()
         early: list[Problem] = []  # reported once we know whether they were reported before
         paths = expand_inputs(inputs, early.append)
         try:

@@ -201,18 +201,21 @@ def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Ca
         if starts and not sentence_ends:
             sentence_ends = [s.end_token for s in view.seg.sentences]
         for i in starts:
-            hi = sentence_ends[bisect.bisect_right(sentence_ends, i)]
-            node = trie[tokens[i]]
-            found = [node[0]]
+            ends, nxt = trie[tokens[i]]
+            found = [(1, ends)] if ends else []
             j = i + 1
-            while j < hi:
-                node = node[1].get(tokens[j])  # type: ignore[assignment]
-                if node is None:
-                    break
-                found.append(node[0])
-                j += 1
-            for k in range(len(found), 0, -1):
-                for type_name, canonical, attrs, source, prio in found[k - 1]:
+            if nxt:  # a longer phrase may start here: walk on, inside the sentence
+                hi = sentence_ends[bisect.bisect_right(sentence_ends, i)]
+                while nxt and j < hi:
+                    node = nxt.get(tokens[j])
+                    if node is None:
+                        break
+                    j += 1
+                    ends, nxt = node
+                    if ends:
+                        found.append((j - i, ends))
+            for k, ends in reversed(found):
+                for type_name, canonical, attrs, source, prio in ends:
                     ann = Annotation(type_name, i, i + k, canonical, attrs, source, prio)
                     by_type.setdefault(type_name, []).append((prio, i, i + k, -1, False, ann))
 

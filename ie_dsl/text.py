@@ -170,6 +170,9 @@ _TOKEN_ALTS = [
     # ",digit", "://").  The lookahead also rejects every shorter prefix of the run, so this
     # cannot cut a word short; rejected words fall through to the full rules.
     rf"{_W}+(?![\w.@+\-{_APOS}{_MARK}]|,\d|:/)",
+    # Punctuation that begins no other rule below: what the catch-all would match, found
+    # without trying the ten rules in between (a "." or "-" only when not "..." or "--").
+    rf"(?:[,;:!?()\[\]{{}}\"$%/&*+=<>|~^`\u201c\u201d]|\.(?!\.\.)|-(?!-))[{_MARK}]*",
     # URLs: never end in sentence punctuation or a closing bracket/quote.
     r"(?:https?://|ftp://|www\.)[^\s<>\"'\u201c\u201d\u2018\u2019]*"
     r"[^\s<>\"'\u201c\u201d\u2018\u2019.,;:!?)\]}]",

@@ -87,10 +87,45 @@ def run_rule(
 def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
     """Every match of the stage's rules in their scopes' windows: (rule, start, end, captures).
 
-    The rules woken by the document's words and types (their anchors) are kept if the
-    document holds an atom of each of their clauses; each is then tried only in the windows
-    that do too. So a document costs the rules that can match in it, not all of them.
+    Only the rules that can match in the document are tried (`_live`), each only in the
+    windows that hold an atom of every clause it has, and from the starts where what must
+    follow its first element does. So a document costs the rules that can match in it, not
+    all of them.
     """
+    rules, masks = index.rules, index.masks
+    live, at, hits = _live(index, view)
+    if not live:
+        return
+    view.prefetch(index.first_words)  # one pass finds where the other rules may start
+    bits = _sentence_bits(index, view, *hits)
+    by_scope: dict[tuple[str, int], list[int]] = {}
+    for k in live:
+        r = rules[k].rule
+        by_scope.setdefault((r.scope, r.window), []).append(k)
+    seen: set[tuple[int, int, int]] = set()
+    for key, ks in by_scope.items():
+        los, his = view.windows(*key)
+        firsts, ends = view.window_sentences(*key)
+        for wi, a in enumerate(firsts):
+            b = ends[wi]
+            held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
+            todo = [k for k in ks if masks[k] & held == masks[k]]
+            if not todo:
+                continue
+            if view.deadline is not None and time.monotonic() > view.deadline:
+                raise BudgetExceeded(f"{view.doc_id}: over its time budget")
+            for k in todo:  # ascending, as `live`
+                cr = rules[k]
+                yield from _new(cr, run_rule(cr, view, los[wi], his[wi], at.get(k)), seen)
+
+
+Hits = tuple[set[str], set[str]]  # a document's words and types that some clause of a stage holds
+
+
+def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[int]], Hits]:
+    """The rules (ascending indexes) woken by the document's anchors or pairs that meet all
+    their clauses in it (and, if woken by pairs, with what follows found there too); where
+    those woken by pairs may start; the Hits."""
     rules, masks = index.rules, index.masks
     words, types = view.words, view.present_types()
     word_hits = index.word_bits.keys() & words
@@ -113,7 +148,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 heads.setdefault(k, []).extend(found[pair])
         woken.update(heads)
     live = []
-    at: dict[int, list[int]] = {}  # where the rules woken by pairs may start
+    at: dict[int, list[int]] = {}
     for k in sorted(woken):
         if masks[k] & have == masks[k]:
             follow = rules[k].follow
@@ -122,29 +157,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 if not at[k]:
                     continue
             live.append(k)
-    if not live:
-        return
-    view.prefetch(index.first_words)  # one pass finds where the other rules may start
-    bits = _sentence_bits(index, view, word_hits, type_hits)
-    by_scope: dict[tuple[str, int], list[int]] = {}
-    for k in live:
-        r = rules[k].rule
-        by_scope.setdefault((r.scope, r.window), []).append(k)
-    seen: set[tuple[int, int, int]] = set()
-    for key, ks in by_scope.items():
-        los, his = view.windows(*key)
-        firsts, ends = view.window_sentences(*key)
-        for wi, a in enumerate(firsts):
-            b = ends[wi]
-            held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
-            todo = [k for k in ks if masks[k] & held == masks[k]]
-            if not todo:
-                continue
-            if view.deadline is not None and time.monotonic() > view.deadline:
-                raise BudgetExceeded(f"{view.doc_id}: over its time budget")
-            for k in todo:  # ascending: live rules are
-                cr = rules[k]
-                yield from _new(cr, run_rule(cr, view, los[wi], his[wi], at.get(k)), seen)
+    return live, at, (word_hits, type_hits)
 
 
 def _sentence_bits(index: RuleIndex, view: DocView, word_hits: set[str], type_hits: set[str]) -> list[int]:

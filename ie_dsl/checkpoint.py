@@ -2,7 +2,8 @@
 
 `iedsl run ... -o FILE --format jsonl` writes statements to `FILE.partial` as each document
 finishes and appends a mark to `FILE.progress` (documents done, bytes of `FILE.partial`
-that hold their statements, ...). The order of the two writes is what makes a crash safe:
+that hold their statements, ...) at most every MARK_EVERY seconds and when the run stops.
+The order of the two writes is what makes a crash safe:
 the statements reach the file before the mark that counts them, so a kill at any moment
 leaves at most some statements past the last mark, and resuming cuts them off. At the end
 `FILE.partial` is renamed over `FILE` in one step and `FILE.progress` is removed, so
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import signal
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +35,9 @@ except ImportError:  # pragma: no cover - Windows
 
 VERSION = 1
 _COMPACT_AT = 256 * 1024  # rewrite FILE.progress as header + last mark beyond this size
+# A mark is written at most this often (and when the run stops on a signal or an error): a
+# write per document was 4% of a run's time, and a killed run redoes at most this much work.
+MARK_EVERY = 0.05  # seconds
 
 
 class CheckpointError(Exception):
@@ -186,6 +191,8 @@ class Checkpoint:
                 self._write_progress(Mark())
                 self._truncate(0)  # after the new header: a crash in between resumes from 0
             self.mark = self.resumed or Mark()
+            self._marked = self.mark  # the last mark in FILE.progress
+            self._marked_at = 0.0
             self._log = open(self.progress, "ab", buffering=0)
         except BaseException:
             self._out.close()  # and with it the lock
@@ -276,17 +283,29 @@ class Checkpoint:
         self._out.seek(size)  # truncate() leaves the position (and tell()) where it was
 
     def commit(self, data: bytes, mark: Mark) -> None:
-        """Append one document's statements (`data`), then the mark that counts them."""
+        """Append one document's statements (`data`); the mark that counts them follows
+        (now if the last one written is MARK_EVERY old, else with a later one)."""
         _write_all(self._out, data)  # in the OS before the mark: a killed process loses neither
         self.mark = mark
-        _write_all(self._log, _line(vars(mark)))
+        if time.monotonic() - self._marked_at >= MARK_EVERY:
+            self._write_mark()
+
+    def _write_mark(self) -> None:
+        _write_all(self._log, _line(vars(self.mark)))
+        self._marked, self._marked_at = self.mark, time.monotonic()
         if self._log.tell() > _COMPACT_AT:
             self._log.close()
-            self._write_progress(mark)
+            self._write_progress(self.mark)
             self._log = open(self.progress, "ab", buffering=0)
 
     def rollback(self) -> None:
-        """After an interruption: cut FILE.partial back to the last mark and keep both files."""
+        """After an interruption: write the last document's mark, cut FILE.partial back to
+        it and keep both files."""
+        try:
+            if self._marked is not self.mark:
+                self._write_mark()  # its statements are in FILE.partial already
+        except OSError:
+            pass  # a full disk: the mark before it is in FILE.progress, --resume starts there
         try:
             self._truncate(self.mark.bytes)
         except OSError:

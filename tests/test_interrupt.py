@@ -308,6 +308,27 @@ def test_a_second_run_on_the_same_output_is_refused(small):
         holder.rollback()
 
 
+def test_marks_are_written_at_most_every_mark_every_and_the_last_on_stopping(tmp_path, monkeypatch):
+    from ie_dsl.checkpoint import Mark
+
+    monkeypatch.setattr("ie_dsl.checkpoint.MARK_EVERY", 3600.0)  # nothing is due but the first
+    out = tmp_path / "out.jsonl"
+    cp = Checkpoint(out, {"rules": "", "inputs": "", "options": {}}, resume=False)
+    done = 0
+    for k in range(1, 4):
+        line = f'{{"doc": "d{k}"}}\n'.encode()
+        done += len(line)
+        cp.commit(line, Mark(docs=k, processed=k, statements=k, bytes=done, last=f"d{k}"))
+    progress = out.with_name(out.name + ".progress")
+    marks = [json.loads(x) for x in progress.read_bytes().splitlines()[1:]]
+    assert [m["docs"] for m in marks] == [0, 1]  # the header's, then the first commit's
+    cp.write(b'{"doc": "half-writ')  # a document stopped half-way
+    cp.rollback()
+    last = json.loads(progress.read_bytes().splitlines()[-1])
+    assert last["docs"] == 3 and last["last"] == "d3" and last["bytes"] == done
+    assert out.with_name(out.name + ".partial").read_bytes().count(b"\n") == 3  # nothing half-written
+
+
 def test_disk_full_keeps_the_checkpoint_for_resume(small, monkeypatch):
     out = small["dir"] / "out.jsonl"
     original = Checkpoint.commit

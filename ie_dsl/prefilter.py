@@ -228,12 +228,10 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
                     table[atom[2:]] = table.get(atom[2:], 0) | bit
             mask |= bit
         masks.append(mask)
-        heads = _pair_heads(cr)
-        if heads is not None:  # (the pairs found also tell where the rule may start)
-            assert cr.follow is not None
-            for head in heads:
-                for word in sorted(cr.follow[2][0][2]):
-                    pairs.setdefault((head, word), []).append(k)
+        paired = _pairs_of(cr)
+        if paired:  # (the pairs found also tell where the rule may start)
+            for pair in paired:
+                pairs.setdefault(pair, []).append(k)
             continue
         if cr.first_words is not None and len(cr.first_words) <= 8:
             first_words |= cr.first_words
@@ -258,15 +256,16 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     )
 
 
-def _pair_heads(cr: CompiledRule) -> list[str | tuple[str]] | None:
-    """The heads to index a rule by pairs, if its first element is known words or types and
-    what follows is known words, and the pairs are not too many to list."""
+def _pairs_of(cr: CompiledRule) -> list[Pair]:
+    """The (head, next word) pairs to index a rule by: if its first element is known words
+    or types, what follows right after is known words, and the pairs are not too many to
+    list; else none."""
     if cr.follow is None or cr.first_words is None or cr.first_inside:
-        return None
+        return []
     fewest, most, words, types = cr.follow[2][0]
     if (fewest, most) != (0, 0) or types:
-        return None
+        return []
     heads: list[str | tuple[str]] = [*sorted(cr.first_words), *((t,) for t in sorted(cr.first_types))]
-    if not words or not heads or len(heads) * len(words) > 256:
-        return None
-    return heads
+    if len(heads) * len(words) > 256:
+        return []
+    return [(head, word) for head in heads for word in sorted(words)]

@@ -57,7 +57,7 @@ class DocView:
         self._indexed = False  # _positions holds every word
         self._starts: dict[str, list[int]] = {}
         self._inside: dict[str, list[int]] = {}
-        self._first: dict[tuple[frozenset[str], ...], list[int]] = {}
+        self._first: dict[tuple[Any, ...], list[int]] = {}  # see first_positions
         self._windows: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._window_sentences: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._sentence_firsts = [s.first_token for s in seg.sentences]

@@ -85,8 +85,15 @@ class Runner:
         """Load, read, extract, write; returns the exit code."""
         book = load_book(rules)
         # the compiled rules live as long as the run: keep their many small objects out of
-        # the collector's full passes, which a long document's objects trigger
+        # the collector's full passes, which a long document's objects trigger; after it, an
+        # in-process caller (tests, a program embedding the CLI) has its objects collected again
         gc.freeze()
+        try:
+            return self._run(book, rules, inputs, resume)
+        finally:
+            gc.unfreeze()
+
+    def _run(self, book: RuleBook, rules: list[str], inputs: list[str], resume: bool) -> int:
         early: list[Problem] = []  # reported once we know whether they were reported before
         paths = expand_inputs(inputs, early.append)
         try:

@@ -21,7 +21,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,9 +162,18 @@ class Checkpoint:
     `Checkpoint(target, fp, resume=..., errors=...)` starts afresh, or with `resume=True`
     continues the checkpoint left by an interrupted run with the same fingerprint `fp`
     (`resumed` is then its last mark; `note` says what was found). Raises CheckpointError.
+    `clock` gives the seconds that MARK_EVERY is measured in (a test passes its own).
     """
 
-    def __init__(self, target: Path, fp: dict, *, resume: bool, errors: str | None = None):
+    def __init__(
+        self,
+        target: Path,
+        fp: dict,
+        *,
+        resume: bool,
+        errors: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.target = Path(target)
         self.partial = self.target.with_name(self.target.name + ".partial")
         self.progress = self.target.with_name(self.target.name + ".progress")
@@ -173,6 +182,7 @@ class Checkpoint:
         self.note: str | None = None
         self.resumed: Mark | None = None
         self.errors_before: str | None = None  # the errors file the interrupted run wrote
+        self._clock = clock
         existed = self.partial.exists()
         try:
             # Unbuffered: every write is in the OS when it returns, and a failed one leaves
@@ -192,7 +202,9 @@ class Checkpoint:
                 self._truncate(0)  # after the new header: a crash in between resumes from 0
             self.mark = self.resumed or Mark()
             self._marked = self.mark  # the last mark in FILE.progress
-            self._marked_at = 0.0
+            # None until a commit writes a mark: the first is always due. (0.0 was "long ago"
+            # only on a machine up for more than MARK_EVERY: monotonic() starts near boot.)
+            self._marked_at: float | None = None
             self._log = open(self.progress, "ab", buffering=0)
         except BaseException:
             self._out.close()  # and with it the lock
@@ -287,12 +299,12 @@ class Checkpoint:
         (now if the last one written is MARK_EVERY old, else with a later one)."""
         _write_all(self._out, data)  # in the OS before the mark: a killed process loses neither
         self.mark = mark
-        if time.monotonic() - self._marked_at >= MARK_EVERY:
+        if self._marked_at is None or self._clock() - self._marked_at >= MARK_EVERY:
             self._write_mark()
 
     def _write_mark(self) -> None:
         _write_all(self._log, _line(vars(self.mark)))
-        self._marked, self._marked_at = self.mark, time.monotonic()
+        self._marked, self._marked_at = self.mark, self._clock()
         if self._log.tell() > _COMPACT_AT:
             self._log.close()
             self._write_progress(self.mark)

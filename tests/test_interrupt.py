@@ -308,25 +308,34 @@ def test_a_second_run_on_the_same_output_is_refused(small):
         holder.rollback()
 
 
-def test_marks_are_written_at_most_every_mark_every_and_the_last_on_stopping(tmp_path, monkeypatch):
-    from ie_dsl.checkpoint import Mark
+def test_marks_are_written_at_most_every_mark_every_and_the_last_on_stopping(tmp_path):
+    """The throttle on a clock the test moves: independent of uptime, load and speed."""
+    from ie_dsl.checkpoint import MARK_EVERY, Mark
 
-    monkeypatch.setattr("ie_dsl.checkpoint.MARK_EVERY", 3600.0)  # nothing is due but the first
+    now = [0.0]  # the clock's zero: monotonic() counts from boot, so a fresh machine is near it
     out = tmp_path / "out.jsonl"
-    cp = Checkpoint(out, {"rules": "", "inputs": "", "options": {}}, resume=False)
+    cp = Checkpoint(out, {"rules": "", "inputs": "", "options": {}}, resume=False, clock=lambda: now[0])
+    progress = out.with_name(out.name + ".progress")
+
+    def marks() -> list[int]:
+        return [json.loads(x)["docs"] for x in progress.read_bytes().splitlines()[1:]]
+
     done = 0
-    for k in range(1, 4):
+    # seconds since the first commit; a mark is due at the first commit, then once MARK_EVERY
+    # has passed since the last mark written
+    for k, at in enumerate([0.0, 0.2, 0.9, 1.0, 1.5, 2.5, 2.6], start=1):
+        now[0] = at * MARK_EVERY
         line = f'{{"doc": "d{k}"}}\n'.encode()
         done += len(line)
         cp.commit(line, Mark(docs=k, processed=k, statements=k, bytes=done, last=f"d{k}"))
-    progress = out.with_name(out.name + ".progress")
-    marks = [json.loads(x) for x in progress.read_bytes().splitlines()[1:]]
-    assert [m["docs"] for m in marks] == [0, 1]  # the header's, then the first commit's
+    # the header's, d1 (the first), d4 (at 1.0), d6 (at 2.5: 1.5 since d4)
+    assert marks() == [0, 1, 4, 6]
     cp.write(b'{"doc": "half-writ')  # a document stopped half-way
     cp.rollback()
+    assert marks() == [0, 1, 4, 6, 7]  # the last one, written on stopping, whatever the clock
     last = json.loads(progress.read_bytes().splitlines()[-1])
-    assert last["docs"] == 3 and last["last"] == "d3" and last["bytes"] == done
-    assert out.with_name(out.name + ".partial").read_bytes().count(b"\n") == 3  # nothing half-written
+    assert last["last"] == "d7" and last["bytes"] == done
+    assert out.with_name(out.name + ".partial").read_bytes().count(b"\n") == 7  # nothing half-written
 
 
 def test_disk_full_keeps_the_checkpoint_for_resume(small, monkeypatch):

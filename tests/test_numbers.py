@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import time
+import sys
+from pathlib import Path
 
 import pytest
 
 from ie_dsl.numbers import find_numbers
 from ie_dsl.text import norm, tokenize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from growth import FACTOR, LINEAR_RATIO, line_growth, lines_executed  # noqa: E402
 
 
 def nums(text: str) -> list[tuple[str, int | float]]:
@@ -100,8 +104,20 @@ def test_empty_and_exactness() -> None:
 
 
 def test_linear_time() -> None:
+    """Lines executed, not seconds (the same on any machine): x FACTOR the tokens is about x FACTOR
+    the work. The time is measured on demand by benchmarks/growth.py."""
     norms = ["one", "hundred", "and", "x"] * 20_000 + ["twenty", "-", "x"] * 20_000
-    t0 = time.perf_counter()
-    out = find_numbers(norms)
-    assert time.perf_counter() - t0 < 2.0
-    assert len(out) == 40_000
+    assert len(find_numbers(norms)) == 40_000
+    assert line_growth("numbers") <= LINEAR_RATIO
+
+
+def test_the_line_count_sees_quadratic_work() -> None:
+    """The check above can fail: work quadratic in Python code grows x FACTOR squared."""
+
+    def quadratic(n: int) -> None:
+        for i in range(n):
+            for _ in range(i):
+                pass
+
+    growth = lines_executed(lambda: quadratic(4 * FACTOR)) / lines_executed(lambda: quadratic(4))
+    assert growth > LINEAR_RATIO

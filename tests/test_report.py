@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 import re
-import time
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,6 +19,9 @@ from ie_dsl.reader import Document
 from ie_dsl.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from growth import LINEAR_RATIO, line_growth  # noqa: E402
+
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 runner = CliRunner()
 
@@ -232,17 +235,13 @@ def test_extraction_errors_are_listed_or_raised(book, monkeypatch):
     assert len(Page(html).find("li", "st")) == 1
 
 
-def test_many_documents_stay_fast(seed_book, seed_docs):
+def test_many_documents_stay_linear(seed_book, seed_docs):
+    """The page and the work (lines executed, the same on any machine) grow with the documents,
+    not faster. The time is measured on demand by benchmarks/growth.py."""
     docs = [Document(f"d{i}", seed_docs[i % len(seed_docs)].text) for i in range(40)]
-    started = time.perf_counter()
     html = build_report(seed_book, docs)
-    elapsed = time.perf_counter() - started
-    extract_started = time.perf_counter()
-    for d in docs:
-        seed_book.extract(d.id, d.text)
-    extract_only = time.perf_counter() - extract_started
-    assert elapsed < 3 * extract_only + 1.0, (elapsed, extract_only)
     assert len(html) < 25_000 * len(docs)
+    assert line_growth("report") <= LINEAR_RATIO
 
 
 def test_cli_show_writes_the_page(tmp_path):

@@ -7,7 +7,7 @@ the lexicon phrase index. Built once; matching never looks at the AST or IR agai
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -77,14 +77,14 @@ class Program:
 
 
 def _plain(node: ir.Node, backward: bool) -> ir.Node:
-    """A look-around body: captures dropped (it is zero-width), reversed for look-behind."""
+    """A look-around body: captures dropped (it is zero-width), reversed if `backward`."""
     if isinstance(node, ir.Seq):
         items = [_plain(i, backward) for i in node.items]
         return ir.Seq(tuple(reversed(items) if backward else items))
     if isinstance(node, ir.Alt):
         return ir.Alt(tuple(_plain(o, backward) for o in node.options))
     if isinstance(node, ir.Rep):
-        return ir.Rep(_plain(node.item, backward), node.min, node.max, node.greedy)
+        return ir.Rep(_plain(node.item, backward), node.min, node.max, node.greedy, node.lazy)
     if isinstance(node, ir.Cap):
         return _plain(node.item, backward)
     return node
@@ -130,7 +130,7 @@ class _Gen:
         elif isinstance(node, ir.Alt):
             jumps = []
             for option in node.options[:-1]:
-                split = self.add(SPLIT, 0, 0)
+                split = self.add(SPLIT, 0, 0, False)
                 self.code[split][1] = len(self.code)
                 self.gen(option)
                 jumps.append(self.add(JMP, 0))
@@ -162,35 +162,66 @@ class _Gen:
             return
         for _ in range(node.min):
             self.gen(node.item)
+        lazy = node.lazy
+        iterate, leave = (1, 2) if node.greedy else (2, 1)  # the SPLIT operand each branch goes in
+        # An optional iteration that consumes nothing ends the repetition (Python's rule):
+        # a body that can match nothing is emitted twice, as it runs before its first token
+        # and after it, and only the second copy goes on to another iteration.
+        body = self.sub(node.item) if ir.nullable(node.item) else None
+        exits: list[tuple[int, int]] = []  # (instruction, operand) to point past the repeat
         if node.max is None:
-            loop = self.add(SPLIT, 0, 0)
-            self.code[loop][1 if node.greedy else 2] = len(self.code)
-            self.gen(node.item)
+            loop = self.add(SPLIT, 0, 0, lazy)
+            self.code[loop][iterate] = len(self.code)
+            if body is None:
+                self.gen(node.item)
+            else:
+                exits.append((self.twice(body), 1))
             self.add(JMP, loop)
-            self.code[loop][2 if node.greedy else 1] = len(self.code)
-            return
-        splits = []
-        for _ in range(node.max - node.min):
-            split = self.add(SPLIT, 0, 0)
-            self.code[split][1 if node.greedy else 2] = len(self.code)
-            splits.append((split, 2 if node.greedy else 1))
-            self.gen(node.item)
-        for split, slot in splits:
-            self.code[split][slot] = len(self.code)
+            exits.append((loop, leave))
+        else:
+            for _ in range(node.max - node.min):
+                split = self.add(SPLIT, 0, 0, lazy)
+                self.code[split][iterate] = len(self.code)
+                exits.append((split, leave))
+                if body is None:
+                    self.gen(node.item)
+                else:
+                    exits.append((self.twice(body), 1))
+        for at, operand in exits:
+            self.code[at][operand] = len(self.code)
+
+    def sub(self, node: ir.Node) -> list[list[Any]]:
+        """`node`'s code on its own, jump targets relative to its first instruction."""
+        sub = _Gen(self.rule, self.errors)
+        sub.gen(node)
+        return sub.code
+
+    def twice(self, body: list[list[Any]]) -> int:
+        """Emit a loop body as two copies: the first runs until the body consumes a token,
+        then continues in the second at the next instruction. The first copy's end leaves the
+        repetition (returned: the JMP to point past it); the second's falls through."""
+        at = []  # where each instruction of the first copy lands
+        k = len(self.code)
+        for ins in body:
+            at.append(k)
+            k += 2 if ins[0] in _CONSUMING else 1
+        at.append(k)  # the first copy's end: a JMP out of the repetition
+        second = k + 1
+        for i, ins in enumerate(body):
+            self.add(*_retarget(ins, at.__getitem__))
+            if ins[0] in _CONSUMING:
+                self.add(JMP, second + i + 1)
+        leave = self.add(JMP, 0)
+        for ins in body:
+            self.add(*_retarget(ins, second.__add__))
+        return leave
 
     def look(self, node: ir.Look) -> None:
-        if not _bounded(node.item):
-            self.errors.append(
-                Diagnostic(
-                    "E226",
-                    f"look-around in rule {self.rule.name} has no length bound",
-                    self.rule.span,
-                    "use bounded repeats ({m,n}) inside (?= ), (?! ), (?<= ), (?<! )",
-                )
-            )
-            return
+        # A look-around is answered by an oracle that runs its body over the whole window
+        # from the far side: a look-ahead's body reversed from the right, a look-behind's
+        # as written from the left (vm.oracle).
         sub = _Gen(self.rule, self.errors)
-        sub.gen(_plain(node.item, backward=not node.ahead))
+        sub.gen(_plain(node.item, backward=node.ahead))
         sub.add(MATCH)
         self.add(LOOK, sub.freeze(), node.ahead, node.negate)
 
@@ -200,6 +231,18 @@ class _Gen:
 
 class _TooBig(Exception):
     pass
+
+
+_CONSUMING = (NORM, TEST, ANY, ANN)
+
+
+def _retarget(ins: list[Any], where: Callable[[int], int]) -> list[Any]:
+    """A copy of an instruction with its jump targets moved by `where`."""
+    if ins[0] == SPLIT:
+        return [SPLIT, where(ins[1]), where(ins[2]), ins[3]]
+    if ins[0] == JMP:
+        return [JMP, where(ins[1])]
+    return list(ins)
 
 
 def compile_rule(

@@ -2,8 +2,8 @@
 
 `attempts(book, doc_id, text, sentence=None, rules=None)` -> list of Attempt, best first.
 
-The matcher is run as usual, but with a `visited` set that remembers every
-(instruction, position) pair the search explored. Each instruction belongs to one element
+The matcher is run as usual; where it finds nothing, `vm.explore` lists every
+(instruction, position) pair a search could reach. Each instruction belongs to one element
 of the pattern as written, so the furthest element reached and the token met there say
 where the pattern stopped: `from PLACE: met token "in"`, or `ORG: no ORG annotation at
 "Acme"`. Nothing of this runs during `iedsl run`.
@@ -19,7 +19,7 @@ from ie_dsl.compiler import CompiledRule, compile_rule
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.runtime import DocView, annotate, run_rule, windows
 from ie_dsl.text import segment
-from ie_dsl.vm import search
+from ie_dsl.vm import Window, explore, search
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,16 @@ def _try_rule(book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int)
     total = len(cr.rule.elements) or 1
     # progress = (matched, elements reached, tokens covered); ties keep the earliest start
     best: tuple[tuple[bool, int, int], int, int] | None = None  # (progress, start, stop position)
+    w = Window(lo, hi)
     for start in range(lo, hi):
-        rec = _Recorder(cr.element_of, hi - lo + 1, lo)
-        found = search(cr.code, view, lo, hi, start, rec, True, cr.nslots)
-        element, pos = (total, found[0]) if found else rec.best
+        found = search(cr.code, view, w, start, cr.rule.mode != "first", cr.nslots)
+        if found is not None and found[0] > start:
+            element, pos = total, found[0]
+        else:
+            rec = _Recorder(cr.element_of, hi - lo + 1, lo)
+            explore(cr.code, view, w, start, rec)
+            element, pos = rec.best
+            found = None
         progress = (found is not None, element, pos - start)
         if best is None or progress > best[0]:
             best = (progress, start, pos)

@@ -96,10 +96,15 @@ class Alt:
 
 @dataclass(frozen=True, slots=True)
 class Rep:
+    """`item` min to max times. `greedy` orders the paths (more or fewer repetitions first);
+    mode longest then ranks them by their end, except for an explicit lazy quantifier
+    (`lazy`), which takes the fewest repetitions that let the rest match in every mode."""
+
     item: Node
     min: int
     max: int | None  # None: unbounded
     greedy: bool
+    lazy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,21 @@ class Assert:
 
 
 Node = Tok | Ann | Seq | Alt | Rep | Cap | Look | Assert
+
+
+def nullable(node: Node) -> bool:
+    """Can `node` match zero tokens?"""
+    if isinstance(node, (Tok, Ann)):
+        return False
+    if isinstance(node, Seq):
+        return all(nullable(i) for i in node.items)
+    if isinstance(node, Alt):
+        return any(nullable(o) for o in node.options)
+    if isinstance(node, Rep):
+        return node.min == 0 or nullable(node.item)
+    if isinstance(node, Cap):
+        return nullable(node.item)
+    return True  # Look, Assert: zero-width
 
 # ---- rules --------------------------------------------------------------------------
 

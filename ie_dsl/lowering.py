@@ -211,7 +211,7 @@ class _Lowerer:
         if isinstance(p, n.Alt):
             return _alt([sub(x) for x in p.options])
         if isinstance(p, n.Repeat):
-            return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy)
+            return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy, lazy=not p.greedy)
         if isinstance(p, n.Look):  # zero-width: nothing inside is captured
             return ir.Look(
                 self.node(p.pattern, scope, macros, params, private=True, captured=True), p.ahead, p.negate

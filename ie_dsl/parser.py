@@ -257,6 +257,8 @@ class _ToNodes(Transformer):
         return n.Ref(name[:-1], items, self._span(meta), called=True)
 
     def group(self, meta: Any, pattern: n.Pattern) -> n.Pattern:
+        if isinstance(pattern, n.Gap):  # `(...{2})?` repeats the group: the gap's bounds stay
+            return n.Repeat(pattern, 1, 1, True, self._span(meta))
         return pattern
 
     def look_ahead(self, meta: Any, p: n.Pattern) -> n.Look:

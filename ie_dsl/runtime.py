@@ -27,7 +27,7 @@ from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.numbers import find_numbers
 from ie_dsl.text import segment
 from ie_dsl.view import Annotation, BudgetExceeded, DocView
-from ie_dsl.vm import search
+from ie_dsl.vm import Window, search
 
 __all__ = ["Annotation", "BudgetExceeded", "DocView", "annotate", "extract", "iter_extract", "run_rule"]
 
@@ -69,18 +69,17 @@ def run_rule(
         at = view.first_positions(cr) if at is None else at
         starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
     out = []
-    visited: set[int] = set()
+    w = Window(lo, hi)  # what one search solved, every later start reuses
     free = lo
     for s in starts:
         if s < free:
             continue
-        m = search(cr.code, view, lo, hi, s, visited, mode != "first", cr.nslots)
-        if m is None:
+        m = search(cr.code, view, w, s, mode != "first", cr.nslots)
+        if m is None or m[0] == s:  # an empty match is not reported
             continue
         out.append((s, m[0], m[1]))
-        visited = set()
         if mode != "all":
-            free = max(m[0], s + 1)
+            free = m[0]
     return out
 
 

@@ -1,14 +1,27 @@
-"""The matcher's engine: a bounded backtracker over compiled instructions.
+"""The matcher's engine: compiled instructions run over one window of a document.
 
-Programs are lists of tuples made by compiler.py. The search explores (instruction,
-position) pairs in priority order and never visits a pair twice (the `visited` set), so a
-search costs at most len(code) * (window length + 1) steps, however the pattern nests:
-no exponential backtracking. Positions are token indices; an annotation is one edge from
-its first token to past its last.
+Programs are tuples of instructions made by compiler.py. A search from a start token is a
+walk over (instruction, position) states. Straight-line instructions are followed without
+bookkeeping; a state where the path branches (a SPLIT, an annotation with several ends) is
+solved once per window and remembered in `Window.memo`, so every search in a window,
+from every start, costs at most len(code) * (window length + 1) solved states together:
+matching is linear in the window, however the pattern nests.
 
-The document view `d` must provide: `norms` and `texts` (lists by token index),
-`ann_start[type][pos]` (ends, longest first), `ann_end[type][pos]` (starts, longest
-first) and `covered(type)` (token indices inside annotations of that type).
+What a branching state is worth (its match end, or -1):
+- mode `first`, and a lazy quantifier's SPLIT in any mode: the first branch that matches
+  at all, in priority order (Python's `re`);
+- mode `longest` (and `all`) at an alternative, a greedy quantifier or an annotation's
+  choice of end: the branch reaching the farthest end; on a tie, the earlier branch.
+Captures are then read off the chosen path by replaying it from the start.
+
+Look-around bodies are separate programs. Each is answered by an oracle computed once
+per window: one pass over the window with a set of threads per position (a Pike VM)
+marks every position where the body matches (look-ahead: starting there; look-behind:
+ending there), so a body of any length costs one linear pass, and a look-around nested
+inside another is one more oracle.
+
+The document view `d` must provide `norms` (list by token index), `ann_start[type][pos]`
+(ends, longest first) and `ann_end[type][pos]` (starts, longest first).
 """
 
 from __future__ import annotations
@@ -18,154 +31,293 @@ from typing import Any
 NORM, TEST, ANN, SPLIT, JMP, SAVE, ASSERT, LOOK, MATCH, ANY = range(10)
 OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MATCH", "ANY")
 
+# NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy | JMP to | SAVE slot
+# | ASSERT at_start | LOOK code ahead negate | MATCH | ANY
 Code = tuple[tuple[Any, ...], ...]
+
+_FAIL = -1  # _walk's result for a dead path; -2 - end for a match end; >= 0 a branching state
+
+
+class Window:
+    """What searches in one window [lo, hi) of one rule share: solved states and oracles."""
+
+    __slots__ = ("lo", "hi", "memo", "looks")
+
+    def __init__(self, lo: int, hi: int):
+        self.lo, self.hi = lo, hi
+        self.memo: dict[int, int] = {}  # branching state -> match end, or -1
+        self.looks: dict[int, bytearray] = {}  # id(look code) -> 1 where the body holds
 
 
 def search(
-    code: Code, d: Any, lo: int, hi: int, start: int, visited: set[int], longest: bool, nslots: int
+    code: Code, d: Any, w: Window, start: int, longest: bool, nslots: int
 ) -> tuple[int, list[int]] | None:
-    """Match `code` from token `start` within [lo, hi).
+    """The preferred match of `code` from token `start` in window `w`: (end, capture slots)
+    or None. `longest`: mode longest/all ranking (see the module docstring), else first."""
+    end = _solve(code, d, w, start, longest)
+    if end < 0:
+        return None
+    return end, _replay(code, d, w, start, longest, nslots)
 
-    Returns (end, capture slots) of the preferred match, or None. `longest`: the match
-    with the farthest end (captures from the highest-priority path reaching it);
-    otherwise the first match in priority order. `visited` may be shared across starts
-    while no match is found (a pair that failed once fails again).
-    """
+
+def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
+    """Follow straight-line instructions from (pc, pos): _FAIL, -2 - end on MATCH, or the
+    key of the branching state reached."""
+    lo, hi = w.lo, w.hi
     norms = d.norms
-    caps = [-1] * nslots
-    stride = hi - lo + 1
-    best: tuple[int, list[int]] | None = None
-    stack: list[tuple[int, int]] = [(0, start)]
-    while stack:
-        pc, pos = stack.pop()
-        if pc < 0:  # restore a capture slot on backtrack
-            caps[-1 - pc] = pos
+    while True:
+        ins = code[pc]
+        op = ins[0]
+        if op == NORM:
+            if pos < hi and norms[pos] in ins[1]:
+                pc += 1
+                pos += 1
+                continue
+            return _FAIL
+        if op == ANY:
+            if pos < hi:
+                pc += 1
+                pos += 1
+                continue
+            return _FAIL
+        if op == SPLIT:
+            return pc * (hi - lo + 1) + pos - lo
+        if op == JMP:
+            pc = ins[1]
             continue
-        while True:
-            key = pc * stride + pos - lo
-            if key in visited:
-                break
-            visited.add(key)
+        if op == TEST:
+            if pos < hi and ins[1](d, pos):
+                pc += 1
+                pos += 1
+                continue
+            return _FAIL
+        if op == ANN:
+            ends = d.ann_start.get(ins[1], {}).get(pos)
+            if not ends or ends[-1] > hi:
+                return _FAIL
+            if len(ends) > 1:
+                return pc * (hi - lo + 1) + pos - lo
+            pc += 1
+            pos = ends[0]
+            continue
+        if op == SAVE:
+            pc += 1
+            continue
+        if op == ASSERT:
+            if pos == (lo if ins[1] else hi):
+                pc += 1
+                continue
+            return _FAIL
+        if op == LOOK:
+            if oracle(ins[1], ins[2], d, w)[pos - lo] != ins[3]:
+                pc += 1
+                continue
+            return _FAIL
+        return -2 - pos  # MATCH
+
+
+def _ends(ins: tuple[Any, ...], d: Any, pos: int, hi: int) -> list[int]:
+    """The ends of an ANN instruction's annotations at `pos` inside the window, longest first."""
+    return [e for e in d.ann_start.get(ins[1], {}).get(pos, ()) if e <= hi]
+
+
+def _solve(code: Code, d: Any, w: Window, start: int, longest: bool) -> int:
+    """The end of the preferred match from `start`, or -1; fills `w.memo`."""
+    root = _walk(code, d, w, 0, start)
+    if root < 0:
+        return root if root == _FAIL else -2 - root
+    memo = w.memo
+    if root in memo:
+        return memo[root]
+    stride = w.hi - w.lo + 1
+    # a frame: [key, next branch index, best end so far, the pending branch's walk result]
+    stack: list[list[int]] = [[root, 0, -1, _FAIL]]
+    active = {root}  # a state met again on its own path is a dead end (cannot happen in
+    # compiled code, where every backward jump follows a consumed token; kept as a guard)
+    while stack:
+        frame = stack[-1]
+        key, i, best, pending = frame
+        pc, off = divmod(key, stride)
+        pos = off + w.lo
+        ins = code[pc]
+        if ins[0] == SPLIT:
+            targets = (ins[1], ins[2])
+            ordered = not longest or ins[3]
+            nexts = None
+        else:  # ANN with several ends
+            nexts = _ends(ins, d, pos, w.hi)
+            ordered = not longest
+            targets = ()
+        count = 2 if nexts is None else len(nexts)
+        pushed = False
+        while i < count:
+            r = pending if pending != _FAIL else (
+                _walk(code, d, w, targets[i], pos) if nexts is None else _walk(code, d, w, pc + 1, nexts[i])
+            )
+            if r >= 0:
+                v = memo.get(r)
+                if v is None:
+                    if r in active:
+                        v = -1
+                    else:
+                        frame[1], frame[2], frame[3] = i, best, r
+                        stack.append([r, 0, -1, _FAIL])
+                        active.add(r)
+                        pushed = True
+                        break
+            else:
+                v = -1 if r == _FAIL else -2 - r
+            pending = _FAIL
+            if ordered:
+                if v >= 0:
+                    best = v
+                    break
+            elif v > best:
+                best = v
+            i += 1
+        if pushed:
+            continue
+        memo[key] = best
+        active.discard(key)
+        stack.pop()
+    return memo[root]
+
+
+def _value(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
+    r = _walk(code, d, w, pc, pos)
+    if r >= 0:
+        return w.memo.get(r, -1)
+    return -1 if r == _FAIL else -2 - r
+
+
+def _replay(code: Code, d: Any, w: Window, start: int, longest: bool, nslots: int) -> list[int]:
+    """The capture slots of the preferred match from `start` (solved already)."""
+    caps = [-1] * nslots
+    pc, pos = 0, start
+    while True:
+        ins = code[pc]
+        op = ins[0]
+        if op == SAVE:
+            caps[ins[1]] = pos
+            pc += 1
+        elif op in (NORM, TEST, ANY):
+            pc += 1
+            pos += 1
+        elif op == JMP:
+            pc = ins[1]
+        elif op in (ASSERT, LOOK):
+            pc += 1
+        elif op == SPLIT:
+            first = _value(code, d, w, ins[1], pos)
+            if not longest or ins[3]:
+                pc = ins[1] if first >= 0 else ins[2]
+            else:
+                pc = ins[1] if first >= _value(code, d, w, ins[2], pos) else ins[2]
+        elif op == ANN:
+            ends = _ends(ins, d, pos, w.hi)
+            best, chosen = -1, ends[0]
+            for e in ends:
+                v = _value(code, d, w, pc + 1, e)
+                if v > best:
+                    best, chosen = v, e
+                    if not longest:
+                        break
+            pc += 1
+            pos = chosen
+        else:  # MATCH
+            return caps
+
+
+def oracle(code: Code, ahead: bool, d: Any, w: Window) -> bytearray:
+    """Where a look-around body holds in window `w`: out[pos - lo] is 1 if it matches
+    starting at pos (`ahead`; `code` is the body compiled in reverse) or ending at pos
+    (look-behind; `code` is the body as written). Computed once per window and body."""
+    found = w.looks.get(id(code))
+    if found is not None:
+        return found
+    lo, hi = w.lo, w.hi
+    norms = d.norms
+    out = bytearray(hi - lo + 1)
+    positions = range(hi, lo - 1, -1) if ahead else range(lo, hi + 1)
+    moved: list[int] = []  # threads that consumed the token before this position
+    later: dict[int, list[int]] = {}  # position -> threads arriving by an annotation
+    for pos in positions:
+        tok = pos - 1 if ahead else pos  # the token a thread at pos consumes next
+        can = lo <= tok < hi
+        stack = [*later.pop(pos, ()), *moved, 0]
+        seen: set[int] = set()
+        moved = []
+        while stack:
+            pc = stack.pop()
+            if pc in seen:
+                continue
+            seen.add(pc)
             ins = code[pc]
             op = ins[0]
             if op == NORM:
-                if pos < hi and norms[pos] in ins[1]:
-                    pc += 1
-                    pos += 1
-                    continue
-                break
-            if op == SPLIT:
-                stack.append((ins[2], pos))
-                pc = ins[1]
-                continue
-            if op == ANY:
-                if pos < hi:
-                    pc += 1
-                    pos += 1
-                    continue
-                break
-            if op == JMP:
-                pc = ins[1]
-                continue
-            if op == TEST:
-                if pos < hi and ins[1](d, pos):
-                    pc += 1
-                    pos += 1
-                    continue
-                break
-            if op == ANN:
-                ends = d.ann_start.get(ins[1], {}).get(pos)
-                if not ends:
-                    break
-                ok = [e for e in ends if e <= hi]
-                if not ok:
-                    break
-                pc += 1
-                for e in reversed(ok[1:]):
-                    stack.append((pc, e))
-                pos = ok[0]
-                continue
-            if op == SAVE:
-                slot = ins[1]
-                stack.append((-1 - slot, caps[slot]))
-                caps[slot] = pos
-                pc += 1
-                continue
-            if op == ASSERT:
+                if can and norms[tok] in ins[1]:
+                    moved.append(pc + 1)
+            elif op == ANY:
+                if can:
+                    moved.append(pc + 1)
+            elif op == TEST:
+                if can and ins[1](d, tok):
+                    moved.append(pc + 1)
+            elif op == SPLIT:
+                stack.append(ins[2])
+                stack.append(ins[1])
+            elif op == JMP:
+                stack.append(ins[1])
+            elif op == SAVE:
+                stack.append(pc + 1)
+            elif op == ANN:
+                if ahead:
+                    others = [s for s in d.ann_end.get(ins[1], {}).get(pos, ()) if s >= lo]
+                else:
+                    others = [e for e in d.ann_start.get(ins[1], {}).get(pos, ()) if e <= hi]
+                for other in others:
+                    later.setdefault(other, []).append(pc + 1)
+            elif op == ASSERT:
                 if pos == (lo if ins[1] else hi):
-                    pc += 1
-                    continue
-                break
-            if op == LOOK:
-                found = exists(ins[1], d, lo, hi, pos, ins[2])
-                if found != ins[3]:
-                    pc += 1
-                    continue
-                break
-            # MATCH
-            if not longest:
-                return pos, caps[:]
-            if best is None or pos > best[0]:
-                best = (pos, caps[:])
-            break
-    return best
+                    stack.append(pc + 1)
+            elif op == LOOK:
+                if oracle(ins[1], ins[2], d, w)[pos - lo] != ins[3]:
+                    stack.append(pc + 1)
+            else:  # MATCH
+                out[pos - lo] = 1
+    w.looks[id(code)] = out
+    return out
 
 
-def exists(code: Code, d: Any, lo: int, hi: int, pos: int, forward: bool) -> bool:
-    """Does `code` match starting at `pos` (forward) or ending at `pos` (backward)?
-
-    Used for look-around; `code` has no captures. A backward program is the compiled
-    reversal of the look-behind pattern and walks tokens right to left.
-    """
-    if forward:
-        return search(code, d, lo, hi, pos, set(), False, 0) is not None
-    norms = d.norms
-    visited: set[int] = set()
+def explore(code: Code, d: Any, w: Window, start: int, visited: set[int]) -> None:
+    """Add to `visited` the key (pc * stride + pos - lo) of every state reachable from
+    `start`, whatever the match would be: what explanations read to say how far a rule
+    got. Linear in the window, like a search."""
+    lo, hi = w.lo, w.hi
     stride = hi - lo + 1
-    stack = [(0, pos)]
+    stack = [(0, start)]
     while stack:
-        pc, p = stack.pop()
-        while True:
-            key = pc * stride + p - lo
-            if key in visited:
-                break
-            visited.add(key)
-            ins = code[pc]
-            op = ins[0]
-            if op == NORM or op == TEST or op == ANY:
-                if p > lo and (op == ANY or (norms[p - 1] in ins[1] if op == NORM else ins[1](d, p - 1))):
-                    pc += 1
-                    p -= 1
-                    continue
-                break
-            if op == SPLIT:
-                stack.append((ins[2], p))
-                pc = ins[1]
-                continue
-            if op == JMP:
-                pc = ins[1]
-                continue
-            if op == ANN:
-                starts = [s for s in d.ann_end.get(ins[1], {}).get(p, ()) if s >= lo]
-                if not starts:
-                    break
-                pc += 1
-                for s in reversed(starts[1:]):
-                    stack.append((pc, s))
-                p = starts[0]
-                continue
-            if op == SAVE:
-                pc += 1
-                continue
-            if op == ASSERT:
-                if p == (lo if ins[1] else hi):
-                    pc += 1
-                    continue
-                break
-            if op == LOOK:
-                if exists(ins[1], d, lo, hi, p, ins[2]) != ins[3]:
-                    pc += 1
-                    continue
-                break
-            return True  # MATCH
-    return False
+        pc, pos = stack.pop()
+        key = pc * stride + pos - lo
+        if key in visited:
+            continue
+        visited.add(key)
+        ins = code[pc]
+        op = ins[0]
+        if op in (NORM, ANY, TEST):
+            if pos < hi and (op == ANY or (d.norms[pos] in ins[1] if op == NORM else ins[1](d, pos))):
+                stack.append((pc + 1, pos + 1))
+        elif op == SPLIT:
+            stack += ((ins[2], pos), (ins[1], pos))
+        elif op == JMP:
+            stack.append((ins[1], pos))
+        elif op == ANN:
+            stack += ((pc + 1, e) for e in _ends(ins, d, pos, hi))
+        elif op == SAVE:
+            stack.append((pc + 1, pos))
+        elif op == ASSERT:
+            if pos == (lo if ins[1] else hi):
+                stack.append((pc + 1, pos))
+        elif op == LOOK:
+            if oracle(ins[1], ins[2], d, w)[pos - lo] != ins[3]:
+                stack.append((pc + 1, pos))

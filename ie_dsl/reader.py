@@ -12,7 +12,10 @@ callback, and reading goes on: one bad line or file never costs the others. The 
   each bad sequence becomes U+FFFD and the document is processed (offsets then count
   characters of the decoded text). A lone surrogate becomes one U+FFFD, so offsets of the
   rest of the text do not move.
-- A file with a NUL byte is binary and always refused; so is UTF-16 (named as such).
+- A file with a NUL byte is binary and always refused; so is UTF-16 (named as such), a
+  text file or a JSONL file alike.
+- A JSONL object with the same key twice (at any depth) is refused: which value is meant
+  is ambiguous, and json.loads would silently keep the last.
 - An empty file is a document with no statements, not an error; blank JSONL lines are skipped.
 - A document (a text file, or a JSONL line) over `max_doc_bytes` is refused without being
   read into memory; 0 means no limit.
@@ -267,6 +270,9 @@ def _read_jsonl_file(path: str, on_problem: ProblemSink, options: ReadOptions) -
 
 
 def _read_stdin(on_problem: ProblemSink, options: ReadOptions) -> Iterator[Document]:
+    if sys.stdin is None:  # the process started with fd 0 closed (`<&-`)
+        on_problem(Problem(STDIN, "unreadable", "stdin is closed"))
+        return
     stream = sys.stdin.buffer
     limit = options.max_doc_bytes
     head: list[bytes] = []
@@ -320,6 +326,11 @@ def _jsonl_docs(
         start = lines.offset
         lines.offset += len(raw)
         where = (source, lines.number, start)
+        if lines.number == 1 and (utf16 := _utf16(raw)):
+            # Not UTF-8 at all: every line would fail (and the NUL after each newline makes a
+            # line of its own), so the file is reported once, as a UTF-16 text file is.
+            on_problem(Problem(source, "encoding", utf16))
+            return
         if limit and len(raw) > limit and not raw.endswith(b"\n"):
             size = len(raw)
             while not raw.endswith(b"\n"):  # skip the rest of the line, a chunk at a time
@@ -355,7 +366,10 @@ def _jsonl_doc(
         return None
     try:
         # strict=False: a raw tab or CR inside a string is unambiguous, so it is accepted.
-        obj = json.loads(line, strict=False)
+        obj = json.loads(line, strict=False, object_pairs_hook=_object)
+    except _DuplicateKey as exc:
+        problem("json", f"the key {exc.key!r} appears twice in an object: which value is meant is ambiguous")
+        return None
     except json.JSONDecodeError as exc:
         problem("json", f"not valid JSON ({exc.msg}, column {exc.colno})")
         return None
@@ -399,9 +413,40 @@ def _jsonl_doc(
 _HINT = " (--encoding-errors replace reads it with U+FFFD)"
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs -> dict, refusing a key given twice (raises _DuplicateKey)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+_UTF16_REASON = "UTF-16 text ({}): iedsl reads UTF-8"
+
+
+def _utf16(data: bytes) -> str | None:
+    """Why `data` (the start of a file) is UTF-16, or None: a byte-order mark, or, for JSON,
+    whose first character is ASCII, a NUL beside it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _UTF16_REASON.format("byte-order mark")
+    if data[:2] in (b"{\x00", b"\x00{"):
+        return _UTF16_REASON.format("no byte-order mark")
+    return None
+
+
 def _decode_text(data: bytes, source: str, on_problem: ProblemSink, options: ReadOptions) -> str | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        on_problem(Problem(source, "encoding", "UTF-16 text (byte-order mark): iedsl reads UTF-8"))
+        on_problem(Problem(source, "encoding", _UTF16_REASON.format("byte-order mark")))
         return None
     nul = data.find(b"\x00")
     if nul >= 0:

@@ -47,6 +47,8 @@ TEXT_FILES: dict[str, tuple[bytes, str | None]] = {
     "surrogate_utf8.txt": (b"x \xed\xa0\x80 said", "encoding"),  # UTF-8 of U+D800: not valid UTF-8
     "binary.txt": (b"GIF89a\x00\x01said", "binary"),
     "utf16.txt": ("He said.".encode("utf-16"), "encoding"),
+    # a JSONL file in UTF-16 is one report for the file, not one per line (or per NUL)
+    "utf16.jsonl": ('{"id": "w", "text": "said"}\n{"text": "said"}\n'.encode("utf-16"), "encoding"),
     "big.txt": (b"said " * 2000, "too_large"),  # 10,000 bytes, over --max-doc-bytes 5000
     "noperm.txt": (b"They said.", "unreadable"),
 }
@@ -75,6 +77,8 @@ def _jsonl_lines() -> list[tuple[bytes, str | None]]:
         (b'{"id": "s2\\udfff", "text": "said"}', "encoding"),
         (b'{"id": [1], "text": "said"}', "id"),
         ok(),
+        (b'{"id": "d1", "text": "not said", "text": "said"}', "json"),  # which text? ambiguous
+        (b'{"id": "d2", "text": "said", "meta": {"k": 1, "k": 2}}', "json"),  # at any depth
         (b"", None),  # blank lines are skipped: neither a document nor an error
         (b"   \t", None),
         (b'{"id": "big", "text": "' + b"said " * 1500 + b'"}', "too_large"),
@@ -206,6 +210,33 @@ def test_every_bad_class_is_reported_and_every_good_document_processed(tmp_path,
     failed = sum(_expected_kinds().values())
     assert f"{len(statements)} statements from {processed} documents" in result.stderr
     assert f"; {failed} failed" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])  # with a BOM, and without
+def test_a_utf16_jsonl_file_is_reported_once_as_utf16(tmp_path, encoding):
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "g", "text": "said"}\n')
+    bad = tmp_path / "wide.jsonl"
+    bad.write_bytes("".join(f'{{"id": "w{k}", "text": "said"}}\n' for k in range(3)).encode(encoding))
+    seen: list[Problem] = []
+    docs = list(read_paths([str(bad), str(good)], seen.append, ReadOptions()))
+    assert [d.id for d in docs] == ["g"]
+    assert [(p.source, p.kind, p.line) for p in seen] == [(str(bad), "encoding", None)]
+    assert "UTF-16" in seen[0].reason and "UTF-8" in seen[0].reason
+
+
+def test_a_key_given_twice_makes_the_jsonl_line_a_json_error_naming_it(tmp_path):
+    corpus = tmp_path / "dup.jsonl"
+    corpus.write_bytes(
+        b'{"id": "a", "text": "harmless", "text": "said"}\n'
+        b'{"id": "b", "text": "said"}\n'
+        b'{"id": "c", "id": "c2", "text": "said"}\n'
+    )
+    seen: list[Problem] = []
+    docs = list(read_paths([str(corpus)], seen.append, ReadOptions()))
+    assert [d.id for d in docs] == ["b"]  # the others are skipped, not read with the last value
+    assert [(p.kind, p.line) for p in seen] == [("json", 1), ("json", 3)]
+    assert "'text'" in seen[0].reason and "'id'" in seen[1].reason and "twice" in seen[0].reason
 
 
 def test_replace_reads_invalid_text_with_u_fffd_and_keeps_offsets(tmp_path):

@@ -325,7 +325,7 @@ def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int])
     out.update(sorted(fields.items()))
     out["args"] = args
     out["span"] = {"start": cs, "end": ce}
-    out["sentence"] = {"text": view.text[sent.start : sent.end], "start": sent.start, "end": sent.end}
+    out["sentence"] = {"text": view.sentence_text(sent), "start": sent.start, "end": sent.end}
     out["rule"] = {"name": r.name, "file": r.file, "line": r.line}
     return out
 
@@ -484,10 +484,18 @@ def _date(view: DocView, st: dict[str, Any]) -> None:
 
 
 def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop a statement identical (all but its rule) to an earlier one from another rule."""
+    """The statements (sorted by span, as finish() sorts them) without those identical (all
+    but their rule) to an earlier one from another rule."""
     seen: set[str] = set()
+    span: tuple[int, int] | None = None
     out = []
     for st in statements:
+        # identical statements have the same span, and the sort puts them together: keys are
+        # kept for one span at a time, not for the whole document
+        here = (st["span"]["start"], st["span"]["end"])
+        if here != span:
+            seen.clear()
+            span = here
         key = repr([(k, v) for k, v in st.items() if k not in ("rule", "sentence")])  # span fixes it
         if key not in seen:
             seen.add(key)

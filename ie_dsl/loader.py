@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +20,16 @@ from typing import Any
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon, load_lexicon
-from ie_dsl.source import SourceFile, SourceSpan
+from ie_dsl.source import BOM, SourceFile, SourceSpan, lf_lines
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
 RULE_SUFFIXES = (".ie", ".yaml", ".yml")
 MAX_FILE_BYTES = 10_000_000
 MAX_RULES = 10_000
 _MACRO_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# A `rule` or `entity` statement starts a line (continuation lines are indented, and no
+# string or comment spans lines), so counting these counts a file's rules without parsing.
+_RULE_START = re.compile(r"^(?:rule|entity)\b[ \t]*([^\s:]*)", re.MULTILINE)
 
 
 @dataclass
@@ -62,6 +66,8 @@ class _Loader:
         self.roots: list[Path] = []
         self.loading: list[Path] = []  # files being read, to find `use` cycles
         self.anywhere = False  # may `use` reach outside the roots?
+        self.rules = 0  # rules counted so far, in load order
+        self.full = False  # more than MAX_RULES: E405 given, nothing more is read
 
     def load_path(self, given: Path) -> None:
         real = given.resolve()
@@ -84,6 +90,15 @@ class _Loader:
                 self.load_file(target)
         elif real.is_file():
             self.load_file(real)
+        elif real.exists():  # a FIFO would block the read; a device is no rule file
+            self.errors.append(
+                Diagnostic(
+                    "E202",
+                    f"cannot read {given}: {_kind(real)}, not a regular file",
+                    None,
+                    "give a rule file (.ie, .yaml) or a directory of them",
+                )
+            )
         else:
             self.errors.append(Diagnostic("E201", f"rule path not found: {given}"))
 
@@ -102,6 +117,8 @@ class _Loader:
             return None
         if path in self.seen:
             return self.seen[path]
+        if self.full:
+            return None
         shown = display_path(path)
         self.seen[path] = shown
         try:
@@ -115,10 +132,14 @@ class _Loader:
                     )
                 )
                 return None
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            reason = err.strerror if isinstance(err, OSError) else "not valid UTF-8"
-            self.errors.append(Diagnostic("E202", f"cannot read {shown}: {reason}", via))
+            data = path.read_bytes()
+        except OSError as err:
+            self.errors.append(Diagnostic("E202", f"cannot read {shown}: {err.strerror}", via))
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            self.errors.append(self._not_utf8(shown, data, err))
             return None
         self.result.read.append(str(path))
         self.loading.append(path)
@@ -127,15 +148,38 @@ class _Loader:
         finally:
             self.loading.pop()
 
+    def _not_utf8(self, shown: str, data: bytes, err: UnicodeDecodeError) -> Diagnostic:
+        """E202 for a file that is not UTF-8, at its first bad byte: the byte offset in the
+        message, and a span (over the text decoded with U+FFFD for bad bytes) so that the
+        line and column are shown too."""
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # the whole file is another encoding
+            return Diagnostic(
+                "E202",
+                f"cannot read {shown}: it is UTF-16 (it starts with a UTF-16 byte-order mark)",
+                None,
+                "save the file as UTF-8 (e.g. iconv -f utf-16 -t utf-8)",
+            )
+        at = err.start
+        self.result.sources[shown] = SourceFile(shown, data.decode("utf-8", "replace"))
+        offset = len(data[:at].decode("utf-8")) - (1 if data.startswith(BOM.encode()) else 0)
+        return Diagnostic(
+            "E202",
+            f"cannot read {shown}: not valid UTF-8 (byte 0x{data[at]:02x} at byte offset {at})",
+            SourceSpan(shown, offset, offset + 1),
+            "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        )
+
     def _read(self, path: Path, shown: str, text: str) -> str:
         """Parse one file's text and add what it holds."""
-        source = SourceFile(shown, text)
+        source = SourceFile(shown, text)  # without a byte-order mark: offsets count after it
         self.result.sources[shown] = source
         try:
             if path.suffix == ".ie":
+                if not self._count(shown, [m.span(1) for m in _RULE_START.finditer(source.text)]):
+                    return shown
                 from ie_dsl.parser import parse_file_recovering  # Lark loads only when parsing
 
-                rule_file, problems = parse_file_recovering(text, shown)
+                rule_file, problems = parse_file_recovering(lf_lines(source.text), shown)
                 self.errors.extend(problems)
                 self._add_rule_file(rule_file, path)
             else:
@@ -143,6 +187,27 @@ class _Loader:
         except IEDslError as err:
             self.errors.extend(err.diagnostics)
         return shown
+
+    def _count(self, shown: str, names: list[tuple[int, int]]) -> bool:
+        """Count a file's rules (the spans of their names) before they are parsed. Past
+        MAX_RULES, E405 is given at the first rule too many and False returned: that file
+        and every later one are left unread, since the rule set is refused anyway and
+        parsing 100,000 rules to say so would take minutes."""
+        if self.rules + len(names) <= MAX_RULES:
+            self.rules += len(names)
+            return True
+        start, end = names[MAX_RULES - self.rules]
+        self.errors.append(
+            Diagnostic(
+                "E405",
+                f"more than {MAX_RULES} rules: this is rule {MAX_RULES + 1}",
+                SourceSpan(shown, start, max(end, start + 1)),
+                f"at most {MAX_RULES} rules are compiled at once: run several rule sets, or put "
+                "long lists of words in a lexicon",
+            )
+        )
+        self.full = True
+        return False
 
     def _load_yaml(self, source: SourceFile, path: Path) -> None:
         data = load_yaml(source)
@@ -152,6 +217,11 @@ class _Loader:
             if lexicon is not None:
                 self.result.lexicons.append(lexicon)
         elif isinstance(data, LocDict) and ({"rules", "define", "use"} & data.keys()):
+            raw = data.get("rules")
+            if isinstance(raw, LocList):  # counted before any pattern is parsed
+                spans = [span_of(node, source.path) for node in raw.nodes]
+                if not self._count(source.path, [(sp.start, sp.end) for sp in spans]):
+                    return
             self._add_rule_file(_yaml_rule_file(data, source, self.errors), path)
         else:
             self.errors.append(
@@ -186,7 +256,9 @@ class _Loader:
                 self.errors.append(
                     Diagnostic(
                         "E205",
-                        f"used file not found: {use.path}",
+                        f"used file is {_kind(target)}, not a regular file: {use.path}"
+                        if target.exists()
+                        else f"used file not found: {use.path}",
                         use.span,
                         f"looked for {display_path(target)}",
                     )
@@ -346,18 +418,25 @@ def load_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) ->
     loader.roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
     for p in paths:
         loader.load_path(p)
-    count = sum(len(f.rules) for f in loader.result.files)
-    if count > MAX_RULES:
-        loader.errors.append(
-            Diagnostic(
-                "E405",
-                f"{count} rules; at most {MAX_RULES} are compiled at once",
-                None,
-                "run several rule sets",
-            )
-        )
     loader.result.errors = [_within(d, loader.result.sources) for d in loader.errors]
     return loader.result
+
+
+def _kind(path: Path) -> str:
+    """What a path that is not a regular file or a directory is, in words."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a special file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a special file"
 
 
 def _within(diag: Diagnostic, sources: dict[str, SourceFile]) -> Diagnostic:

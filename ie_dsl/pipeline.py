@@ -64,6 +64,8 @@ def diagnose(
     try:
         with _shallow():
             ruleset = load_rules(paths, allow_outside_root)
+            if _refused(ruleset):
+                return list(ruleset.errors), ruleset.sources
             checked, found = check_all(ruleset)
             try:
                 # a recursive macro (E212) cannot be expanded: report it, do not try
@@ -81,10 +83,19 @@ def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False)
     """Load, check, lower and compile the rules under `paths`. Raises IEDslError."""
     with _shallow():
         ruleset = load_rules(paths, allow_outside_root)
+        if _refused(ruleset):
+            raise IEDslError(ruleset.errors)
         checked = check(ruleset)
         strata, statements = lower(checked)
         program = compile_program(strata, statements, checked.lexicons, checked.types)
     return RuleBook(program, ruleset.sources, checked.warnings, ruleset)
+
+
+def _refused(ruleset: RuleSet) -> bool:
+    """Was the rule set refused as a whole while it was read (E405, too many rules)? Then
+    the files after the limit were not read, and checking the rest would only add errors
+    about names those files define."""
+    return any(d.code == "E405" for d in ruleset.errors)
 
 
 @contextmanager

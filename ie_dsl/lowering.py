@@ -93,19 +93,27 @@ def _seq(items: list[ir.Node]) -> ir.Node:
 
 def _alt(options: list[ir.Node]) -> ir.Node:
     """Alternation; neighbouring one-word alternatives merge into one set test (one
-    lookup). Only neighbours merge, so the order in which options are tried is kept."""
+    lookup). Only neighbours merge, so the order in which options are tried is kept.
+
+    A run of one-word options is gathered first and made one set at its end: merging
+    pairwise would copy the set at every step, which is quadratic in the run's length."""
     out: list[ir.Node] = []
+    run: list[ir.Tok] = []  # one-word options in a row, not merged yet
+
+    def merge_run() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            out.append(ir.Tok(ir.TNorm(frozenset().union(*(t.test.forms for t in run)))))  # type: ignore[union-attr]
+        run.clear()
+
     for o in options:
-        prev = out[-1] if out else None
-        if (
-            isinstance(o, ir.Tok)
-            and isinstance(o.test, ir.TNorm)
-            and isinstance(prev, ir.Tok)
-            and isinstance(prev.test, ir.TNorm)
-        ):
-            out[-1] = ir.Tok(ir.TNorm(prev.test.forms | o.test.forms))
+        if isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm):
+            run.append(o)
         else:
+            merge_run()
             out.append(o)
+    merge_run()
     return out[0] if len(out) == 1 else ir.Alt(tuple(out))
 
 

@@ -14,8 +14,11 @@ import pytest
 
 import ie_dsl.loader as loader
 import ie_dsl.parser as parser
-from ie_dsl import IEDslError, compile_rules
+from ie_dsl import IEDslError, compile_rules, ir
+from ie_dsl.analysis import check
 from ie_dsl.diagnostics import Diagnostic, render_concise
+from ie_dsl.loader import load_rules
+from ie_dsl.lowering import lower
 from ie_dsl.pipeline import diagnose
 from ie_dsl.source import SourceFile
 
@@ -197,3 +200,47 @@ def test_ten_thousand_and_one_rules_are_not_parsed(tmp_path: Path, monkeypatch: 
     _no_parsing(monkeypatch)
     (d,) = _errors(tmp_path)[0]
     assert d.code == "E405" and d.message == "more than 10000 rules: this is rule 10001"
+
+
+# ---- F3: many one-word alternatives ----------------------------------------------------------
+
+
+def _statement_ir(directory: Path) -> ir.RuleIR:
+    (rule,) = lower(check(load_rules([directory])))[1]
+    return rule
+
+
+def test_many_one_word_alternatives_merge_into_one_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = 20_000
+    words = [f"w{i}" for i in range(count)]
+    _write(tmp_path, {"main.ie": "rule r: (" + " | ".join(words) + ")\n"})
+    made: list[int] = []  # the size of every set test lowering builds
+
+    class Counted(ir.TNorm):
+        __slots__ = ()
+
+        def __init__(self, forms: frozenset[str]) -> None:
+            made.append(len(forms))
+            super().__init__(forms)
+
+    monkeypatch.setattr(ir, "TNorm", Counted)
+    rule = _statement_ir(tmp_path)
+    tok = rule.pattern
+    assert isinstance(tok, ir.Tok) and isinstance(tok.test, ir.TNorm)
+    assert tok.test.forms == frozenset(words)
+    # one set per word and one for the merge: merging pairwise built sets of 2, 3, ... words,
+    # about count**2 / 2 forms copied in all
+    assert len(made) == count + 1 and sum(made) == 2 * count
+
+
+def test_merging_alternatives_keeps_their_order(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.ie": "rule r: (a | b | c d | e | f | g)\n"})
+    pattern = _statement_ir(tmp_path).pattern
+    assert isinstance(pattern, ir.Alt)
+    shown = [
+        sorted(o.test.forms) if isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm) else type(o).__name__
+        for o in pattern.options
+    ]
+    assert shown == [["a", "b"], "Seq", ["e", "f", "g"]]

@@ -9,6 +9,10 @@ leaves at most some statements past the last mark, and resuming cuts them off. A
 `FILE.partial` is renamed over `FILE` in one step and `FILE.progress` is removed, so
 `FILE` is only ever the previous file or a complete one.
 
+Every run writing `-o FILE`, whatever its format, holds an exclusive `flock` on
+`FILE.partial` from start to end (`lock_partial`), so a second run to the same FILE is
+refused instead of one silently replacing the other's output.
+
 `SignalGuard` turns SIGINT, SIGTERM and SIGHUP into an `Interrupted` exception, raised at
 once while a document is being matched (so a long document does not delay the stop) but
 held back while statements and their mark are being written.
@@ -16,10 +20,12 @@ held back while statements and their mark are being written.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import signal
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -175,7 +181,7 @@ class Checkpoint:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.target = Path(target)
-        self.partial = self.target.with_name(self.target.name + ".partial")
+        self.partial = partial_path(self.target)
         self.progress = self.target.with_name(self.target.name + ".progress")
         self.fingerprint = fp
         self.errors = errors
@@ -183,14 +189,10 @@ class Checkpoint:
         self.resumed: Mark | None = None
         self.errors_before: str | None = None  # the errors file the interrupted run wrote
         self._clock = clock
-        existed = self.partial.exists()
-        try:
-            # Unbuffered: every write is in the OS when it returns, and a failed one leaves
-            # nothing in a buffer to fail again on close.
-            self._out = open(self.partial, "ab", buffering=0)  # for the whole run: it holds the lock
-        except OSError as exc:
-            raise CheckpointError(f"cannot write {self.partial}: {exc.strerror or exc}") from None
-        self._lock()
+        # Unbuffered: every write is in the OS when it returns, and a failed one leaves
+        # nothing in a buffer to fail again on close. Open for the whole run: it holds the lock.
+        self._out, created = lock_partial(self.target)
+        existed = not created
         try:
             previous = self._read_progress() if self.progress.exists() else None
             if resume:
@@ -209,17 +211,6 @@ class Checkpoint:
         except BaseException:
             self._out.close()  # and with it the lock
             raise
-
-    def _lock(self) -> None:
-        if fcntl is None:
-            return
-        try:
-            fcntl.flock(self._out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._out.close()
-            raise CheckpointError(
-                f"another iedsl run is writing {self.target} ({self.partial} is locked)"
-            ) from None
 
     def _resume(self, previous: tuple[dict, Mark] | None, existed: bool) -> None:
         if previous is None or not existed:
@@ -334,6 +325,66 @@ class Checkpoint:
         _fsync_dir(self.target.parent)
         self._log.close()
         self.progress.unlink(missing_ok=True)
+
+
+def partial_path(target: Path) -> Path:
+    """FILE.partial of an output FILE: where jsonl statements go, and the run's lock."""
+    target = Path(target)
+    return target.with_name(target.name + ".partial")
+
+
+def lock_partial(target: Path) -> tuple[Any, bool]:
+    """Open FILE.partial of output `target` for appending (unbuffered) and lock it.
+
+    Returns the open file, which holds the lock until it is closed, and whether this call
+    created the file (a run that only needs the lock removes it again). Raises
+    CheckpointError if another run holds the lock, or FILE.partial cannot be opened or is
+    not a regular file (a FIFO would block the open, a symbolic link would be renamed over
+    FILE in place of the statements).
+    """
+    partial = partial_path(target)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(10):  # each retry means another run finished in between: rare
+        created = True
+        try:
+            try:
+                fd = os.open(partial, flags | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                created = False
+                fd = os.open(partial, flags)
+        except FileNotFoundError:
+            continue  # removed between the two opens: try again
+        except OSError as exc:
+            # ENXIO: a FIFO nobody reads; ELOOP: a symbolic link (O_NOFOLLOW)
+            why = "not a regular file" if exc.errno in (errno.ENXIO, errno.ELOOP) else exc.strerror or exc
+            raise CheckpointError(f"cannot write {partial}: {why}") from None
+        out = os.fdopen(fd, "ab", buffering=0)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CheckpointError(f"cannot write {partial}: not a regular file")
+            os.set_blocking(fd, True)
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    raise CheckpointError(
+                        f"another iedsl run is writing {target} ({partial} is locked)"
+                    ) from None
+                # Locked, but is it still FILE.partial? A run that held the lock may have
+                # renamed or removed it between our open and our lock: then start over.
+                try:
+                    now = os.stat(partial, follow_symlinks=False)
+                except FileNotFoundError:
+                    now = None
+                mine = os.fstat(fd)
+                if now is None or (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino):
+                    out.close()
+                    continue
+        except BaseException:
+            out.close()
+            raise
+        return out, created
+    raise CheckpointError(f"cannot lock {partial}: other runs keep replacing it")
 
 
 def _write_all(fh: Any, data: bytes) -> None:

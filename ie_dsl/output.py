@@ -2,21 +2,28 @@
 
 The sinks at the end are where `iedsl run` sends each document's statements: stdout, memory
 (formats that need every statement first), or a checkpointed file (see checkpoint.py).
+
+A file is written atomically (a new file renamed over the old), and only a regular file can
+be: renaming over a device, a FIFO or a socket would replace it (as root, `-o /dev/null`
+would replace /dev/null), so such a target is refused (`NotRegularFile`). A symbolic link is
+followed: the file it names is replaced and the link kept.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ie_dsl.checkpoint import Checkpoint, Mark
+from ie_dsl.checkpoint import Checkpoint, Mark, lock_partial, partial_path
 
 FORMATS = ("jsonl", "json", "csv", "table")
 ROLES = ("speaker", "organization", "threat", "source", "target")
@@ -94,13 +101,50 @@ def _table(header: list[str], rows: list[list[str]], out: TextIO, width: int = 2
     out.write(f"{len(rows)} statement{'s' if len(rows) != 1 else ''}\n")
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class NotRegularFile(OSError):
+    """An output path names something a file cannot be renamed over: a device, a FIFO, ..."""
+
+    def __init__(self, path: Path, kind: str):
+        super().__init__(errno.EINVAL, f"{path} is {kind}, not a regular file")
+        self.path, self.kind = path, kind
+
+
+def output_target(path: Path) -> Path:
+    """The file that writing `path` atomically replaces: `path` itself, or, for a symbolic
+    link, the file it names (so the link is kept and the data lands where it points).
+
+    Raises NotRegularFile when that exists and is not a regular file; a missing file is fine
+    (it is created). Other OSErrors (a link loop, no permission) are raised as they come.
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    if not stat.S_ISREG(mode):
+        kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
+        raise NotRegularFile(path, kind)
+    return target
+
+
 def write_atomic(path: Path, content: str) -> None:
     """Replace `path` with `content` in one step: readers see the old file or the new one.
 
     The new file keeps the old one's permissions, or gets the usual ones for a new file
-    (not the owner-only mode of a temporary file).
+    (not the owner-only mode of a temporary file). A symbolic link is followed (see
+    output_target); a target that is not a regular file raises NotRegularFile, untouched.
     """
-    path = Path(path)
+    path = output_target(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
     try:
         os.chmod(tmp, _mode_for(path))
@@ -133,6 +177,22 @@ class PipeClosed(Exception):
     """stdout was closed by the program reading it."""
 
 
+def _write_stdout(write: Callable[[], None]) -> None:
+    """Run `write` (to stdout). A closed pipe raises PipeClosed; another write error (a full
+    disk, /dev/full) is raised as it is. Either way stdout is then pointed at /dev/null, so
+    the interpreter's last flush of what is still buffered does not fail a second time."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OSError(errno.EBADF, "stdout is closed")
+    try:
+        write()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed() from None
+    except OSError:
+        silence_stdout()
+        raise
+
+
 class Sink:
     """Where statements go.
 
@@ -145,6 +205,7 @@ class Sink:
     """
 
     streams = False  # whether the sink takes JSON-lines bytes (write, data) rather than dicts
+    where = "stdout"  # what a write error names
 
     def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
         raise NotImplementedError
@@ -174,7 +235,7 @@ class StdoutSink(Sink):
         self.write(data)
 
     def write(self, data: bytes) -> None:
-        try:
+        def to_stdout() -> None:
             buffer = getattr(sys.stdout, "buffer", None)
             if buffer is None:
                 sys.stdout.write(data.decode("utf-8"))
@@ -183,9 +244,8 @@ class StdoutSink(Sink):
                 buffer.write(data)
                 buffer.flush()
             sys.stdout.flush()
-        except BrokenPipeError:
-            silence_stdout()
-            raise PipeClosed() from None
+
+        _write_stdout(to_stdout)
 
     def left(self) -> str:
         return "; the statements of those documents were written to stdout"
@@ -193,32 +253,62 @@ class StdoutSink(Sink):
 
 class MemorySink(Sink):
     """json, csv and table need every statement before the first byte (a header, a list);
-    so does `render`, if given (statements -> the text to write instead)."""
+    so does `render`, if given (statements -> the text to write instead).
+
+    With an `output` file, the sink holds FILE.partial locked from its creation to `finish`
+    or `abort`, as a jsonl run does, so two runs to one FILE cannot both write it (raises
+    CheckpointError if another run holds it). FILE.partial is removed again if the sink
+    created it; one an interrupted jsonl run left is kept for its --resume.
+    """
 
     def __init__(
         self, fmt: str, output: Path | None, render: Callable[[list[dict[str, Any]]], str] | None = None
     ):
         self.fmt, self.output, self.render = fmt, output, render
         self.rows: list[dict[str, Any]] = []
+        self._lock: Any = None
+        self._created = False
+        if output is not None:
+            self.where = str(output)
+            self._lock, self._created = lock_partial(output)
 
     def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
         self.rows.extend(found)
 
     def finish(self) -> None:
-        if self.render is not None:
-            text = self.render(self.rows)
-        else:
-            buf = io.StringIO()
-            write(self.rows, self.fmt, buf)
-            text = buf.getvalue()
-        if self.output is not None:
-            write_atomic(self.output, text)
+        try:
+            if self.render is not None:
+                text = self.render(self.rows)
+            else:
+                buf = io.StringIO()
+                write(self.rows, self.fmt, buf)
+                text = buf.getvalue()
+            if self.output is not None:
+                write_atomic(self.output, text)
+                return
+
+            def to_stdout() -> None:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+
+            _write_stdout(to_stdout)
+        finally:
+            self._unlock()  # after the rename: the next run to FILE sees the new one
+
+    def abort(self) -> None:
+        self._unlock()
+
+    def _unlock(self) -> None:
+        """Release FILE.partial (removed first if this sink created it: still locked, so no
+        other run can be using it)."""
+        if self._lock is None:
             return
         try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            silence_stdout()
+            if self._created:
+                partial_path(self.output).unlink(missing_ok=True)
+        finally:
+            self._lock.close()
+            self._lock = None
 
     def left(self) -> str:
         return f"; {self.output} was not changed" if self.output else "; nothing was written"
@@ -231,6 +321,7 @@ class CheckpointSink(Sink):
 
     def __init__(self, checkpoint: Checkpoint):
         self.cp = checkpoint
+        self.where = str(checkpoint.partial)
 
     def add(self, found: list[dict[str, Any]], data: bytes, mark: Mark) -> None:
         self.cp.commit(data, mark)

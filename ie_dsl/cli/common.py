@@ -18,7 +18,33 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def err(message: str) -> None:
+    """`message` and a newline on stderr; nothing if stderr is closed (click drops it then)."""
     typer.echo(message, err=True)
+
+
+def plug_closed_streams() -> set[int]:
+    """Point standard descriptors (0, 1, 2) that are closed at /dev/null; returns those that were.
+
+    Why: the system gives each file a run opens the lowest free descriptor, so with fd 1 or 2
+    closed (`>&-`, `2>&-`, a daemon) the output file would become the "stdout" or "stderr"
+    of anything writing there by descriptor: a worker process, a C library, a warning.
+    Python's own sys.stdout / sys.stderr stay None for a stream closed at start-up.
+    """
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(fd)
+    for fd in sorted(closed):
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+        except OSError:
+            break  # no /dev/null: nothing better to put there
+        if null != fd:  # the lowest free descriptor: fd itself, unless a lower one is free too
+            os.dup2(null, fd)
+            os.close(null)
+    return closed
 
 
 def show_diagnostics(diags: Iterable[Diagnostic], sources: dict[str, SourceFile], fmt: str = "full") -> None:

@@ -15,10 +15,10 @@ from typing import Annotated
 import typer
 
 from ie_dsl.checkpoint import Interrupted, SignalGuard
-from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
+from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book, plug_closed_streams
 from ie_dsl.cli.runner import Runner, Settings
 from ie_dsl.loader import RULE_SUFFIXES
-from ie_dsl.output import FORMATS, write_atomic
+from ie_dsl.output import FORMATS, NotRegularFile, output_target, write_atomic
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
 
 
@@ -123,6 +123,7 @@ def run_cli(
     ] = False,
 ) -> None:
     """Run rules over documents and print the statements they find."""
+    closed = plug_closed_streams()
     rules, inputs = split_paths(paths)
     if engine != "local":
         raise typer.Exit(
@@ -130,8 +131,14 @@ def run_cli(
                       max_doc_bytes, errors, budget, doc_date)
         )  # fmt: skip
     if fmt is None:
-        fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+        terminal = sys.stdout is not None and sys.stdout.isatty()
+        fmt = "table" if output is None and terminal else "jsonl"
     limit = _check_usage(inputs, fmt, output, resume, encoding_errors, max_doc_bytes, errors, jobs, claims)
+    if output is None and 1 in closed:  # before any work: there is nowhere to put its result
+        err("error: cannot write to stdout: it is closed; give -o FILE or run with stdout open")
+        raise typer.Exit(EXIT_PROBLEMS)
+    if output is not None:
+        output = output_target(output)  # checked by _check_usage; a symbolic link is followed
     settings = Settings(
         fmt,
         output,
@@ -188,6 +195,11 @@ def _check_usage(
         problem = "--resume cannot read stdin again: give the inputs as files"
     elif output is not None and output.is_dir():
         problem = f"-o {output}: is a directory"
+    elif output is not None and (kind := _not_regular(output)):
+        problem = (
+            f"-o {output}: is {kind}, not a regular file; -o replaces its file in one step, which "
+            f"would replace the {kind.split(' ', 1)[1]}: to write there, redirect stdout (> {output})"
+        )
     elif output is not None and not output.resolve().parent.is_dir():
         problem = f"-o {output}: the directory {output.parent} does not exist"
     elif output is not None and not os.access(output.resolve().parent, os.W_OK):
@@ -198,6 +210,18 @@ def _check_usage(
         err(f"error: {problem}")
         raise typer.Exit(EXIT_USAGE)
     return limit
+
+
+def _not_regular(path: Path) -> str | None:
+    """What `path` (or the file its symbolic link names) is if it exists and is not a regular
+    file: "a character device", "a FIFO (named pipe)", ...; else None."""
+    try:
+        output_target(path)
+    except NotRegularFile as exc:
+        return exc.kind
+    except OSError:
+        return None  # e.g. a link loop: reported when the file is opened
+    return None
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -253,7 +277,12 @@ def _dask_job(
     if errors is not None:  # in input order, from the manifest (parts complete in any order)
         manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
         found = manifest["problems"] + [f for part in manifest["parts"] for f in part["failed"]]
-        write_atomic(errors, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in found))
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in found)
+        try:
+            write_atomic(errors, text)
+        except NotRegularFile:  # a device or FIFO: written to, as a local run's --errors is
+            with open(errors, "w", encoding="utf-8") as fh:
+                fh.write(text)
     for note in summary.notes:
         err(f"note: {note}")
     if not quiet:

@@ -108,7 +108,8 @@ class Runner:
             raise
         for problem in early:
             self.problem(problem)
-        progress = _Progress(enabled=not self.quiet and sys.stderr.isatty())
+        # sys.stderr is None when the run started with fd 2 closed (`2>&-`, a daemon)
+        progress = _Progress(enabled=not self.quiet and sys.stderr is not None and sys.stderr.isatty())
         try:
             docs = self._todo(read_paths(paths, self._read_problem, self.options), progress)
             if self.jobs > 1:
@@ -124,19 +125,25 @@ class Runner:
             return EXIT_USAGE
         except OSError as exc:  # e.g. the disk is full: the checkpoint still allows --resume
             self.sink.abort()
-            err(
-                f"error: cannot write the output: {exc.strerror or exc} ({self._how_far()}){self.sink.left()}"
-            )
+            where = self.sink.where
+            left = "" if self.output is None else self.sink.left()  # stdout itself failed
+            err(f"error: cannot write to {where}: {exc.strerror or exc} ({self._how_far()}){left}")
             return EXIT_PROBLEMS
         except PipeClosed:
             return EXIT_PIPE
+        except Exception:  # unforeseen: leave the output as an interruption would, then report
+            self.sink.abort()
+            raise
         finally:
             progress.close()
         self.guard.close()  # complete: a signal from here on would only lose the result
         try:
             self.sink.finish()
+        except PipeClosed:  # `-f json | head -c 10`: as for jsonl, no success is claimed
+            return EXIT_PIPE
         except OSError as exc:
-            err(f"error: cannot write {self.output}: {exc.strerror or exc}{self.sink.left()}")
+            left = "" if self.output is None else self.sink.left()
+            err(f"error: cannot write to {self.sink.where}: {exc.strerror or exc}{left}")
             return EXIT_PROBLEMS
         if not self.quiet:
             elapsed = time.perf_counter() - self.started
@@ -360,7 +367,6 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-
 class _Progress:
     """A one-line progress display on stderr (only on a terminal)."""
 
@@ -381,5 +387,3 @@ class _Progress:
         if self.enabled and self.last:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
-
-

@@ -117,6 +117,9 @@ class NotRegularFile(OSError):
         super().__init__(errno.EINVAL, f"{path} is {kind}, not a regular file")
         self.path, self.kind = path, kind
 
+    def __str__(self) -> str:  # without the "[Errno 22]" of OSError: the message says it all
+        return str(self.strerror)
+
 
 def output_target(path: Path) -> Path:
     """The file that writing `path` atomically replaces: `path` itself, or, for a symbolic

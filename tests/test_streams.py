@@ -129,6 +129,7 @@ def test_write_atomic_refuses_what_it_cannot_rename_over(tmp_path):
     with pytest.raises(NotRegularFile) as caught:
         write_atomic(fifo, "text")
     assert caught.value.kind == "a FIFO (named pipe)" and _kind(fifo) == stat.S_IFIFO
+    assert str(caught.value) == f"{fifo} is a FIFO (named pipe), not a regular file"  # no [Errno 22]
     assert os.listdir(tmp_path) == ["fifo"]  # no temporary file left either
 
 

@@ -302,19 +302,26 @@ class MemorySink(Sink):
         self._unlock()
 
     def _unlock(self) -> None:
-        """Release FILE.partial (removed first if this sink created it: still locked, so no
-        other run can be using it)."""
+        """Release FILE.partial, removed first (still locked, so no other run is using it) if
+        this sink created it, or if it is an empty one with no FILE.progress: the lock file
+        of a run that was killed, not a checkpoint anything could resume."""
         if self._lock is None:
             return
         try:
-            if self._created:
-                partial_path(self.output).unlink(missing_ok=True)
+            partial = partial_path(self.output)
+            stale = not os.fstat(self._lock.fileno()).st_size and not _progress_of(self.output).exists()
+            if self._created or stale:
+                partial.unlink(missing_ok=True)
         finally:
             self._lock.close()
             self._lock = None
 
     def left(self) -> str:
         return f"; {self.output} was not changed" if self.output else "; nothing was written"
+
+
+def _progress_of(target: Path) -> Path:
+    return target.with_name(target.name + ".progress")
 
 
 class CheckpointSink(Sink):

@@ -195,6 +195,14 @@ def test_a_json_run_keeps_the_checkpoint_an_interrupted_jsonl_run_left(job):
     assert partial.read_bytes() == b'{"doc": "d00"}\n'  # for its --resume, untouched
 
 
+def test_an_empty_lock_file_a_killed_run_left_is_removed(job):
+    out = job["dir"] / "out.data"
+    (job["dir"] / "out.data.partial").touch()  # a json run killed with SIGKILL leaves this
+    result = runner.invoke(app, [*job["args"], "-f", "csv", "-o", str(out)])
+    assert result.exit_code == 0 and out.read_text().count("\n") == 21  # a header and 20 rows
+    assert sorted(p.name for p in job["dir"].iterdir()) == ["corpus.jsonl", "out.data", "rules"]
+
+
 def _wait_for(path: Path, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60  # only against a hang
     while not path.exists():

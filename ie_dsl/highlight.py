@@ -76,6 +76,7 @@ class IedslLexer(RegexLexer):
             (rf"(mode)(\s+)({_NAME})", bygroups(Keyword, Whitespace, Name.Constant)),
             (rf"(scope)(\s+)({_NAME})", bygroups(Keyword, Whitespace, Name.Constant)),
             (rf"(group)(\s+)({_NAME})", bygroups(Keyword, Whitespace, Name.Label)),
+            (r"loose\b", Keyword),
             (r"\d+", Number.Integer),
             (r":", Punctuation, "#pop"),
             default("#pop"),

@@ -396,6 +396,7 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
         if len(scope_raw) > 1 and scope_raw[1].isdigit()
         else (0 if len(scope_raw) > 1 else 1),
         group=str(item["group"]) if "group" in item else None,
+        loose=item.get("loose") is True,
         examples=tuple(examples),
         option_spans=tuple(
             (k, span_of(item.where(k), path)) for k in ("priority", "mode", "scope", "group") if k in item

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from ie_dsl import ir
+from ie_dsl import ir, loose
 from ie_dsl import nodes as n
 from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
 from ie_dsl.diagnostics import Diagnostic, IEDslError
@@ -288,6 +288,28 @@ def _slots(scope: _RuleScope, name: str | None) -> tuple[int, ...]:
     return tuple(i for i, c in enumerate(scope.captures) if c.name == name)
 
 
+def _lower_loose(
+    lowerer: _Lowerer, cr: CheckedRule, scope: _RuleScope, types: frozenset[str]
+) -> tuple[ir.Node, tuple[tuple[SourceSpan, str | None], ...]]:
+    """A loose rule's pattern: its variants (loose.layout), each element lowered as written
+    and the grammar's gaps and glue without captures. With one variant, one IR item per
+    part, so explanations can say what each element and gap took."""
+    variants = []
+    for parts in loose.layout(cr.rule.pattern, cr.macros, types):
+        items = []
+        for part in parts:
+            glue = part.kind in ("gap", "NOM")  # inserted by the expansion: never captured
+            lead = [lowerer.node(x, scope, cr.macros, {}, private=False, captured=True) for x in part.lead]
+            item = lowerer.node(part.node, scope, cr.macros, {}, private=False, captured=glue)
+            items.append(_seq([*lead, item]) if lead else item)
+        variants.append((items, parts))
+    if len(variants) == 1:
+        items, parts = variants[0]
+        elements = tuple((p.node.span, None if p.kind == "gap" else _type_of(p.node, types)) for p in parts)
+        return ir.Seq(tuple(items)), elements
+    return ir.Alt(tuple(_seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),)
+
+
 def lower_rule(
     cr: CheckedRule, types: frozenset[str], scopes: Mapping[str, Mapping[str, n.Define]]
 ) -> tuple[ir.RuleIR | None, list[Diagnostic]]:
@@ -295,11 +317,14 @@ def lower_rule(
     rule = cr.rule
     scope = _RuleScope(rule)
     lowerer = _Lowerer(types, scopes)
-    written = rule.pattern.items if isinstance(rule.pattern, n.Seq) else (rule.pattern,)
-    # One IR item per written element (not flattened), so explanations can say which failed.
-    items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
-    pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
-    elements = tuple((p.span, _type_of(p, types)) for p in written)
+    if rule.loose:
+        pattern, elements = _lower_loose(lowerer, cr, scope, types)
+    else:
+        written = rule.pattern.items if isinstance(rule.pattern, n.Seq) else (rule.pattern,)
+        # One IR item per written element (not flattened), so explanations can say which failed.
+        items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
+        pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
+        elements = tuple((p.span, _type_of(p, types)) for p in written)
     scope.name_implicit()
     if nullable(pattern):
         scope.errors.append(

@@ -217,6 +217,7 @@ class Rule:
     scope: str = "sentence"  # sentence | paragraph | window
     window: int = 1
     group: str | None = None
+    loose: bool = False  # the pattern is a skeleton; English may stand between (loose.py)
     examples: tuple[Example, ...] = ()
     option_spans: tuple[tuple[str, SourceSpan], ...] = ()
 

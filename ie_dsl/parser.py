@@ -119,6 +119,9 @@ class _ToNodes(Transformer):
     def opt_group(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
         return ("group", str(value), self._span(meta))
 
+    def opt_loose(self, meta: Any) -> tuple[str, Any, SourceSpan]:
+        return ("loose", True, self._span(meta))
+
     def body(self, meta: Any, pattern: n.Pattern, *rest: Any) -> tuple:
         emit = next((r for r in rest if isinstance(r, n.Emit)), None)
         examples = tuple(r for r in rest if isinstance(r, n.Example))

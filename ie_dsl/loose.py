@@ -6,7 +6,7 @@ ordinary rule file, rules/english.ie in the shipped pack), what the matcher allo
 them and which variants of the clause are also matched. It knows no English itself: every
 word list and phrase shape comes from macros of the grammar, found by name:
 
-- each element is a noun phrase `N` (a type, maybe captured), a particle `P` (a word that
+- each element is a noun phrase `N` (a type or a choice of types, maybe captured), a particle `P` (a word that
   the grammar's `LOOSE_PARTICLE` lists: of, from, about ...) or a predicate `V` (anything
   else: a verb, `~lemma`, a macro of verb phrases);
 - between two elements of kinds X and Y stands the macro `LOOSE_X_Y` if the grammar
@@ -74,11 +74,20 @@ def layout(pattern: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[
 
 def _kind(e: n.Pattern, particles: frozenset[str], types: frozenset[str]) -> str:
     inner = e.pattern if isinstance(e, n.Capture) else e
-    if isinstance(inner, n.Ref) and inner.name in types:
+    if _is_type(inner, types):
         return "N"
     if isinstance(inner, n.Word) and inner.text.lower() in particles:
         return "P"
     return "V"
+
+
+def _is_type(p: n.Pattern, types: frozenset[str]) -> bool:
+    """A type, or a choice of types (`ORG | PLACE`), maybe captured inside: a noun phrase."""
+    if isinstance(p, n.Capture):
+        return _is_type(p.pattern, types)
+    if isinstance(p, n.Alt):
+        return all(_is_type(o, types) for o in p.options)
+    return isinstance(p, n.Ref) and p.name in types
 
 
 def _label(e: n.Pattern) -> str:

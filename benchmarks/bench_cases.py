@@ -438,11 +438,13 @@ def _tp(
     return lambda o: _throughput(o, setup(o), docs(o))
 
 
-def _iedsl_case(lex: int, rules: int) -> Case:
+def _iedsl_case(lex: int, rules: int, loose: bool = False) -> Case:
     def paths(o: dict[str, Any]) -> Callable[[], Process]:
-        return _iedsl(lambda: [_wl(o).lexicon(lex), _wl(o).rules_ie(rules)])
+        ruleset = _wl(o).rules_loose(rules) if loose else _wl(o).rules_ie(rules)
+        return _iedsl(lambda: [_wl(o).lexicon(lex), ruleset])
 
-    return Case(f"iedsl: {lex // 1000}k-name lexicon + {rules} rules (extract)", _tp(paths))
+    kind = "loose rules" if loose else "rules"
+    return Case(f"iedsl: {lex // 1000}k-name lexicon + {rules} {kind} (extract)", _tp(paths))
 
 
 def _docsize_case(size: int, pack: bool) -> Case:
@@ -481,6 +483,7 @@ CASES: dict[str, Case] = {
     "iedsl_1k_100": _iedsl_case(1_000, 100),
     "iedsl_10k_10": _iedsl_case(10_000, 10),
     "iedsl_10k_100": _iedsl_case(10_000, 100),
+    "iedsl_10k_100_loose": _iedsl_case(10_000, 100, loose=True),
     "iedsl_10k_1000": _iedsl_case(10_000, 1_000),
     "iedsl_100k_100": _iedsl_case(100_000, 100),
     "iedsl_pack": Case(

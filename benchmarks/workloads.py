@@ -30,13 +30,14 @@ import gzip
 import hashlib
 import json
 import random
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 SEED = 1987
-VERSION = 6  # bump when generation changes, so cached work files are rebuilt
+VERSION = 7  # bump when generation changes, so cached work files are rebuilt
 LEXICON_SIZES = (1_000, 10_000, 100_000)
 RULE_COUNTS = (10, 100, 1_000)
 TYPES = ("ORG", "PERSON", "PLACE", "NAME")
@@ -336,11 +337,14 @@ def make_rules(n: int, seed: int = SEED) -> list[Rule]:
     return rules
 
 
-def rule_to_ie(rule: Rule) -> str:
+def rule_to_ie(rule: Rule, loose: bool = False) -> str:
     """The rule in the iedsl language; `mode all` reports one match (the farthest end) per
-    start, which is what the differential compares."""
+    start, which is what the differential compares. `loose`: the same skeleton as a loose
+    rule (no hand-sized gaps: the English grammar says what may stand between)."""
     parts = []
     for el in rule.elements:
+        if el[0] == "gap" and loose:
+            continue
         if el[0] == "ent":
             parts.append(el[1][0] if len(el[1]) == 1 else "(" + " | ".join(el[1]) + ")")
         elif el[0] == "words":
@@ -348,7 +352,7 @@ def rule_to_ie(rule: Rule) -> str:
             parts.append((alt if len(el[1]) > 1 else f"({alt})") + "?" if el[2] else alt)
         else:
             parts.append(f"...{{{el[1]},{el[2]}}}")
-    return f"rule {rule.id} mode all: " + " ".join(parts)
+    return f"rule {rule.id}{' loose' if loose else ''} mode all: " + " ".join(parts)
 
 
 def rule_to_spacy(rule: Rule) -> list[dict[str, Any]]:
@@ -401,6 +405,10 @@ class Workloads:
     def rules_ie(self, n: int) -> Path:
         return self.root / f"rules{n}" / "rules.ie"
 
+    def rules_loose(self, n: int) -> Path:
+        """The rules as loose rules, beside the pack's English grammar they use."""
+        return self.root / f"rules{n}_loose"
+
     def rules_spacy(self, n: int) -> Path:
         return self.root / f"rules{n}.spacy.json"
 
@@ -437,5 +445,12 @@ def prepare(work: Path, corpus: Path, seed: int = SEED, log: Any = print) -> Wor
         wl.rules_ie(n).parent.mkdir(parents=True, exist_ok=True)
         wl.rules_ie(n).write_text("".join(rule_to_ie(r) + "\n" for r in rules))
         wl.rules_spacy(n).write_text(json.dumps({r.id: rule_to_spacy(r) for r in rules}))
+        loose = wl.rules_loose(n)
+        (loose / "lexicons").mkdir(parents=True, exist_ok=True)
+        pack = Path(__file__).resolve().parent.parent / "rules"
+        shutil.copy(pack / "english.ie", loose / "english.ie")
+        shutil.copy(pack / "lexicons" / "titles.yaml", loose / "lexicons" / "titles.yaml")
+        body = "".join(rule_to_ie(r, loose=True) + "\n" for r in rules)
+        (loose / "rules.ie").write_text('use "english.ie"\n' + body)
     manifest.write_text(json.dumps({"key": key, "stats": stats}, indent=1))
     return wl

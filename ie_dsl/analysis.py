@@ -353,6 +353,9 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
     return checked, rs.errors + c.errors
 
 
+LOOSE_PREFIXES = ("LOOSE_", "NOMINAL_")  # the macros loose.py looks up by name
+
+
 def _unused(rs: RuleSet, entity_rules: list[CheckedRule]) -> list[Diagnostic]:
     """Warnings for what nothing uses, and for types nothing can create."""
     mentioned: set[str] = set()
@@ -363,6 +366,8 @@ def _unused(rs: RuleSet, entity_rules: list[CheckedRule]) -> list[Diagnostic]:
                 mentioned.add(node.name)
             elif isinstance(node, n.TokenSet):
                 mentioned.update(t.name for t in token_types(node.test))
+    if any(r.loose for f in rs.files for r in f.rules):  # loose rules use a grammar's macros by name
+        mentioned.update(d.name for f in rs.files for d in f.defines if d.name.startswith(LOOSE_PREFIXES))
     out = [
         Diagnostic(
             "W201",

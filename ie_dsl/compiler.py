@@ -217,13 +217,16 @@ class _Gen:
         return leave
 
     def look(self, node: ir.Look) -> None:
-        # A look-around is answered by an oracle that runs its body over the whole window
-        # from the far side: a look-ahead's body reversed from the right, a look-behind's
-        # as written from the left (vm.oracle).
+        # A look-around of bounded length is checked where it stands, walking its body away
+        # from the position (a look-behind's body reversed); one of any length is answered
+        # by an oracle that runs its body once over the whole window from the far side
+        # (vm.oracle): a look-ahead's body reversed from the right, a look-behind's as
+        # written from the left.
+        bounded = _bounded(node.item)
         sub = _Gen(self.rule, self.errors)
-        sub.gen(_plain(node.item, backward=node.ahead))
+        sub.gen(_plain(node.item, backward=node.ahead != bounded))
         sub.add(MATCH)
-        self.add(LOOK, sub.freeze(), node.ahead, node.negate)
+        self.add(LOOK, sub.freeze(), node.ahead, node.negate, bounded)
 
     def freeze(self) -> Code:
         return tuple(tuple(ins) for ins in self.code)

@@ -76,8 +76,9 @@ def _kind(e: n.Pattern, particles: frozenset[str], types: frozenset[str]) -> str
     inner = e.pattern if isinstance(e, n.Capture) else e
     if _is_type(inner, types):
         return "N"
-    if isinstance(inner, n.Word) and inner.text.lower() in particles:
-        return "P"
+    options = inner.options if isinstance(inner, n.Alt) else (inner,)
+    if all(isinstance(o, n.Word) and o.text.lower() in particles for o in options):
+        return "P"  # a particle, or a choice of particles: (of | about)
     return "V"
 
 

@@ -14,11 +14,12 @@ What a branching state is worth (its match end, or -1):
   choice of end: the branch reaching the farthest end; on a tie, the earlier branch.
 Captures are then read off the chosen path by replaying it from the start.
 
-Look-around bodies are separate programs. Each is answered by an oracle computed once
-per window: one pass over the window with a set of threads per position (a Pike VM)
-marks every position where the body matches (look-ahead: starting there; look-behind:
-ending there), so a body of any length costs one linear pass, and a look-around nested
-inside another is one more oracle.
+Look-around bodies are separate programs. A body of bounded length is checked where it
+stands (`holds`: a walk away from the position, as long as the body). A body of any
+length is answered by an oracle computed once per window: one pass over the window with
+a set of threads per position (a Pike VM) marks every position where the body matches
+(look-ahead: starting there; look-behind: ending there), so it costs one linear pass, and
+a look-around nested inside another is one more oracle.
 
 The document view `d` must provide `norms` (list by token index), `ann_start[type][pos]`
 (ends, longest first) and `ann_end[type][pos]` (starts, longest first).
@@ -32,7 +33,7 @@ NORM, TEST, ANN, SPLIT, JMP, SAVE, ASSERT, LOOK, MATCH, ANY = range(10)
 OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MATCH", "ANY")
 
 # NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy | JMP to | SAVE slot
-# | ASSERT at_start | LOOK code ahead negate | MATCH | ANY
+# | ASSERT at_start | LOOK code ahead negate bounded | MATCH | ANY
 Code = tuple[tuple[Any, ...], ...]
 
 _FAIL = -1  # _walk's result for a dead path; -2 - end for a match end; >= 0 a branching state
@@ -81,6 +82,14 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
                 continue
             return _FAIL
         if op == SPLIT:
+            # most branches die at once on the next token: follow the other one inline
+            a, b = ins[1], ins[2]
+            if _dead(code[a], norms, d, pos, hi):
+                pc = b
+                continue
+            if _dead(code[b], norms, d, pos, hi):
+                pc = a
+                continue
             return pc * (hi - lo + 1) + pos - lo
         if op == JMP:
             pc = ins[1]
@@ -109,11 +118,24 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
                 continue
             return _FAIL
         if op == LOOK:
-            if oracle(ins[1], ins[2], d, w)[pos - lo] != ins[3]:
+            if look(ins, d, w, pos):
                 pc += 1
                 continue
             return _FAIL
         return -2 - pos  # MATCH
+
+
+def _dead(ins: tuple[Any, ...], norms: list[str], d: Any, pos: int, hi: int) -> bool:
+    """Does instruction `ins` fail at once at `pos` (a word or any token that is not there)?"""
+    op = ins[0]
+    if op == NORM:
+        return pos >= hi or norms[pos] not in ins[1]
+    if op == ANY:
+        return pos >= hi
+    if op == ANN:
+        ends = d.ann_start.get(ins[1], {}).get(pos)
+        return not ends or ends[-1] > hi
+    return False
 
 
 def _ends(ins: tuple[Any, ...], d: Any, pos: int, hi: int) -> list[int]:
@@ -151,8 +173,14 @@ def _solve(code: Code, d: Any, w: Window, start: int, longest: bool) -> int:
         count = 2 if nexts is None else len(nexts)
         pushed = False
         while i < count:
-            r = pending if pending != _FAIL else (
-                _walk(code, d, w, targets[i], pos) if nexts is None else _walk(code, d, w, pc + 1, nexts[i])
+            r = (
+                pending
+                if pending != _FAIL
+                else (
+                    _walk(code, d, w, targets[i], pos)
+                    if nexts is None
+                    else _walk(code, d, w, pc + 1, nexts[i])
+                )
             )
             if r >= 0:
                 v = memo.get(r)
@@ -228,6 +256,56 @@ def _replay(code: Code, d: Any, w: Window, start: int, longest: bool, nslots: in
             return caps
 
 
+def look(ins: tuple[Any, ...], d: Any, w: Window, pos: int) -> bool:
+    """Does the LOOK instruction `ins` let the path go on at `pos`?"""
+    _op, code, ahead, negate, bounded = ins
+    if bounded:
+        return holds(code, ahead, d, w, pos) != negate
+    return oracle(code, ahead, d, w)[pos - w.lo] != negate
+
+
+def holds(code: Code, ahead: bool, d: Any, w: Window, pos: int) -> bool:
+    """Does a bounded look-around body match starting at `pos` (`ahead`; `code` as written)
+    or ending there (`code` reversed, walked right to left)? A walk over (pc, position)
+    states, each visited once: at most the body's length times its code."""
+    lo, hi = w.lo, w.hi
+    step = 1 if ahead else -1
+    norms = d.norms
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, pos)]
+    while stack:
+        pc, p = stack.pop()
+        if (pc, p) in seen:
+            continue
+        seen.add((pc, p))
+        ins = code[pc]
+        op = ins[0]
+        if op == NORM or op == TEST or op == ANY:
+            tok = p if ahead else p - 1
+            if lo <= tok < hi and (op == ANY or (norms[tok] in ins[1] if op == NORM else ins[1](d, tok))):
+                stack.append((pc + 1, p + step))
+        elif op == SPLIT:
+            stack += ((ins[2], p), (ins[1], p))
+        elif op == JMP:
+            stack.append((ins[1], p))
+        elif op == SAVE:
+            stack.append((pc + 1, p))
+        elif op == ANN:
+            if ahead:
+                stack += ((pc + 1, e) for e in _ends(ins, d, p, hi))
+            else:
+                stack += ((pc + 1, s) for s in d.ann_end.get(ins[1], {}).get(p, ()) if s >= lo)
+        elif op == ASSERT:
+            if p == (lo if ins[1] else hi):
+                stack.append((pc + 1, p))
+        elif op == LOOK:
+            if look(ins, d, w, p):
+                stack.append((pc + 1, p))
+        else:  # MATCH
+            return True
+    return False
+
+
 def oracle(code: Code, ahead: bool, d: Any, w: Window) -> bytearray:
     """Where a look-around body holds in window `w`: out[pos - lo] is 1 if it matches
     starting at pos (`ahead`; `code` is the body compiled in reverse) or ending at pos
@@ -281,7 +359,7 @@ def oracle(code: Code, ahead: bool, d: Any, w: Window) -> bytearray:
                 if pos == (lo if ins[1] else hi):
                     stack.append(pc + 1)
             elif op == LOOK:
-                if oracle(ins[1], ins[2], d, w)[pos - lo] != ins[3]:
+                if look(ins, d, w, pos):
                     stack.append(pc + 1)
             else:  # MATCH
                 out[pos - lo] = 1
@@ -319,5 +397,5 @@ def explore(code: Code, d: Any, w: Window, start: int, visited: set[int]) -> Non
             if pos == (lo if ins[1] else hi):
                 stack.append((pc + 1, pos))
         elif op == LOOK:
-            if oracle(ins[1], ins[2], d, w)[pos - lo] != ins[3]:
+            if look(ins, d, w, pos):
                 stack.append((pc + 1, pos))

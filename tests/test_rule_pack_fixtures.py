@@ -52,7 +52,7 @@ def test_a_wrong_expectation_makes_the_run_fail(in_root, tmp_path):
     line = next(
         n
         for n, text in enumerate((ROOT / "rules" / "stances.ie").read_text().splitlines(), 1)
-        if text.startswith("rule warn_of_threat")
+        if text.startswith("rule warns_loose")
     )
     assert any(ln.startswith("    nearest: warn(") and f"(rules/stances.ie:{line})" in ln for ln in lines)
     assert re.fullmatch(r"\d+ passed, 1 failed", lines[-1])

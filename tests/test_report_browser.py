@@ -1,7 +1,7 @@
 """The seed report in a real headless Chromium (Debian's chromium + chromium-driver), via Selenium.
 
 The test starts the browser itself on file:// URLs. It fails, never skips, when the
-browser is missing: `.ci/run` installs it. Set IEDSL_SCREENSHOT=docs/report-seeds.png to
+browser is missing: `make test` installs it. Set IEDSL_SCREENSHOT=docs/report-seeds.png to
 save the screenshot shown in docs/report.md.
 """
 
@@ -41,7 +41,7 @@ def browser():
     if missing:
         pytest.fail(
             f"{', '.join(missing)} not found: install Debian's chromium and chromium-driver "
-            "(apt-get install -y chromium chromium-driver; .ci/run does it)"
+            "(apt-get install -y chromium chromium-driver; make test does it)"
         )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

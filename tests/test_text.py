@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -202,12 +201,11 @@ def test_unicode_words() -> None:
     assert toks("x !\u0301") == ["x", "!\u0301"]  # a mark rides on the character before it
 
 
-def test_long_word_is_one_token_and_fast() -> None:
+def test_long_word_is_one_token() -> None:
+    # its speed is timed by benchmarks/growth.py (--cases long-word), not here
     word = "a" * 10_000
-    t0 = time.perf_counter()
     assert tokenize(word) == [(0, 10_000)]
     assert segment(" " + word + " ").starts == [1]
-    assert time.perf_counter() - t0 < 0.5
 
 
 @pytest.mark.parametrize(
@@ -225,11 +223,9 @@ def test_long_word_is_one_token_and_fast() -> None:
         "word " * 1000 + "\n" * 50_000 + "word",
     ],
 )
-def test_pathological_inputs_are_linear(text: str) -> None:
-    t0 = time.perf_counter()
-    seg = segment(text)
-    assert time.perf_counter() - t0 < 2.0
-    check_invariants(seg)
+def test_pathological_inputs_segment_correctly(text: str) -> None:
+    # linear time on these is measured by benchmarks/growth.py (--cases segment), not here
+    check_invariants(segment(text))
 
 
 def test_norm() -> None:

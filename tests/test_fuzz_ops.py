@@ -479,8 +479,10 @@ def engine_matches(book: Any, words: list[str]) -> list[Match] | str:
         return f"crash: {type(err).__name__}: {err}"
     out = []
     for st in statements:
-        caps = tuple(sorted((name, starts[a["start"]], ends[a["end"]]) for name, a in st["args"].items()))
-        out.append((starts[st["span"]["start"]], ends[st["span"]["end"]], caps))
+        # an offset off the token boundaries shows as -1 (and so disagrees)
+        args = st["args"].items()
+        caps = tuple(sorted((name, starts.get(a["start"], -1), ends.get(a["end"], -1)) for name, a in args))
+        out.append((starts.get(st["span"]["start"], -1), ends.get(st["span"]["end"], -1), caps))
     return out
 
 

@@ -6,10 +6,12 @@
 A case is {name, rules (a main.ie), files (optional, more files of the rule directory),
 text, expect, xfail (optional: a known engine bug; the case must fail until it is fixed)},
 or {name, rules, files, error: CODE} for rules that must not compile.
-A file may give `files:` shared by all its cases. In `expect`, an argument is its text, or
-a mapping of the argument fields to compare (e.g. {text: six, value: 6}); keys besides
-type, span and args compare the statement field of that name (polarity, a constant
-field), except `rule`, which compares the rule's name.
+A file may give `files:` shared by all its cases, and `grammar: english` to copy the
+shipped English phrase grammar (rules/english.ie, rules/lexicons/titles.yaml) into every
+case's rule directory, for loose rules (`use "english.ie"`). In `expect`, an argument is
+its text, or a mapping of the argument fields to compare (e.g. {text: six, value: 6});
+keys besides type, span and args compare the statement field of that name (polarity, a
+constant field), except `rule`, which compares the rule's name.
 
 A property test then checks engine == reference on random small patterns.
 """
@@ -28,6 +30,9 @@ from ie_dsl import IEDslError, compile_rules, ir
 from ie_dsl.lowering import nullable
 
 CASE_DIR = Path(__file__).resolve().parent / "cases"
+RULES_DIR = CASE_DIR.parent.parent / "rules"
+# `grammar: NAME` in a case file: the files of the shipped pack it copies into each case.
+GRAMMARS = {"english": ("english.ie", "lexicons/titles.yaml")}
 
 
 def _load_cases() -> list[Any]:
@@ -35,6 +40,9 @@ def _load_cases() -> list[Any]:
     for path in sorted(CASE_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         shared = data.get("files") or {}
+        if "grammar" in data:
+            grammar = {f: (RULES_DIR / f).read_text(encoding="utf-8") for f in GRAMMARS[data["grammar"]]}
+            shared = {**grammar, **shared}
         for case in data["cases"]:
             case_id = f"{path.name}::{case['name']}"
             assert case_id not in seen, f"duplicate case {case_id}"

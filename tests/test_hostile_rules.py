@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import ie_dsl.loader as loader
+import ie_dsl.lowering as lowering
 import ie_dsl.parser as parser
 from ie_dsl import IEDslError, compile_rules, ir
 from ie_dsl.analysis import check
@@ -213,7 +215,7 @@ def _statement_ir(directory: Path) -> ir.RuleIR:
 def test_many_one_word_alternatives_merge_into_one_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    count = 20_000
+    count = 5_000
     words = [f"w{i}" for i in range(count)]
     _write(tmp_path, {"main.ie": "rule r: (" + " | ".join(words) + ")\n"})
     made: list[int] = []  # the size of every set test lowering builds
@@ -244,3 +246,132 @@ def test_merging_alternatives_keeps_their_order(tmp_path: Path) -> None:
         for o in pattern.options
     ]
     assert shown == [["a", "b"], "Seq", ["e", "f", "g"]]
+
+
+# ---- F2: macros that expand exponentially ---------------------------------------------------
+
+
+def _doubling(depth: int, alternation: bool) -> str:
+    """define M0 = warned; define Mi = M(i-1) M(i-1) (or (M(i-1) | M(i-1))); rule r: M<depth> of"""
+    lines = ["define M0 = warned"]
+    for i in range(1, depth + 1):
+        body = f"(M{i - 1} | M{i - 1})" if alternation else f"M{i - 1} M{i - 1}"
+        lines.append(f"define M{i} = {body}")
+    return "\n".join(lines) + f"\nrule r: M{depth} of\n"
+
+
+def _never_lowered(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Make lowering the named rules fail the test: they must be refused before it."""
+    real = lowering.lower_rule
+
+    def guarded(cr: Any, *args: Any) -> Any:
+        assert cr.rule.name not in names, f"rule {cr.rule.name} was expanded"
+        return real(cr, *args)
+
+    monkeypatch.setattr(lowering, "lower_rule", guarded)
+
+
+@pytest.mark.parametrize("alternation", [False, True])
+@pytest.mark.parametrize("depth", [18, 20, 22, 40])
+def test_doubling_macros_are_refused_before_expansion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, depth: int, alternation: bool
+) -> None:
+    _write(tmp_path, {"main.ie": _doubling(depth, alternation)})
+    _never_lowered(monkeypatch, "r")
+    errors, sources = _errors(tmp_path)
+    (d,) = errors
+    assert d.code == "E406"
+    assert d.message == f"macro M{depth} would expand to more than 100000 pattern elements in rule r"
+    assert _where(d, sources) == (depth + 2, 9)  # the use of M<depth> in rule r
+    # M15 is the first whose expansion (about 5 * 2**15 elements) passes 100,000
+    assert d.hint is not None and d.hint.startswith("M15 (") and ":16)" in d.hint
+    with pytest.raises(IEDslError) as info:
+        compile_rules([tmp_path])
+    assert [x.code for x in info.value.diagnostics] == ["E406"]
+
+
+def test_doubling_below_the_limit_compiles_and_matches(tmp_path: Path) -> None:
+    _write(tmp_path, {"main.ie": _doubling(6, alternation=False)})
+    book = compile_rules([tmp_path])
+    text = "warned " * 64 + "of it."
+    (st,) = book.extract("d", text)
+    assert st["span"]["start"] == 0 and text[st["span"]["start"] : st["span"]["end"]].endswith("warned of")
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        # a parameter is copied wherever it is written: D(D(...)) nine deep is 4**9 copies of a
+        "define D(X) = X X X X\nrule r: D(D(D(D(D(D(D(D(D(a)))))))))\n",
+        # each level uses the one below inside its own argument: the size squares per level
+        "define N0(X) = X X\n"
+        + "".join(f"define N{i}(X) = N{i - 1}(N{i - 1}(X))\n" for i in range(1, 40))
+        + "rule r: N39(a)\n",
+        # the same through a YAML rule file
+        "",
+    ],
+    ids=["parameter copies", "squaring", "yaml"],
+)
+def test_expansion_through_parameters_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: str
+) -> None:
+    if rules:
+        _write(tmp_path, {"main.ie": rules})
+    else:
+        defines = "".join(f"  M{i}: M{i - 1} M{i - 1}\n" for i in range(1, 41))
+        _write(
+            tmp_path,
+            {"main.yaml": f"define:\n  M0: warned\n{defines}rules:\n  - name: r\n    pattern: M40 of\n"},
+        )
+    _never_lowered(monkeypatch, "r")
+    (d,) = _errors(tmp_path)[0]
+    assert d.code == "E406" and "in rule r" in d.message
+
+
+def test_words_written_in_a_rule_are_not_expansion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lowering, "MAX_EXPANSION", 100)
+    words = " | ".join(f"w{i}" for i in range(1_000))
+    _write(tmp_path, {"main.ie": f"define LIST(X) = X\nrule r: LIST(({words})) end\n"})
+    assert _errors(tmp_path)[0] == []  # 1,000 words written, none added by the macro
+    _write(tmp_path, {"main.ie": f"define TWICE(X) = X X\nrule r: TWICE(({words})) end\n"})
+    (d,) = _errors(tmp_path)[0]
+    assert d.code == "E406" and d.message.startswith("macro TWICE would expand")
+
+
+def test_the_limit_over_all_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lowering, "MAX_EXPANSION_TOTAL", 40)
+    # each use adds 10: the alternation (1), ~warn, ~caution, raised alarms (3), issued a warning (4)
+    rules = "define W = (~warn | ~caution | raised alarms | issued a warning)\n"
+    rules += "".join(f"rule r{i}: W of\n" for i in range(6)) + "rule plain: a b c\n"
+    _write(tmp_path, {"main.ie": rules})
+    _never_lowered(monkeypatch, "r4", "r5")
+    errors, sources = _errors(tmp_path)
+    (d,) = errors  # one diagnostic, at the rule that passes the total
+    assert d.code == "E406" and d.message.endswith("over all rules, passed at rule r4")
+    assert _where(d, sources) == (6, 6)
+
+
+def _ir_size(node: ir.Node) -> int:
+    """How many IR nodes `node` is as a tree (shared parts counted at each place)."""
+    kids = getattr(node, "items", None) or getattr(node, "options", None) or ()
+    inner = getattr(node, "item", None)
+    return 1 + sum(_ir_size(k) for k in (*kids, *([inner] if inner is not None else [])))
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        "define M0 = warned of\n" + "".join(f"define M{i} = (M{i - 1} | M{i - 1} x)\n" for i in range(1, 8)),
+        'define D(X, Y) = X (?= Y) X? Y{1,2}\ndefine E(X) = D(D(X, b), "c d") z:X\n',
+        "define P(X) = [cap] X ~say ...{0,3} X\ndefine Q = P(P(P((a | b c))))\n",
+    ],
+)
+def test_the_count_is_never_below_what_lowering_builds(tmp_path: Path, rules: str) -> None:
+    head = rules.split("\n")[-2].split()[1].split("(")[0]
+    use = f"{head}(alpha)" if "(X" in rules.split("\n")[-2] else head
+    _write(tmp_path, {"main.ie": rules + f"rule r: {use} ORG\n", "orgs.yaml": "type: ORG\nentries: [CSTO]\n"})
+    checked = check(load_rules([tmp_path]))
+    (cr,) = checked.statements
+    counted = lowering._Expansion(checked.scopes).size(cr.rule.pattern, cr.macros, {}).base
+    built = _ir_size(lower(checked)[1][0].pattern)
+    assert built <= counted <= 3 * built

@@ -53,7 +53,7 @@ Layout = tuple[tuple[Part, ...], ...]  # variants, the active clause first
 
 def layout(pattern: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[str]) -> Layout:
     """The variants of a loose rule's pattern, each as a sequence of elements and glue."""
-    written = pattern.items if isinstance(pattern, n.Seq) else (pattern,)
+    written = _named(pattern.items if isinstance(pattern, n.Seq) else (pattern,))
     particles = _words(macros.get(PARTICLES))
     kinds = [_kind(e, particles, types) for e in written]
     elements = [
@@ -70,6 +70,27 @@ def layout(pattern: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[
             if nominal is not None:
                 variants.extend(_glued(v, macros) for v in _nominal(elements, verb, nominal))
     return tuple(variants)
+
+
+def _named(written: tuple[n.Pattern, ...]) -> tuple[n.Pattern, ...]:
+    """The elements with the captures a type or macro written alone makes implicitly
+    (`ORG` -> `org:ORG`, `org_2` ...) written out, so that every variant, where an element
+    may stand twice or elsewhere, fills the same names."""
+    taken = {e.name for e in written if isinstance(e, n.Capture)}
+    counts: dict[str, int] = {}
+    out = []
+    for e in written:
+        if isinstance(e, n.Ref):
+            base = e.name.lower()
+            k = counts.get(base, 0) + 1
+            while (base if k == 1 else f"{base}_{k}") in taken:
+                k += 1
+            counts[base] = k
+            name = base if k == 1 else f"{base}_{k}"
+            taken.add(name)
+            e = n.Capture(name, e, e.span)
+        out.append(e)
+    return tuple(out)
 
 
 def _kind(e: n.Pattern, particles: frozenset[str], types: frozenset[str]) -> str:

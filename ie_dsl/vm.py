@@ -42,12 +42,13 @@ _FAIL = -1  # _walk's result for a dead path; -2 - end for a match end; >= 0 a b
 class Window:
     """What searches in one window [lo, hi) of one rule share: solved states and oracles."""
 
-    __slots__ = ("lo", "hi", "memo", "looks")
+    __slots__ = ("lo", "hi", "memo", "looks", "held")
 
     def __init__(self, lo: int, hi: int):
         self.lo, self.hi = lo, hi
         self.memo: dict[int, int] = {}  # branching state -> match end, or -1
         self.looks: dict[int, bytearray] = {}  # id(look code) -> 1 where the body holds
+        self.held: dict[tuple[int, int], bool] = {}  # (id(bounded look code), position) -> holds
 
 
 def search(
@@ -126,7 +127,7 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
 
 
 def _dead(ins: tuple[Any, ...], norms: list[str], d: Any, pos: int, hi: int) -> bool:
-    """Does instruction `ins` fail at once at `pos` (a word or any token that is not there)?"""
+    """Does instruction `ins` fail at once at `pos` (a token or annotation that is not there)?"""
     op = ins[0]
     if op == NORM:
         return pos >= hi or norms[pos] not in ins[1]
@@ -135,6 +136,8 @@ def _dead(ins: tuple[Any, ...], norms: list[str], d: Any, pos: int, hi: int) -> 
     if op == ANN:
         ends = d.ann_start.get(ins[1], {}).get(pos)
         return not ends or ends[-1] > hi
+    if op == TEST:
+        return pos >= hi or not ins[1](d, pos)
     return False
 
 
@@ -260,7 +263,11 @@ def look(ins: tuple[Any, ...], d: Any, w: Window, pos: int) -> bool:
     """Does the LOOK instruction `ins` let the path go on at `pos`?"""
     _op, code, ahead, negate, bounded = ins
     if bounded:
-        return holds(code, ahead, d, w, pos) != negate
+        key = (id(code), pos)
+        found = w.held.get(key)
+        if found is None:
+            found = w.held[key] = holds(code, ahead, d, w, pos)
+        return found != negate
     return oracle(code, ahead, d, w)[pos - w.lo] != negate
 
 

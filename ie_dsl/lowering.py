@@ -437,6 +437,21 @@ def nullable(node: ir.Node) -> bool:
     return True  # Look, Assert: zero-width
 
 
+def consumes(node: ir.Node) -> bool:
+    """Can `node` match one token or more? (Look-arounds and anchors never consume.)"""
+    if isinstance(node, (ir.Tok, ir.Ann)):
+        return True
+    if isinstance(node, ir.Seq):
+        return any(consumes(i) for i in node.items)
+    if isinstance(node, ir.Alt):
+        return any(consumes(o) for o in node.options)
+    if isinstance(node, ir.Rep):
+        return node.max != 0 and consumes(node.item)
+    if isinstance(node, ir.Cap):
+        return consumes(node.item)
+    return False
+
+
 def _type_of(p: n.Pattern, types: frozenset[str]) -> str | None:
     """The type an element stands for, if it is one type reference (maybe captured)."""
     while isinstance(p, n.Capture):
@@ -487,13 +502,22 @@ def lower_rule(
         pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
         elements = tuple((p.span, _type_of(p, types)) for p in written)
     scope.name_implicit()
-    if nullable(pattern):
+    if nullable(pattern):  # allowed: the matcher reports only matches of one token or more
+        some = consumes(pattern)
         scope.errors.append(
             Diagnostic(
-                "E225",
-                "this pattern can match zero tokens",
+                "W225",
+                "this pattern can match zero tokens"
+                if some
+                else "this pattern never matches a token, so the rule never reports anything",
                 rule.pattern.span,
-                "every rule must consume at least one token; check ?, * and {0,n}",
+                "only non-empty matches are reported; "
+                + (
+                    "make an item required (check ?, * and {0,n}) if every match should have a token"
+                    if some
+                    else "add an item that matches a token (look-arounds, anchors and {0} match none)"
+                ),
+                severity="warning",
             )
         )
     names = [c.name for c in scope.captures]
@@ -561,8 +585,11 @@ def lower_rule(
     )
 
 
-def lower(checked: CheckedRules) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tuple[ir.RuleIR, ...]]:
-    """All checked rules -> (entity strata, statement rules) as IR. Raises IEDslError.
+def lower(
+    checked: CheckedRules, warnings: list[Diagnostic] | None = None
+) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tuple[ir.RuleIR, ...]]:
+    """All checked rules -> (entity strata, statement rules) as IR. Raises IEDslError with
+    the errors found; the warnings found (W225) are added to `warnings` when it is given.
 
     A rule whose macros would expand past MAX_EXPANSION elements, or the rule at which the
     rule set passes MAX_EXPANSION_TOTAL, is E406 and is not expanded at all (nor is any
@@ -618,7 +645,9 @@ def lower(checked: CheckedRules) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tup
         if not fits(cr):
             return None
         rir, diags = lower_rule(cr, checked.types, checked.scopes)
-        errors.extend(diags)
+        errors.extend(d for d in diags if d.severity == "error")
+        if warnings is not None:
+            warnings.extend(d for d in diags if d.severity != "error")
         if rir is None:
             return None
         source = checked.sources.get(cr.file)

@@ -67,16 +67,18 @@ def diagnose(
             if _refused(ruleset):
                 return list(ruleset.errors), ruleset.sources
             checked, found = check_all(ruleset)
+            warnings = list(checked.warnings)
             try:
                 # a recursive macro (E212) cannot be expanded: report it, do not try
-                strata, statements = lower(checked) if not any(d.code == "E212" for d in found) else ((), ())
+                recursive = any(d.code == "E212" for d in found)
+                strata, statements = lower(checked, warnings) if not recursive else ((), ())
                 if not found:
                     compile_program(strata, statements, checked.lexicons, checked.types)
             except IEDslError as exc:
                 found += exc.diagnostics
     except IEDslError as exc:  # too deep to check at all
         return exc.diagnostics, ruleset.sources if ruleset is not None else {}
-    return found + list(checked.warnings), ruleset.sources
+    return found + warnings, ruleset.sources
 
 
 def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleBook:
@@ -86,9 +88,13 @@ def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False)
         if _refused(ruleset):
             raise IEDslError(ruleset.errors)
         checked = check(ruleset)
-        strata, statements = lower(checked)
+        warnings = list(checked.warnings)
+        try:
+            strata, statements = lower(checked, warnings)
+        except IEDslError as exc:  # the warnings of every stage go with the errors, as check() does
+            raise IEDslError([*exc.diagnostics, *warnings]) from None
         program = compile_program(strata, statements, checked.lexicons, checked.types)
-    return RuleBook(program, ruleset.sources, checked.warnings, ruleset)
+    return RuleBook(program, ruleset.sources, tuple(warnings), ruleset)
 
 
 def _refused(ruleset: RuleSet) -> bool:

@@ -91,9 +91,49 @@ def test_every_error_is_reported_not_just_the_first(tmp_path):
     assert "ORG" in got[1].hint and "NATO" in got[2].hint
 
 
-def test_nullable_pattern_rejected(tmp_path):
-    (d,) = diags(tmp_path, "rule r: a? b*\n")
-    assert d.code == "E225"
+@pytest.mark.parametrize(
+    "pattern, column",
+    [
+        ("a? b*", 9),
+        ("(a)*", 9),
+        ("...{0,3}", 9),
+        ("(a? b?)+", 9),
+        ("^ a? $", 9),
+        ("OPT OPT", 9),  # through a macro
+        ("x:T?", 9),  # through an entity rule's annotation, made optional
+    ],
+)
+def test_a_pattern_that_can_match_nothing_is_a_warning(tmp_path, pattern, column):
+    # W225 (it was the error E225): the rule is accepted and only its non-empty matches count
+    (tmp_path / "main.ie").write_text(f"define OPT = b?\nentity T: c\nrule r: {pattern}\n")
+    book = compile_rules([tmp_path])
+    (w,) = [w for w in book.warnings if w.code != "W201"]  # OPT is used by one case only
+    assert (w.code, w.severity, w.message) == ("W225", "warning", "this pattern can match zero tokens")
+    assert book.sources[w.span.file].line_col(w.span.start) == (3, column)
+    assert w.hint.startswith("only non-empty matches are reported")
+    for st in book.extract("d", "a b c. b b a. x"):  # nothing empty is reported
+        assert st["span"]["end"] > st["span"]["start"]
+
+
+@pytest.mark.parametrize("pattern", ["(?= a)", "^", "^ $", "(?<! a) (?= b)", "a{0}"])
+def test_a_pattern_that_never_matches_a_token_says_so(tmp_path, pattern):
+    (tmp_path / "main.ie").write_text(f"rule r: {pattern}\n")
+    book = compile_rules([tmp_path])
+    (w,) = book.warnings
+    assert w.code == "W225" and "never reports anything" in w.message
+    assert book.extract("d", "a b. a") == []
+
+
+def test_w225_comes_with_errors_and_from_check(tmp_path):
+    from ie_dsl.pipeline import diagnose
+
+    (tmp_path / "main.ie").write_text("rule r: a?\nrule s: b => w(nope)\n")  # E218: found in lowering
+    with pytest.raises(IEDslError) as info:
+        compile_rules([tmp_path])
+    assert sorted(d.code for d in info.value.diagnostics) == ["E218", "W225"]
+    (tmp_path / "main.ie").write_text("rule r: a?\nrule s: NOPE\n")  # E210: found before lowering
+    found, _sources = diagnose([tmp_path])
+    assert sorted((d.code, d.severity) for d in found) == [("E210", "error"), ("W225", "warning")]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,9 @@ from ie_dsl.yamlfile import LocDict, LocList, span_of
 
 TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 CASE_MODES = ("insensitive", "sensitive", "smart")
+# Longest name or alias, in tokens. Phrases are kept in a trie one level per token, which
+# later stages walk recursively; no gazetteer name comes near this.
+MAX_ALIAS_TOKENS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +126,19 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
             continue
         entry = LexEntry(type_name, canonical, attrs, span_of(node, path), lex.priority)
         lex.entries.append(entry)
-        for alias in [canonical, *aliases]:
+        for k, alias in enumerate([canonical, *aliases]):
             phrases = _phrases_for(alias, entry, case, inflect)
+            if phrases and len(phrases[0].norms) > MAX_ALIAS_TOKENS:
+                diags.append(
+                    Diagnostic(
+                        "E407",
+                        f"{'an alias' if k else 'a name'} of {len(phrases[0].norms)} tokens; "
+                        f"at most {MAX_ALIAS_TOKENS} are allowed",
+                        span_of(_alias_node(item, node, k), path),
+                        "a lexicon lists names; match long passages with a rule",
+                    )
+                )
+                continue
             if not phrases:
                 diags.append(
                     Diagnostic(
@@ -150,6 +164,18 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
                     continue
                 lex.phrases.append(phrase)
     return lex, diags
+
+
+def _alias_node(item: Any, node: Any, k: int) -> Any:
+    """Where the entry's name (k = 0) or its alias k is written, as near as is known."""
+    if not isinstance(item, LocDict):
+        return node
+    if k == 0:
+        return item.where("name")
+    aliases = item.get("aliases")
+    if isinstance(aliases, LocList) and k - 1 < len(aliases.nodes):
+        return aliases.nodes[k - 1]
+    return item.where("aliases")
 
 
 def _entry_fields(item: Any, file_inflect: bool) -> tuple[str | None, list[str], tuple, bool]:

@@ -375,3 +375,26 @@ def test_the_count_is_never_below_what_lowering_builds(tmp_path: Path, rules: st
     counted = lowering._Expansion(checked.scopes).size(cr.rule.pattern, cr.macros, {}).base
     built = _ir_size(lower(checked)[1][0].pattern)
     assert built <= counted <= 3 * built
+
+
+# ---- 1.30: very long lexicon entries ---------------------------------------------------------
+
+
+def test_a_very_long_alias_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    long = " ".join(f"w{i}" for i in range(600))
+    orgs = f'type: ORG\nentries:\n  - name: Big\n    aliases: [BG, "{long}"]\n  - "{long} x"\n'
+    _write(tmp_path, {"main.ie": "rule r: ORG said\n", "orgs.yaml": orgs})
+    errors, sources = _errors(tmp_path)
+    assert [(d.code, d.message, _where(d, sources)) for d in errors] == [
+        ("E407", "an alias of 600 tokens; at most 100 are allowed", (4, 19)),
+        ("E407", "a name of 601 tokens; at most 100 are allowed", (5, 5)),
+    ]
+
+
+def test_an_alias_of_one_hundred_tokens_matches(tmp_path: Path) -> None:
+    long = " ".join(f"w{i}" for i in range(100))
+    orgs = f'type: ORG\nentries:\n  - name: Big\n    aliases: ["{long}"]\n'
+    _write(tmp_path, {"main.ie": "rule r: x:ORG said\n", "orgs.yaml": orgs})
+    book = compile_rules([tmp_path])
+    (st,) = book.extract("d", f"Then {long} said so.")
+    assert st["args"]["x"]["text"] == long

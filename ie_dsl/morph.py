@@ -73,12 +73,59 @@ def _syllables(word: str) -> int:
     return sum(1 for i, s in enumerate(shape) if s == "V" and (i == 0 or shape[i - 1] == "C"))
 
 
+_PREFIXES = (
+    "dis",
+    "de",
+    "ex",
+    "in",
+    "mis",
+    "non",
+    "out",
+    "over",
+    "pre",
+    "re",
+    "sub",
+    "trans",
+    "under",
+    "un",
+    "up",
+)
+
+
+def _listed(word: str, words: frozenset[str]) -> bool:
+    """`word` is in `words`, or is a prefix (re-, un-, over- ...) and a word in `words`:
+    uncommit with commit, unchange with change, refocus with focus."""
+    return word in words or any(word.startswith(p) and word[len(p) :] in words for p in _PREFIXES)
+
+
+_ONSETS = frozenset(
+    "bl br ch cl cr dr fl fr gl gr kn pl pr qu sc sh sk sl sm sn sp st sw th tr tw wh wr".split()
+)
+
+
+def _cvc(word: str) -> bool:
+    """A short word in consonant-vowel-consonant: plan, stop, quit (not fix, play, show)."""
+    return len(word) >= 3 and word[-1] not in "wxy" and _shape(word)[-3:] == "CVC" and _syllables(word) == 1
+
+
+def _prefixed_cvc(word: str) -> bool:
+    """A prefix and a short word in CVC that can start a word: unplan, outgun (not
+    re-nder)."""
+    for p in _PREFIXES:
+        rest = word[len(p) :]
+        if word.startswith(p) and _cvc(rest) and (_shape(rest)[:2] != "CC" or rest[:2] in _ONSETS):
+            return True
+    return False
+
+
 def _double_final(word: str) -> bool:
     """Whether the last consonant doubles before -ed/-ing: plan -> planned, quit -> quitting,
-    admit -> admitted (a listed longer word); not visit -> visited, nor fix or play."""
-    if word in _t.DOUBLING or word in _t.EITHER:
+    admit -> admitted (a listed longer word), unplan -> unplanned; not visit -> visited, nor fix or play."""
+    if word in _t.NO_DOUBLING:
+        return False
+    if _cvc(word) or _listed(word, _t.DOUBLING) or _listed(word, _t.EITHER):
         return True
-    return len(word) >= 3 and word[-1] not in "wxy" and _shape(word)[-3:] == "CVC" and _syllables(word) == 1
+    return _prefixed_cvc(word)  # unplanned, outgunned
 
 
 def _l_either(word: str) -> bool:
@@ -112,7 +159,7 @@ def _with_suffix(w: str, suffix: str) -> tuple[str, ...]:
         return (w + "k" + suffix,)
     if _double_final(w):
         doubled = w + w[-1] + suffix
-        either = w in _t.EITHER or _l_either(w) and w not in _t.DOUBLING
+        either = _listed(w, _t.EITHER) or _l_either(w) and not _listed(w, _t.DOUBLING)
         return (doubled, w + suffix) if either else (doubled,)
     if _l_either(w):
         return (w + suffix, w + "l" + suffix)
@@ -122,7 +169,7 @@ def _with_suffix(w: str, suffix: str) -> tuple[str, ...]:
 def _s_form(w: str, noun: bool) -> tuple[str, ...]:
     """Third person (noun=False) or regular plural (noun=True) of w."""
     if w.endswith(("s", "x", "z", "ch", "sh")):
-        if w[-1] in "sz" and _double_final(w) and w not in _t.S_FINAL:
+        if w[-1] in "sz" and _double_final(w) and not _listed(w, _t.S_FINAL):
             return (w + "es", w + w[-1] + "es")  # quizzes, gasses
         return (w + "es",)
     if len(w) > 1 and w[-1] == "y" and w[-2] not in _VOWELS:
@@ -180,6 +227,9 @@ def plurals(lemma: str) -> frozenset[str]:
     w = lemma.lower()
     if w in _IRREGULAR_NOUNS:
         return frozenset(_IRREGULAR_NOUNS[w])
+    for base in _t.COMPOUND_NOUNS:  # housewife, grandchild, spokesperson
+        if w.endswith(base) and len(w) - len(base) >= 3:
+            return frozenset(w[: -len(base)] + plural for plural in _IRREGULAR_NOUNS[base])
     if _man(w):
         return frozenset((w[:-3] + "men",))
     if w.endswith("sis") and len(w) > 4:
@@ -232,6 +282,16 @@ def _reverse() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 
 _VERB_OF, _NOUN_OF = _reverse()
+_COMPOUND_PLURALS = tuple((p, base) for base in sorted(_t.COMPOUND_NOUNS) for p in _IRREGULAR_NOUNS[base])
+
+
+def _nouns_of(w: str) -> set[str]:
+    """The nouns of the table whose plural `w` is, compounds included: housewives -> housewife."""
+    out = set(_NOUN_OF.get(w, ()))
+    for plural, base in _COMPOUND_PLURALS:
+        if w.endswith(plural) and len(w) - len(plural) >= 3:
+            out.add(w[: -len(plural)] + base)
+    return out
 
 
 def _restore_e(s: str) -> tuple[str, ...]:
@@ -240,10 +300,11 @@ def _restore_e(s: str) -> tuple[str, ...]:
     e = s + "e"
     if len(s) < 3:
         return (e,)  # used, dyed, eyeing
-    if s in _t.EITHER or s in _t.DOUBLING or s in _t.S_FINAL or s in _t.S_DOUBLING:
-        return (s,)  # kidnaped, focused, gases
-    if e in _t.E_FINAL:
-        return (e,)
+    listed = (_t.EITHER, _t.DOUBLING, _t.NO_DOUBLING, _t.S_FINAL, _t.S_DOUBLING)
+    if any(_listed(s, words) for words in listed):
+        return (s,)  # kidnaped, refocused, gases
+    if _listed(e, _t.E_FINAL):
+        return (e,)  # invited, unchanged
     last, prev = s[-1], s[-2]
     shape = _shape(s)
     if last in "aeioyw" or last == "x":
@@ -293,13 +354,15 @@ def _undouble(s: str, form: str) -> tuple[str, ...]:
     controll -> control, fulfill -> fulfil and fulfill."""
     single = s[:-1]
     if s[-1] in "sz":
-        return (single,) if single in _t.S_DOUBLING or single in _t.EITHER else (s,)
+        return (single,) if _listed(single, _t.S_DOUBLING) or _listed(single, _t.EITHER) else (s,)
     if s[-1] == "f":
         return (s,)
     if s[-1] == "l":
-        if s in _t.LL_FINAL:
+        if _listed(s, _t.LL_FINAL):
             return (single, s)  # installed (or the British instal)
-        return (single,) if _l_either(single) or single in _t.DOUBLING else (s,)  # travelled, called
+        if _listed(single, _t.DOUBLING) or single.endswith(("el", "al")) and _l_either(single):
+            return (single,)  # controlled, travelled, dialled
+        return (s,)  # called, unfilled, bankrolled
     return (single,) if len(single) >= 3 and form in inflections(single) else (s,)
 
 
@@ -327,24 +390,24 @@ def _rule_lemmas(w: str) -> set[str]:
         else:
             out.update(_stem(s, w))
     elif w.endswith("eed"):
-        if w[:-1] in _t.EE_VERBS or len(w) >= 6 and not w.endswith("ceed"):
-            out.add(w[:-1])  # agreed, guaranteed (not need, proceed)
+        if _listed(w[:-1], _t.EE_VERBS):
+            out.add(w[:-1])  # agreed, disagreed (not need, proceed, linseed)
     elif w.endswith("ied") and len(w) > 4:
         out.add(w[:-1] if w[:-1] in _t.IE_WORDS else w[:-3] + "y")  # tied / denied
     elif w.endswith("ed") and len(w) > 3:
         out.update(_stem(w[:-2], w))
-    elif w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "us", "is", "'s")):
+    elif w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "us", "is", "'s")) and w not in _t.S_FINAL:
         if w.endswith("ies"):
             out.add(w[:-1] if w[:-1] in _t.IE_WORDS else w[:-3] + "y")  # ties / denies
         elif w.endswith("oes"):
-            short = len(w) <= 5 or w[:-1] in _t.E_FINAL
+            short = len(w) <= 5 or _listed(w[:-1], _t.E_FINAL)
             out.add(w[:-1] if short else w[:-2])  # toes, canoes / vetoes, heroes
         elif w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")):
             s = w[:-2]
             if s[-1] == s[-2]:
                 out.update(_undouble(s, w))  # passes, buzzes, quizzes
             elif s.endswith(("x", "ch", "sh")):
-                out.add(s + "e" if s + "e" in _t.E_FINAL or len(s) < 3 else s)  # fixes, aches
+                out.add(s + "e" if _listed(s + "e", _t.E_FINAL) or len(s) < 3 else s)  # fixes, aches
             else:
                 out.update(_restore_e(s))  # causes, focuses, sizes
         else:
@@ -374,10 +437,11 @@ def lemmas(form: str) -> frozenset[str]:
     w = form.lower()
     if w in _t.NOT_INFLECTED:
         return frozenset((w,))
-    found = set(_VERB_OF.get(w, ())) | _NOUN_OF.get(w, set())
+    nouns = _nouns_of(w)
+    found = set(_VERB_OF.get(w, ())) | nouns
     if w not in _VERB_OF:
         rule = {c for c in _rule_lemmas(w) if _plausible(c)}
-        if w in _NOUN_OF:  # crises is crisis's, not "crise"'s; lives is life's and live's
+        if nouns:  # crises is crisis's, not "crise"'s; lives is life's and live's
             rule &= _t.PLURAL_HOMOGRAPHS
         found |= rule
         if w.endswith("ings") and len(w) > 5:

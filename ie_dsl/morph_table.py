@@ -411,6 +411,9 @@ wolf wolves
 woman women
 """
 
+# Nouns of the table that end compounds with the same plural: grandchild, housewife.
+COMPOUND_NOUNS = frozenset("child foot knife mouse person shelf thief tooth wife woman".split())
+
 # Irregular forms that are also base words of their own: lemmas("left") is {leave, left}.
 ALSO_BASE = frozenset(
     "bit bore bound clove data dove drove drunk felt fell found ground left media people "
@@ -419,9 +422,10 @@ ALSO_BASE = frozenset(
 
 # Words that look inflected but are not (lemmas returns only the word itself).
 NOT_INFLECTED = frozenset(
-    "afterwards always anything besides chaos during ethos evening everything hers his "
-    "hundred indeed its kindred kudos lens morning naked news nothing ours perhaps sacred "
-    "series something sometimes species theirs towards whereas wicked yes yours".split()
+    "afterwards always anything besides chaos during economics ethics ethos evening everything "
+    "hers his hundred indeed its kindred kudos lens mathematics morning naked news nothing "
+    "ours ourselves perhaps physics politics sacred series something sometimes species theirs "
+    "themselves towards whereas wicked yes yours yourselves".split()
 )
 
 # Regular words with a form that is also an irregular plural: lives (life, live), bases.
@@ -442,6 +446,9 @@ DOUBLING = frozenset(
     "output zigzag".split()
 )
 
+# Words that look like a prefix and a short word but do not double: debited, debuted.
+NO_DOUBLING = frozenset("debit debut".split())
+
 # Words that take both spellings: benefited/benefitted, focused/focussed.
 EITHER = frozenset("benefit bias combat diagram focus kidnap program worship".split())
 
@@ -451,7 +458,7 @@ S_DOUBLING = frozenset("bus gas quiz whiz".split())
 # Words in -s that keep no silent e: focused is focus+ed, not focuse+d.
 S_FINAL = frozenset(
     "alias apparatus atlas bias bonus bus campus canvas caucus census chorus circus "
-    "consensus corpus fetus focus genius minus nexus nonplus octopus plus prospectus "
+    "consensus corpus fetus focus genius lens minus nexus nonplus octopus plus prospectus "
     "sinus status surplus thesaurus virus walrus".split()
 )
 
@@ -472,7 +479,7 @@ E_FINAL = frozenset(
 # -ie words: dies is die+s, not dy+ies; everything else in -ies is -y (denies: deny).
 IE_WORDS = frozenset(
     "belie birdie bookie brownie calorie cookie die freebie goalie hippie hogtie hoodie "
-    "junkie lie magpie movie necktie newbie pie prairie rookie selfie smoothie sortie tie "
+    "indie junkie lie magpie movie necktie newbie pie prairie rookie selfie smoothie sortie tie "
     "untie vie yuppie zombie".split()
 )
 

@@ -114,6 +114,21 @@ def test_consonant_doubling() -> None:
     assert past("benefit") == {"benefited", "benefitted"}
 
 
+def test_prefixed_words_double_like_their_root() -> None:
+    assert past("unplan") == {"unplanned"} and past("outgun") == {"outgunned"}
+    assert past("recommit") == {"recommitted"} and past("decontrol") == {"decontrolled"}
+    assert past("render") == {"rendered"}  # re-nder is no prefix and root
+    assert past("debit") == {"debited"} and past("debut") == {"debuted"}
+    assert lemmas("uncommitted") == {"uncommit"} and lemmas("rearranged") == {"rearrange"}
+    assert lemmas("refocusing") == {"refocus", "refocusing"} and lemmas("debuted") == {"debut"}
+
+
+def test_ll_stems() -> None:
+    assert lemmas("called") == {"call"} and lemmas("unfilled") == {"unfill"}
+    assert lemmas("bankrolled") == {"bankroll"} and lemmas("dialled") == {"dial"}
+    assert lemmas("installed") == {"install", "instal"}  # the British spelling has one l
+
+
 def test_y_verbs() -> None:
     assert verb_forms("deny") == ({"denies"}, {"denied"}, {"denied"}, {"denying"})
     assert verb_forms("try") == ({"tries"}, {"tried"}, {"tried"}, {"trying"})
@@ -139,6 +154,9 @@ def test_plurals() -> None:
     assert plurals("country") == {"countries"}
     assert plurals("photo") == {"photos", "photoes"} and plurals("hero") >= {"heroes"}
     assert {"men", "manned"} <= inflections("man")  # a noun in the table is still a verb
+    assert plurals("spokeswoman") == {"spokeswomen"} and plurals("grandchild") == {"grandchildren"}
+    assert plurals("spokesperson") == {"spokespeople", "spokespersons"}
+    assert lemmas("schoolchildren") == {"schoolchild"} and lemmas("housewives") == {"housewife"}
 
 
 @pytest.mark.parametrize(

@@ -620,9 +620,9 @@ def lower(
                     "E406",
                     f"{what} would expand to more than {MAX_EXPANSION} pattern elements in rule {name}",
                     use.span,
-                    f"{grows.name} ({where(grows.span)}) is where it grows past the limit: every use "
-                    "of a macro copies its whole pattern, so macros that use a macro twice double "
-                    "at each level; put long lists of words in a lexicon",
+                    f"{grows.name} ({where(grows.span)}) is where it grows past the limit: each use "
+                    "of a macro or of a parameter copies its whole pattern, so a macro that uses "
+                    "another twice is twice its size; put long lists of words in a lexicon",
                 )
             )
             return False
@@ -634,7 +634,7 @@ def lower(
                     f"macros would expand to more than {MAX_EXPANSION_TOTAL} pattern elements over "
                     f"all rules, passed at rule {name}",
                     cr.rule.span,
-                    "every use of a macro copies its whole pattern: put long lists of words in a "
+                    "each use of a macro copies its whole pattern: put long lists of words in a "
                     "lexicon, or run several rule sets",
                 )
             )

@@ -73,23 +73,7 @@ def _syllables(word: str) -> int:
     return sum(1 for i, s in enumerate(shape) if s == "V" and (i == 0 or shape[i - 1] == "C"))
 
 
-_PREFIXES = (
-    "dis",
-    "de",
-    "ex",
-    "in",
-    "mis",
-    "non",
-    "out",
-    "over",
-    "pre",
-    "re",
-    "sub",
-    "trans",
-    "under",
-    "un",
-    "up",
-)
+_PREFIXES = tuple("dis de ex in mis non out over pre re sub trans under un up".split())
 
 
 def _listed(word: str, words: frozenset[str]) -> bool:

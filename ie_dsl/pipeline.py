@@ -5,6 +5,7 @@ load (loader) -> check (analysis) -> lower (lowering) -> compile (compiler)
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def diagnose(
     """
     ruleset: RuleSet | None = None
     try:
-        with _shallow():
+        with _compiling():
             ruleset = load_rules(paths, allow_outside_root)
             if _refused(ruleset):
                 return list(ruleset.errors), ruleset.sources
@@ -83,7 +84,7 @@ def diagnose(
 
 def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleBook:
     """Load, check, lower and compile the rules under `paths`. Raises IEDslError."""
-    with _shallow():
+    with _compiling():
         ruleset = load_rules(paths, allow_outside_root)
         if _refused(ruleset):
             raise IEDslError(ruleset.errors)
@@ -105,10 +106,17 @@ def _refused(ruleset: RuleSet) -> bool:
 
 
 @contextmanager
-def _shallow() -> Iterator[None]:
+def _compiling() -> Iterator[None]:
     """Patterns are limited in depth where they are parsed; chains of macros using
     macros, entities using entities, `use` of files using files or `!` in [ ] are not,
-    and a very long one would exhaust Python's stack: that is a rule error, not a crash."""
+    and a very long one would exhaust Python's stack: that is a rule error, not a crash.
+
+    The cyclic garbage collector is paused meanwhile (as it was after): parsing and
+    compiling make millions of short-lived objects that reference counting frees, and the
+    collector's passes over them took a third of the time (100,000 alternatives: 6.3 s ->
+    4.5 s to check)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     except RecursionError:
@@ -122,3 +130,6 @@ def _shallow() -> Iterator[None]:
                 )
             ]
         ) from None
+    finally:
+        if was_enabled:
+            gc.enable()

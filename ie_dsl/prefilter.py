@@ -121,16 +121,18 @@ def first(node: ir.Node) -> First:
     parts = node.items if isinstance(node, ir.Seq) else node.options
     words_acc: frozenset[str] | None = none
     types_acc, inside_acc = none, none
+    some_nullable = False  # an option can match nothing (each part is looked at once)
     for part in parts:
         words, types, inside, nullable = first(part)
         words_acc = None if words is None or words_acc is None else words_acc | words
         types_acc |= types
         inside_acc |= inside
+        some_nullable = some_nullable or nullable
         if isinstance(node, ir.Seq) and not nullable:
             return words_acc, types_acc, inside_acc, False
     if isinstance(node, ir.Seq):
         return words_acc, types_acc, inside_acc, True
-    return words_acc, types_acc, inside_acc, any(first(o)[3] for o in parts)
+    return words_acc, types_acc, inside_acc, some_nullable
 
 
 def _unwrap(node: ir.Node) -> ir.Node:

@@ -193,3 +193,19 @@ def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(tmp_path
     # four tokens after: searched once, and found
     assert len(book.extract("d", "OPEC said that the new oil quota holds.")) == 1
     assert searched == [0]
+
+
+def test_first_tokens_of_nested_alternatives_look_at_each_part_once(monkeypatch):
+    from ie_dsl import ir, prefilter
+
+    node: ir.Node = ir.Tok(ir.TNorm(frozenset({"m"})))
+    size = 1
+    for _ in range(12):  # (M | M x), nested: each level doubles the tree
+        node = ir.Alt((node, ir.Seq((node, ir.Tok(ir.TNorm(frozenset({"x"})))))))
+        size = 2 * size + 3
+    calls = []
+    real = prefilter.first
+    monkeypatch.setattr(prefilter, "first", lambda n: calls.append(1) or real(n))
+    words, _types, _inside, nullable = prefilter.first(node)
+    assert words == frozenset({"m"}) and not nullable
+    assert len(calls) <= size  # once per node of the tree (it was three times per level)

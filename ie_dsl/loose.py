@@ -81,14 +81,7 @@ def _named(written: tuple[n.Pattern, ...]) -> tuple[n.Pattern, ...]:
     out = []
     for e in written:
         if isinstance(e, n.Ref):
-            base = e.name.lower()
-            k = counts.get(base, 0) + 1
-            while (base if k == 1 else f"{base}_{k}") in taken:
-                k += 1
-            counts[base] = k
-            name = base if k == 1 else f"{base}_{k}"
-            taken.add(name)
-            e = n.Capture(name, e, e.span)
+            e = n.Capture(n.implicit_name(e.name.lower(), counts, taken), e, e.span)
         out.append(e)
     return tuple(out)
 

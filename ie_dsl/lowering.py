@@ -19,6 +19,7 @@ from ie_dsl import ir, loose
 from ie_dsl import nodes as n
 from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
 from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.ir import nullable
 from ie_dsl.morph import inflections
 from ie_dsl.source import SourceSpan
 from ie_dsl.text import literal_tokens, norm
@@ -68,13 +69,7 @@ class _RuleScope:
         counts: dict[str, int] = {}
         for slot in self.implicit:
             base, types = self.captures[slot].name, self.captures[slot].types
-            k = counts.get(base, 0) + 1
-            while (base if k == 1 else f"{base}_{k}") in taken:
-                k += 1
-            counts[base] = k
-            name = base if k == 1 else f"{base}_{k}"
-            taken.add(name)
-            self.captures[slot] = ir.CaptureInfo(name, types)
+            self.captures[slot] = ir.CaptureInfo(n.implicit_name(base, counts, taken), types)
 
 
 def _direct_types(node: ir.Node) -> tuple[str, ...]:
@@ -420,21 +415,6 @@ def _refs(p: n.Pattern) -> list[n.Ref]:
         elif isinstance(q, (n.Repeat, n.Look, n.Capture)):
             stack.append(q.pattern)
     return out
-
-
-def nullable(node: ir.Node) -> bool:
-    """Can `node` match zero tokens?"""
-    if isinstance(node, (ir.Tok, ir.Ann)):
-        return False
-    if isinstance(node, ir.Seq):
-        return all(nullable(i) for i in node.items)
-    if isinstance(node, ir.Alt):
-        return any(nullable(o) for o in node.options)
-    if isinstance(node, ir.Rep):
-        return node.min == 0 or nullable(node.item)
-    if isinstance(node, ir.Cap):
-        return nullable(node.item)
-    return True  # Look, Assert: zero-width
 
 
 def consumes(node: ir.Node) -> bool:

@@ -245,3 +245,15 @@ class RuleFile:
     defines: tuple[Define, ...] = ()
     rules: tuple[Rule, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
+
+
+def implicit_name(base: str, counts: dict[str, int], taken: set[str]) -> str:
+    """The next name of an implicit capture: `base`, `base_2` ... in order of appearance,
+    never one in `taken` (which it then joins); `counts` remembers each base's count."""
+    k = counts.get(base, 0) + 1
+    while (base if k == 1 else f"{base}_{k}") in taken:
+        k += 1
+    counts[base] = k
+    name = base if k == 1 else f"{base}_{k}"
+    taken.add(name)
+    return name

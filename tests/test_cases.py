@@ -27,7 +27,7 @@ import yaml
 from reference import reference_statements
 
 from ie_dsl import IEDslError, compile_rules, ir
-from ie_dsl.lowering import nullable
+from ie_dsl.ir import nullable
 
 CASE_DIR = Path(__file__).resolve().parent / "cases"
 RULES_DIR = CASE_DIR.parent.parent / "rules"

@@ -20,6 +20,7 @@ import ie_dsl.parser as parser
 from ie_dsl import IEDslError, compile_rules, ir
 from ie_dsl.analysis import check
 from ie_dsl.diagnostics import Diagnostic, render_concise
+from ie_dsl.expansion import Expansion
 from ie_dsl.loader import load_rules
 from ie_dsl.lowering import lower
 from ie_dsl.pipeline import diagnose
@@ -373,7 +374,7 @@ def test_the_count_is_never_below_what_lowering_builds(tmp_path: Path, rules: st
     _write(tmp_path, {"main.ie": rules + f"rule r: {use} ORG\n", "orgs.yaml": "type: ORG\nentries: [CSTO]\n"})
     checked = check(load_rules([tmp_path]))
     (cr,) = checked.statements
-    counted = lowering._Expansion(checked.scopes).size(cr.rule.pattern, cr.macros, {}).base
+    counted = Expansion(checked.scopes).size(cr.rule.pattern, cr.macros, {}).base
     built = _ir_size(lower(checked)[1][0].pattern)
     assert built <= counted <= 3 * built
 

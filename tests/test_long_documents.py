@@ -102,7 +102,7 @@ def test_shifted_moves_a_shared_part_once():
     ]
     moved: set[int] = set()
     for st in sts:
-        rt._shifted(st, 100, moved)
+        rt.shifted(st, 100, moved)
     assert org == {"text": "Greece", "start": 100, "end": 106}
     assert all(st["span"] == {"start": 101, "end": 102} for st in sts)
 
@@ -182,7 +182,7 @@ def test_attribution_looks_in_the_statements_piece_only(pack, monkeypatch):
     (got,) = pack.extract("d", text)
     assert "speaker" not in got["args"]
     (alone,) = whole(pack, text[len(p1) :], monkeypatch)  # the statement's piece, as a document
-    assert got["args"] == rt._shifted(alone, len(p1), set())["args"]
+    assert got["args"] == rt.shifted(alone, len(p1), set())["args"]
     assert_exact(text, [got])
 
 

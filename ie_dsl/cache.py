@@ -29,7 +29,7 @@ from ie_dsl.compiler import compile_program
 from ie_dsl.loader import rule_files
 from ie_dsl.pipeline import RuleBook, compile_rules
 
-FORMAT = 2  # bump when what is pickled changes shape
+FORMAT = 3  # bump when what is pickled changes shape
 
 
 def cache_dir() -> Path | None:

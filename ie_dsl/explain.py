@@ -64,6 +64,8 @@ class _Recorder(set):  # type: ignore[type-arg]
 
 def _element_text(book: RuleBook, cr: CompiledRule, index: int) -> tuple[str, str | None]:
     span, type_name = cr.rule.elements[index]
+    if cr.rule.gaps and cr.rule.gaps[index]:  # a loose rule's gap: say what it may skip
+        return f"(skipped: {cr.rule.gaps[index]})", None
     source = book.sources.get(span.file)
     text = source.text[span.start : span.end] if source else "?"
     return " ".join(text.split()), type_name

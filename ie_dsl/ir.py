@@ -142,6 +142,7 @@ def nullable(node: Node) -> bool:
         return nullable(node.item)
     return True  # Look, Assert: zero-width
 
+
 # ---- rules --------------------------------------------------------------------------
 
 
@@ -174,3 +175,6 @@ class RuleIR:
     # The pattern's top-level elements as written, for explanations: (span, TYPE if the
     # element is one type reference). `pattern` is then a Seq with one item per element.
     elements: tuple[tuple[SourceSpan, str | None], ...] = ()
+    # For a loose rule, per element: the grammar macro's name where the element is a gap
+    # the expansion put between skeleton elements (explanations say what it skipped).
+    gaps: tuple[str | None, ...] = ()

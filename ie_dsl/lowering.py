@@ -286,7 +286,7 @@ def _slots(scope: _RuleScope, name: str | None) -> tuple[int, ...]:
 
 def _lower_loose(
     lowerer: _Lowerer, cr: CheckedRule, scope: _RuleScope, types: frozenset[str]
-) -> tuple[ir.Node, tuple[tuple[SourceSpan, str | None], ...]]:
+) -> tuple[ir.Node, tuple[tuple[SourceSpan, str | None], ...], tuple[str | None, ...]]:
     """A loose rule's pattern: its variants (loose.layout), each element lowered as written
     and the grammar's gaps and glue without captures. With one variant, one IR item per
     part, so explanations can say what each element and gap took."""
@@ -302,8 +302,8 @@ def _lower_loose(
     if len(variants) == 1:
         items, parts = variants[0]
         elements = tuple((p.node.span, None if p.kind == "gap" else _type_of(p.node, types)) for p in parts)
-        return ir.Seq(tuple(items)), elements
-    return ir.Alt(tuple(_seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),)
+        return ir.Seq(tuple(items)), elements, tuple(p.label if p.kind == "gap" else None for p in parts)
+    return ir.Alt(tuple(_seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),), ()
 
 
 def lower_rule(
@@ -314,13 +314,14 @@ def lower_rule(
     scope = _RuleScope(rule)
     lowerer = _Lowerer(types, scopes)
     if rule.loose:
-        pattern, elements = _lower_loose(lowerer, cr, scope, types)
+        pattern, elements, gaps = _lower_loose(lowerer, cr, scope, types)
     else:
         written = rule.pattern.items if isinstance(rule.pattern, n.Seq) else (rule.pattern,)
         # One IR item per written element (not flattened), so explanations can say which failed.
         items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
         pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
         elements = tuple((p.span, _type_of(p, types)) for p in written)
+        gaps = ()
     scope.name_implicit()
     if nullable(pattern):  # allowed: the matcher reports only matches of one token or more
         some = consumes(pattern)
@@ -399,6 +400,7 @@ def lower_rule(
             line=0,  # filled in by lower(), which has the sources
             span=rule.span,
             elements=elements,
+            gaps=gaps,
             order=cr.order,
         ),
         scope.errors,

@@ -33,3 +33,28 @@ def test_only_windows_overlapping_the_given_sentence(book):
     second = (text.index("Nothing"), len(text))
     (a,) = attempts(b, "d", text, sentence=second, rules=["headline"])
     assert a.reached == 0 and a.start >= second[0]
+
+
+def test_a_loose_rule_explains_its_gaps_by_the_grammar_macro(tmp_path):
+    # (a rule with passive or nominal variants is explained as one element: see language.md 7.6)
+    import shutil
+    from pathlib import Path
+
+    from ie_dsl import compile_rules
+    from ie_dsl.explain import explain_rule
+
+    root = Path(__file__).resolve().parent.parent / "rules"
+    (tmp_path / "lexicons").mkdir()
+    shutil.copy(root / "english.ie", tmp_path / "english.ie")
+    shutil.copy(root / "lexicons" / "titles.yaml", tmp_path / "lexicons" / "titles.yaml")
+    (tmp_path / "m.ie").write_text(
+        'use "english.ie"\nentity ORG: "NATO"\nentity THREAT: terrorism\n'
+        "rule w loose: ORG speaks of THREAT\n",
+        encoding="utf-8",
+    )
+    book = compile_rules([tmp_path])
+    (record,) = explain_rule(book, "w", "d", "NATO, the alliance, spoke on Monday of terrorism.")
+    shown = [(e["element"], e["text"]) for e in record["elements"]]
+    assert ("(skipped: LOOSE_N_V)", ", the alliance,") in shown
+    assert ("(skipped: LOOSE_V_P)", "on Monday") in shown
+    assert ("speaks", "spoke") in shown

@@ -16,11 +16,12 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
+from ie_dsl.claimlink import link
 from ie_dsl.claimwords import Holder, Place, holder_groups, holder_of, place_of, threat_words
 
 STANCE_TYPES = frozenset({"warn", "concern", "threat_claim"})
@@ -150,104 +151,6 @@ def _item(st: dict[str, Any]) -> _Item:
         target=place_of(args.get("target")),
         when=parse_when(st.get("when")),
     )
-
-
-def _compatible(a: Place | None, b: Place | None) -> bool:
-    return a is None or b is None or a.matches(b)
-
-
-class _State:
-    """What a growing cluster must stay consistent with: its threat words, places and dates."""
-
-    def __init__(self, item: _Item):
-        self.size, self.words = 1, Counter(item.threat)
-        self.sources = [item.source] if item.source else []
-        self.targets = [item.target] if item.target else []
-        self.late_start = item.when[0] if item.when else None
-        self.early_end = item.when[1] if item.when else None
-
-    def core(self) -> set[str]:
-        """The threat words of at least half the members: what the cluster is about."""
-        return {w for w, n in self.words.items() if 2 * n >= self.size}
-
-    def merged(self, other: _State, window: timedelta | None) -> _State | None:
-        """The union of both, or None if their cores are disjoint or two members disagree."""
-        if not self.core() & other.core():
-            return None
-        for mine, theirs in ((self.sources, other.sources), (self.targets, other.targets)):
-            if not all(a.matches(b) for a in mine for b in theirs):
-                return None
-        out = _State.__new__(_State)
-        out.size, out.words = self.size + other.size, self.words + other.words
-        out.sources = [*self.sources, *(p for p in other.sources if p not in self.sources)]
-        out.targets = [*self.targets, *(p for p in other.targets if p not in self.targets)]
-        starts = [d for d in (self.late_start, other.late_start) if d]
-        ends = [d for d in (self.early_end, other.early_end) if d]
-        out.late_start = max(starts) if starts else None
-        out.early_end = min(ends) if ends else None
-        if window is not None and out.late_start and out.early_end:
-            if out.late_start - out.early_end > window:
-                return None
-        return out
-
-
-def _pairs(items: list[_Item], ids: list[int], window: timedelta | None) -> Iterator[tuple[int, int]]:
-    """Pairs of `ids` whose dates (when both have one) are within the window."""
-    if window is None:
-        yield from ((i, j) for k, i in enumerate(ids) for j in ids[k + 1 :])
-        return
-    undated = [i for i in ids if items[i].when is None]
-    dated = sorted((i for i in ids if items[i].when), key=lambda i: items[i].when)  # type: ignore[arg-type,return-value]
-    yield from ((i, j) for k, i in enumerate(undated) for j in [*undated[k + 1 :], *dated])
-    for k, i in enumerate(dated):
-        for j in dated[k + 1 :]:
-            if items[j].when[0] - items[i].when[1] > window:  # type: ignore[index]
-                break  # later ones start later still
-            yield i, j
-
-
-def _edges(items: list[_Item], window: timedelta | None) -> list[tuple[float, int, int, int]]:
-    """(-threat overlap, -roles agreeing, i, j) for the pairs sharing a threat word whose
-    places agree and whose dates are within the window."""
-    by_word: dict[str, list[int]] = {}
-    for i, it in enumerate(items):
-        for w in it.threat:
-            by_word.setdefault(w, []).append(i)
-    edges = []
-    for i, j in {tuple(sorted(p)) for ids in by_word.values() for p in _pairs(items, ids, window)}:
-        a, b = items[i], items[j]
-        if not (_compatible(a.source, b.source) and _compatible(a.target, b.target)):
-            continue
-        overlap = len(a.threat & b.threat) / min(len(a.threat), len(b.threat))
-        agree = sum(x is not None and y is not None for x, y in ((a.source, b.source), (a.target, b.target)))
-        edges.append((-overlap, -agree, i, j))
-    return sorted(edges)
-
-
-def _link(items: list[_Item], window: timedelta | None) -> list[list[_Item]]:
-    """Constrained single-link: join along the strongest edges first while consistent."""
-    parent = list(range(len(items)))
-    state = {i: _State(it) for i, it in enumerate(items)}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for _o, _a, i, j in _edges(items, window):
-        ri, rj = root(i), root(j)
-        if ri == rj:
-            continue
-        merged = state[ri].merged(state[rj], window)
-        if merged is not None:
-            lo, hi = min(ri, rj), max(ri, rj)
-            parent[hi] = lo
-            state[lo] = merged
-    groups: dict[int, list[_Item]] = {}
-    for i, it in enumerate(items):
-        groups.setdefault(root(i), []).append(it)
-    return list(groups.values())
 
 
 # ---- building clusters -------------------------------------------------------------------
@@ -419,7 +322,7 @@ def corroborate(
     built = [
         _make(part, names[group[0].holder.key] if group[0].holder else None)
         for group in groups.values()
-        for part in _link(group, window)
+        for part in link(group, window)
     ]
     _link_disputes(built, window)
     for c, _m in built:

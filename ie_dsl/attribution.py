@@ -301,12 +301,19 @@ def _speaks(place: Any, view: Any) -> bool:
 
 def _subject_org(view: Any, anns: _Anns, st: dict[str, Any]) -> dict[str, Any] | None:
     """The organization a sentence is about: its first organization, group or state (not a
-    dateline), or the last one named for "the organization"."""
+    dateline, and not one the statement already names as the threat's source or target),
+    or the last one named for "the organization"."""
     sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
     threat = st["args"].get("threat", {})
     t0 = _token_at(view, threat["start"]) if "start" in threat else sent.end_token
+    taken = [(a["start"], a["end"]) for a in st["args"].values() if isinstance(a, dict) and "start" in a]
     found = anns.starting((*ORGS, PLACE), sent.first_token, t0)
-    found = [a for a in found if a.type != PLACE or _speaks(a, view)]
+    found = [
+        a
+        for a in found
+        if (a.type != PLACE or _speaks(a, view))
+        and not any(s <= view.char_span(a.start, a.end)[0] < e for s, e in taken)
+    ]
     if found:
         return _org_of(view, anns, min(found, key=lambda a: a.start))
     for i in range(max(sent.first_token, t0 - REACH), t0):

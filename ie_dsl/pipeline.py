@@ -1,10 +1,15 @@
 """The stages put together: rule paths -> RuleBook (a compiled Program plus what produced it).
 
 load (loader) -> check (analysis) -> lower (lowering) -> compile (compiler)
+
+A statement's `rule.file` names its rule file by the rule root given (a directory, or a given
+file's directory) and the path inside it, `rules/threats.ie`, wherever the rules were compiled
+from; diagnostics keep paths as the user can open them from the working directory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,7 +21,8 @@ from typing import Any
 from ie_dsl.analysis import check, check_all
 from ie_dsl.compiler import Program, compile_program
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.loader import RuleSet, load_rules
+from ie_dsl.ir import RuleIR
+from ie_dsl.loader import RuleSet, display_path, load_rules
 from ie_dsl.lowering import lower
 from ie_dsl.runtime import extract, iter_extract
 from ie_dsl.source import SourceFile
@@ -30,6 +36,15 @@ class RuleBook:
     sources: Mapping[str, SourceFile]
     warnings: tuple[Diagnostic, ...]
     ruleset: RuleSet  # what was read, for tools that look at the rules themselves
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as what compiled it (the rules' IR, lexicons and sources, as the rule
+        cache stores them; compiled token tests are closures and RE2 objects, which do not
+        pickle): unpickling recompiles the Program from them, in a fraction of a second."""
+        strata = tuple(tuple(cr.rule for cr in stratum) for stratum in self.program.strata)
+        statements = tuple(cr.rule for cr in self.program.statements)
+        state = (strata, statements, self.program.types, dict(self.sources), self.warnings, self.ruleset)
+        return _restore, state
 
     @property
     def rule_count(self) -> int:
@@ -51,6 +66,20 @@ class RuleBook:
     ) -> Iterator[dict[str, Any]]:
         """The same statements, yielded piece by piece (for huge documents)."""
         return iter_extract(self.program, doc_id, text, None, budget, doc_date)
+
+
+def _restore(
+    strata: tuple[tuple[RuleIR, ...], ...],
+    statements: tuple[RuleIR, ...],
+    types: frozenset[str],
+    sources: dict[str, SourceFile],
+    warnings: tuple[Diagnostic, ...],
+    ruleset: RuleSet,
+) -> RuleBook:
+    """A pickled RuleBook back (see RuleBook.__reduce__)."""
+    with _compiling():
+        program = compile_program(strata, statements, ruleset.lexicons, types)
+    return RuleBook(program, sources, warnings, ruleset)
 
 
 def diagnose(
@@ -84,6 +113,7 @@ def diagnose(
 
 def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleBook:
     """Load, check, lower and compile the rules under `paths`. Raises IEDslError."""
+    paths = list(paths)
     with _compiling():
         ruleset = load_rules(paths, allow_outside_root)
         if _refused(ruleset):
@@ -94,8 +124,36 @@ def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False)
             strata, statements = lower(checked, warnings)
         except IEDslError as exc:  # the warnings of every stage go with the errors, as check() does
             raise IEDslError([*exc.diagnostics, *warnings]) from None
+        files = provenance(paths, ruleset.read)
+        strata = tuple(tuple(_relabel(r, files) for r in stratum) for stratum in strata)
+        statements = tuple(_relabel(r, files) for r in statements)
         program = compile_program(strata, statements, checked.lexicons, checked.types)
     return RuleBook(program, ruleset.sources, tuple(warnings), ruleset)
+
+
+def provenance(paths: Iterable[str | Path], read: Iterable[str]) -> dict[str, str]:
+    """Display path (as the loader names a file, relative to the working directory) -> the
+    name statements give it: the name of the rule root it lies under (the first of `paths`
+    that holds it: a directory, or a given file's directory) and the path inside that root,
+    with `/` (`rules/threats.ie`). The same wherever the rules are compiled from, so that
+    a local run, `--jobs` and the workers of a cluster write the same bytes. A file outside
+    every root (a `use` allowed to leave it) keeps its absolute path."""
+    roots = []
+    for given in paths:
+        real = Path(given).resolve()
+        roots.append(real if real.is_dir() else real.parent)
+    names: dict[str, str] = {}
+    for file in read:
+        path = Path(file)
+        root = next((r for r in roots if path.is_relative_to(r)), None)
+        inside = (root.name, *path.relative_to(root).parts) if root is not None else None
+        names[display_path(path)] = "/".join(p for p in inside if p) if inside else path.as_posix()
+    return names
+
+
+def _relabel(rule: RuleIR, files: Mapping[str, str]) -> RuleIR:
+    stable = files.get(rule.file, rule.file)
+    return rule if stable == rule.file else dataclasses.replace(rule, file=stable)
 
 
 def _refused(ruleset: RuleSet) -> bool:

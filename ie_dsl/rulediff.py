@@ -130,10 +130,10 @@ def relabel(statement: dict[str, Any], loaded_from: str, revision: Revision | No
     rule = dict(statement["rule"])
     base = Path(loaded_from).resolve()
     base = base if base.is_dir() else base.parent
-    try:
-        inner = Path(rule["file"]).resolve().relative_to(base).as_posix()
-    except ValueError:
+    # statements name a rule file by its root's name and the path inside (pipeline.provenance)
+    if not str(rule["file"]).startswith(f"{base.name}/"):
         return statement
+    inner = str(rule["file"])[len(base.name) + 1 :]
     folder = revision.path if Path(loaded_from).is_dir() else posixpath.dirname(revision.path)
     rule["file"] = f"{revision.rev}:{posixpath.join(folder, inner)}"
     return {**statement, "rule": rule}

@@ -1,4 +1,7 @@
-"""Statements -> jsonl | json | csv | table, written to a stream or atomically to a file.
+"""Statements -> jsonl | json | csv | table | parquet, written to a stream or atomically to a file.
+
+csv and parquet are the flat table of frames.py (one row per statement, docs/tables.md);
+parquet needs pyarrow (`pip install 'iedsl[arrow]'`) and is the one binary format.
 
 The sinks at the end are where `iedsl run` sends each document's statements: stdout, memory
 (formats that need every statement first), or a checkpointed file (see checkpoint.py).
@@ -11,7 +14,6 @@ followed: the file it names is replaced and the link kept.
 
 from __future__ import annotations
 
-import csv
 import errno
 import io
 import json
@@ -19,14 +21,20 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from ie_dsl.checkpoint import Checkpoint, Mark, lock_partial, partial_path
+from ie_dsl import frames
+from ie_dsl.checkpoint import Checkpoint, CheckpointError, Mark, lock_partial, partial_path
 
-FORMATS = ("jsonl", "json", "csv", "table")
-ROLES = ("speaker", "organization", "threat", "source", "target")
+if TYPE_CHECKING:
+    from ie_dsl.pipeline import RuleBook
+
+FORMATS = ("jsonl", "json", "csv", "table", "parquet")
+BINARY_FORMATS = ("parquet",)
+ROLES = frames.STANDARD_ROLES
 
 
 # Characters JSON allows raw in a string but that str.splitlines() and older JavaScript take
@@ -52,22 +60,30 @@ def _roles(statements: list[dict[str, Any]]) -> list[str]:
     return [r for r in ROLES if r in seen] + sorted(seen - set(ROLES))
 
 
-def write(statements: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> None:
-    """Write statements to `out` in `fmt`."""
+def write(
+    statements: Iterable[dict[str, Any]], fmt: str, out: TextIO, layout: frames.Layout | None = None
+) -> None:
+    """Write statements to `out` in `fmt` (a text format). `layout`: the roles and fields that
+    get csv columns (frames.layout_of(book)); by default, the pack's roles and those found."""
     if fmt == "jsonl":
         for st in statements:
             out.write(dumps(st) + "\n")
         return
+    if fmt in BINARY_FORMATS:
+        raise ValueError(f"{fmt} is binary: use write_binary")
     rows = list(statements)
     if fmt == "json":
         json.dump(rows, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return
+    if fmt == "csv":
+        frames.write_csv(rows, out, frames.resolve_layout(rows, layout))
+        return
     roles = _roles(rows)
     header = ["doc", "type", "polarity", *roles, "sentence", "rule"]
     table = [
         [
-            Path(st["doc"]).name,
+            Path(st["doc"]).name,  # for people, in a narrow column; csv and parquet keep the id whole
             st["type"],
             st["polarity"],
             *(_arg_text(st["args"].get(r)) for r in roles),
@@ -76,12 +92,17 @@ def write(statements: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> None:
         ]
         for st in rows
     ]
-    if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(table)
-        return
     _table(header, table, out)
+
+
+def write_binary(
+    statements: Iterable[dict[str, Any]], fmt: str, out: IO[bytes], layout: frames.Layout | None = None
+) -> None:
+    """Write statements to the binary file `out` in `fmt` (parquet). Raises frames.MissingArrow."""
+    if fmt != "parquet":
+        raise ValueError(f"{fmt} is not a binary format")
+    rows = list(statements)
+    frames.write_parquet(rows, out, frames.resolve_layout(rows, layout))
 
 
 def _table(header: list[str], rows: list[list[str]], out: TextIO, width: int = 28) -> None:
@@ -140,19 +161,29 @@ def output_target(path: Path) -> Path:
     return target
 
 
-def write_atomic(path: Path, content: str) -> None:
-    """Replace `path` with `content` in one step: readers see the old file or the new one.
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Replace `path` with `content` (text is written as UTF-8) in one step: readers see the
+    old file or the new one.
 
     The new file keeps the old one's permissions, or gets the usual ones for a new file
     (not the owner-only mode of a temporary file). A symbolic link is followed (see
     output_target); a target that is not a regular file raises NotRegularFile, untouched.
     """
-    path = output_target(path)
+    with atomic_writer(path) as fh:
+        fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file whose content replaces `path` in one step when the block ends without
+    an exception (as write_atomic, for writers that want a file object); on an exception
+    `path` is left as it was and the temporary file removed."""
+    path = output_target(Path(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
     try:
-        os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(content)
+        with os.fdopen(fd, "wb") as fh:
+            os.chmod(tmp, _mode_for(path))
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -254,23 +285,40 @@ class StdoutSink(Sink):
         return "; the statements of those documents were written to stdout"
 
 
+class FormatUnavailable(CheckpointError):
+    """A format this run cannot write: its library is missing, or binary data would go to a
+    terminal. A CheckpointError, as what a sink raises when it is opened: the run stops
+    before reading any document with this one-line message (exit 2)."""
+
+
 class MemorySink(Sink):
-    """json, csv and table need every statement before the first byte (a header, a list);
-    so does `render`, if given (statements -> the text to write instead).
+    """json, csv, table and parquet need every statement before the first byte (a header, a
+    list, a schema); so does `render`, if given (statements -> the text to write instead).
 
     With an `output` file, the sink holds FILE.partial locked from its creation to `finish`
     or `abort`, as a jsonl run does, so two runs to one FILE cannot both write it (raises
     CheckpointError if another run holds it). FILE.partial is removed again if the sink
     created it; one an interrupted jsonl run left is kept for its --resume.
+
+    `book`: the compiled rules, whose roles and fields make the csv and parquet columns
+    (frames.layout_of), so that every run of one rule set has one schema. Raises
+    FormatUnavailable for parquet without pyarrow, or to a terminal.
     """
 
     def __init__(
-        self, fmt: str, output: Path | None, render: Callable[[list[dict[str, Any]]], str] | None = None
+        self,
+        fmt: str,
+        output: Path | None,
+        render: Callable[[list[dict[str, Any]]], str] | None = None,
+        book: RuleBook | None = None,
     ):
         self.fmt, self.output, self.render = fmt, output, render
+        self.layout = frames.layout_of(book) if book is not None else None
         self.rows: list[dict[str, Any]] = []
         self._lock: Any = None
         self._created = False
+        if render is None and fmt in BINARY_FORMATS:
+            _check_binary(fmt, output)
         if output is not None:
             self.where = str(output)
             self._lock, self._created = lock_partial(output)
@@ -280,11 +328,14 @@ class MemorySink(Sink):
 
     def finish(self) -> None:
         try:
+            if self.render is None and self.fmt in BINARY_FORMATS:
+                self._finish_binary()
+                return
             if self.render is not None:
                 text = self.render(self.rows)
             else:
                 buf = io.StringIO()
-                write(self.rows, self.fmt, buf)
+                write(self.rows, self.fmt, buf, self.layout)
                 text = buf.getvalue()
             if self.output is not None:
                 write_atomic(self.output, text)
@@ -297,6 +348,21 @@ class MemorySink(Sink):
             _write_stdout(to_stdout)
         finally:
             self._unlock()  # after the rename: the next run to FILE sees the new one
+
+    def _finish_binary(self) -> None:
+        if self.output is not None:
+            with atomic_writer(self.output) as fh:
+                write_binary(self.rows, self.fmt, fh, self.layout)
+            return
+        buf = io.BytesIO()
+        write_binary(self.rows, self.fmt, buf, self.layout)
+
+        def to_stdout() -> None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(buf.getvalue())
+            sys.stdout.buffer.flush()
+
+        _write_stdout(to_stdout)
 
     def abort(self) -> None:
         self._unlock()
@@ -318,6 +384,18 @@ class MemorySink(Sink):
 
     def left(self) -> str:
         return f"; {self.output} was not changed" if self.output else "; nothing was written"
+
+
+def _check_binary(fmt: str, output: Path | None) -> None:
+    """Raise FormatUnavailable if `fmt` cannot be written here (see MemorySink)."""
+    try:
+        frames.require_arrow()
+    except frames.MissingArrow as exc:
+        raise FormatUnavailable(f"-f {fmt}: {exc}") from None
+    if output is None and (
+        sys.stdout is None or getattr(sys.stdout, "buffer", None) is None or sys.stdout.isatty()
+    ):
+        raise FormatUnavailable(f"-f {fmt} writes binary data: give -o FILE, or redirect stdout to a file")
 
 
 def _progress_of(target: Path) -> Path:

@@ -309,9 +309,9 @@ class Runner:
             fmt = self.fmt if self.fmt in ("jsonl", "json", "table") else "jsonl"
             return MemorySink(fmt, self.output, lambda rows: render_clusters(corroborate(rows), fmt))
         if self.output is None:
-            return StdoutSink() if self.fmt == "jsonl" else MemorySink(self.fmt, None)
+            return StdoutSink() if self.fmt == "jsonl" else MemorySink(self.fmt, None, book=book)
         if self.fmt != "jsonl":
-            return MemorySink(self.fmt, self.output)
+            return MemorySink(self.fmt, self.output, book=book)  # book: the csv, parquet columns
         options = {
             "encoding_errors": self.options.encoding_errors,
             "max_doc_bytes": self.options.max_doc_bytes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -22,3 +23,11 @@ def data_dir(name: str) -> Path:
 def grammar_text() -> str:
     """The Lark grammar of the rule language."""
     return (data_dir("grammar") / "iedsl.lark").read_text(encoding="utf-8")
+
+
+PACK = "@pack"  # names the rule pack shipped with iedsl, wherever rule paths are given
+
+
+def with_pack(paths: Iterable[str | Path]) -> list[str | Path]:
+    """Rule paths with `@pack` replaced by the directory of the shipped pack."""
+    return [data_dir("rules") if str(p) == PACK else p for p in paths]

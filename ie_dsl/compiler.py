@@ -14,6 +14,7 @@ from typing import Any
 
 from ie_dsl import ir, prefilter
 from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.gates import gated
 from ie_dsl.lexicon import Lexicon
 from ie_dsl.prefilter import Follow, RuleIndex
 from ie_dsl.tokentests import compile_test
@@ -298,7 +299,7 @@ def compile_rule(
     clauses = tuple(dict.fromkeys(prefilter.clauses(rule.pattern)))
     return CompiledRule(
         rule=rule,
-        code=gen.freeze(),
+        code=gated(gen.freeze()),
         nslots=marks + (len(items) + 1 if mark_elements else 0),
         clauses=clauses,
         first_words=None if nullable else words,

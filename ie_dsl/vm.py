@@ -2,10 +2,12 @@
 
 Programs are tuples of instructions made by compiler.py. A search from a start token is a
 walk over (instruction, position) states. Straight-line instructions are followed without
-bookkeeping; a state where the path branches (a SPLIT, an annotation with several ends) is
-solved once per window and remembered in `Window.memo`, so every search in a window,
-from every start, costs at most len(code) * (window length + 1) solved states together:
-matching is linear in the window, however the pattern nests.
+bookkeeping, and so is a SPLIT one of whose branches cannot take the next token (its gate,
+gates.py: what every path from the branch consumes first); a state where the path
+branches (a SPLIT, an annotation with several ends) is solved once per window and
+remembered in `Window.memo`, so every search in a window, from every start, costs at
+most len(code) * (window length + 1) solved states together: matching is linear in the
+window, however the pattern nests.
 
 What a branching state is worth (its match end, or -1):
 - mode `first`, and a lazy quantifier's SPLIT in any mode: the first branch that matches
@@ -32,7 +34,8 @@ from typing import Any
 NORM, TEST, ANN, SPLIT, JMP, SAVE, ASSERT, LOOK, MATCH, ANY = range(10)
 OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MATCH", "ANY")
 
-# NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy | JMP to | SAVE slot
+# NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy [gate_first gate_second]
+# | JMP to | SAVE slot
 # | ASSERT at_start | LOOK code ahead negate bounded | MATCH | ANY
 Code = tuple[tuple[Any, ...], ...]
 
@@ -83,7 +86,19 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
                 continue
             return _FAIL
         if op == SPLIT:
-            # most branches die at once on the next token: follow the other one inline
+            # most branches cannot take the next token (their gate, see gates.py): follow
+            # the other one inline
+            if len(ins) > 4:
+                ga, gb = ins[4], ins[5]
+                if ga is not None and _shut(ga, d, pos, hi):
+                    if gb is not None and _shut(gb, d, pos, hi):
+                        return _FAIL
+                    pc = ins[2]
+                    continue
+                if gb is not None and _shut(gb, d, pos, hi):
+                    pc = ins[1]
+                    continue
+                return pc * (hi - lo + 1) + pos - lo
             a, b = ins[1], ins[2]
             if _dead(code[a], norms, d, pos, hi):
                 pc = b
@@ -139,6 +154,25 @@ def _dead(ins: tuple[Any, ...], norms: list[str], d: Any, pos: int, hi: int) -> 
     if op == TEST:
         return pos >= hi or not ins[1](d, pos)
     return False
+
+
+def _shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
+    """Can no path through `gate` (gates.Gate) go on at `pos`?"""
+    if pos >= hi:
+        return True
+    words, mask, types, tests = gate
+    if words.get(d.norms[pos], 0) & mask:
+        return False
+    for t in types:
+        ends = d.ann_start.get(t)
+        if ends is not None:
+            at = ends.get(pos)
+            if at and at[-1] <= hi:
+                return False
+    for test in tests:
+        if test(d, pos):
+            return False
+    return True
 
 
 def _ends(ins: tuple[Any, ...], d: Any, pos: int, hi: int) -> list[int]:

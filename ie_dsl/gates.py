@@ -1,0 +1,135 @@
+"""What a path from an instruction can take first: the gates that let the matcher drop a
+branch without walking into it.
+
+A loose rule's gaps are long chains of optional parts (an apposition?, an official?, an
+adverbial?, auxiliaries ...), each a SPLIT whose first branch opens another choice. At a
+token that begins none of them, walking each branch to see it fail made a solved state per
+part (vm._solve). A gate is what every path from an instruction can consume first, found
+once per rule here: the words (as bits, see `Gate`), the annotation types that may begin
+there, and the token tests. At a SPLIT, a branch whose gate the token does not pass is
+dropped on the spot (vm._walk), so a gap the sentence does not use costs one straight walk.
+
+`gated(code)` -> the same code with a gate (or None: the branch may go on without a token,
+or take any token) after each SPLIT's operands: (SPLIT, first, second, lazy, gate_first,
+gate_second). The answer is exact for words and types and conservative elsewhere: a
+look-around or an anchor is taken as passing, so a gate never drops a branch that could
+match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ie_dsl.vm import ANN, ANY, JMP, MATCH, NORM, SPLIT, TEST, Code
+
+# (bits of each word the rule's NORM instructions name, the bits of this gate's words,
+# the types an annotation may begin with, the tests one of which the token may pass)
+Gate = tuple[dict[str, int], int, tuple[str, ...], tuple[Callable[[Any, int], bool], ...]]
+
+MAX_TESTS = 6  # a gate with more token tests than this is not worth checking: none
+
+_OPEN = (True, 0, frozenset(), frozenset())  # a path goes on without consuming: no gate
+
+
+def gated(code: Code) -> Code:
+    """`code` with a gate for both operands of every SPLIT (see the module docstring)."""
+    if not any(ins[0] == SPLIT for ins in code):
+        return code
+    bits: dict[frozenset[str], int] = {}  # each distinct NORM set: one bit
+    words: dict[str, int] = {}
+    for ins in code:
+        if ins[0] == NORM and ins[1] not in bits:
+            bit = bits[ins[1]] = 1 << len(bits)
+            for w in ins[1]:
+                words[w] = words.get(w, 0) | bit
+    firsts = _firsts(code, bits)
+    made: dict[tuple[int, frozenset[str], frozenset[Any]], Gate | None] = {}
+
+    def gate(pc: int) -> Gate | None:
+        is_open, mask, types, tests = firsts[pc]
+        if is_open or len(tests) > MAX_TESTS:
+            return None
+        key = (mask, types, tests)
+        if key not in made:
+            made[key] = (words, mask, tuple(sorted(types)), tuple(tests))
+        return made[key]
+
+    return tuple(
+        (SPLIT, ins[1], ins[2], ins[3], gate(ins[1]), gate(ins[2])) if ins[0] == SPLIT else ins
+        for ins in code
+    )
+
+
+First = tuple[bool, int, frozenset[str], frozenset[Any]]  # (open, word bits, types, tests)
+
+
+def _firsts(code: Code, bits: dict[frozenset[str], int]) -> list[First]:
+    """Per instruction, what the paths from it consume first, over the instructions that
+    consume nothing (SPLIT, JMP, SAVE, ASSERT, LOOK), in one pass from the end: the code is
+    acyclic once consuming instructions are cut (a loop goes back only after a token)."""
+    out: list[First | None] = [None] * len(code)
+    on_path = bytearray(len(code))
+    for root in range(len(code) - 1, -1, -1):
+        if out[root] is not None:
+            continue
+        stack = [root]
+        while stack:
+            pc = stack[-1]
+            if out[pc] is not None:
+                stack.pop()
+                continue
+            nexts = _epsilon(code, pc)
+            if nexts is None:
+                out[pc] = _consumes(code[pc], bits)
+                stack.pop()
+                continue
+            if not on_path[pc]:
+                on_path[pc] = 1
+                for t in nexts:
+                    if out[t] is None:
+                        if on_path[t]:  # a loop that takes no token: say nothing
+                            out[t] = _OPEN
+                        else:
+                            stack.append(t)
+                continue
+            out[pc] = _union([out[t] for t in nexts])  # type: ignore[misc]
+            on_path[pc] = 0
+            stack.pop()
+    return out  # type: ignore[return-value]
+
+
+def _epsilon(code: Code, pc: int) -> tuple[int, ...] | None:
+    """Where instruction `pc` goes without consuming a token, or None if it consumes (or
+    ends the match)."""
+    ins = code[pc]
+    op = ins[0]
+    if op == SPLIT:
+        return (ins[1], ins[2])
+    if op == JMP:
+        return (ins[1],)
+    if op in (NORM, TEST, ANY, ANN, MATCH):
+        return None
+    return (pc + 1,)  # SAVE, ASSERT, LOOK: zero-width, taken as passing
+
+
+def _consumes(ins: tuple[Any, ...], bits: dict[frozenset[str], int]) -> First:
+    op = ins[0]
+    if op == NORM:
+        return False, bits[ins[1]], frozenset(), frozenset()
+    if op == ANN:
+        return False, 0, frozenset([ins[1]]), frozenset()
+    if op == TEST:
+        return False, 0, frozenset(), frozenset([ins[1]])
+    return _OPEN  # ANY takes every token; MATCH ends the match here
+
+
+def _union(parts: list[First]) -> First:
+    if any(p[0] for p in parts):
+        return _OPEN
+    mask = 0
+    for p in parts:
+        mask |= p[1]
+    if len(parts) == 1:
+        return parts[0]
+    return False, mask, frozenset().union(*(p[2] for p in parts)), frozenset().union(*(p[3] for p in parts))

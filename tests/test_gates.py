@@ -1,0 +1,93 @@
+"""Gates (ie_dsl/gates.py): what a branch can take first, and the solved states they save."""
+
+from __future__ import annotations
+
+from ie_dsl import compile_rules
+from ie_dsl.gates import gated
+from ie_dsl.runtime import DocView, annotate
+from ie_dsl.text import segment
+from ie_dsl.vm import ANY, JMP, MATCH, NORM, SPLIT, TEST, Window, search
+
+
+def book_of(tmp_path, rules: str, **files: str):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "main.ie").write_text(rules)
+    return compile_rules([tmp_path])
+
+
+def view_of(book, text: str) -> DocView:
+    view = DocView("d", text, segment(text))
+    annotate(book.program, view, builtins=False)
+    return view
+
+
+def test_a_gate_holds_every_first_word_of_a_branch_through_nested_choices():
+    # (a | b c)? d: the optional branch begins with a choice; the other goes on to d
+    code = (
+        (SPLIT, 1, 6, False),
+        (SPLIT, 2, 4, False),
+        (NORM, frozenset({"a"})),
+        (JMP, 6),
+        (NORM, frozenset({"b"})),
+        (NORM, frozenset({"c"})),
+        (NORM, frozenset({"d"})),
+        (MATCH,),
+    )
+    out = gated(code)
+    words, mask, types, tests = out[0][4]
+    assert {w for w, bit in words.items() if bit & mask} == {"a", "b"}
+    words, mask, types, tests = out[0][5]
+    assert {w for w, bit in words.items() if bit & mask} == {"d"}
+    assert types == () and tests == ()
+    assert out[2:] == code[2:]  # only SPLITs change
+
+
+def test_no_gate_where_a_branch_may_take_any_token_or_end_the_match():
+    always = lambda d, i: True  # noqa: E731
+    code = (
+        (SPLIT, 1, 3, False),
+        (ANY,),
+        (JMP, 4),
+        (TEST, always),
+        (SPLIT, 5, 6, False),
+        (NORM, frozenset("x")),
+        (MATCH,),
+    )
+    out = gated(code)
+    assert out[0][4] is None  # ANY
+    assert out[0][5] is not None and out[0][5][3] == (always,)
+    assert out[4][5] is None  # reaches MATCH without a token
+
+
+def test_a_gap_the_sentence_does_not_use_solves_no_state(tmp_path):
+    # every optional part begins with a choice: without gates each was a solved state
+    book = book_of(
+        tmp_path,
+        "define PART = (very | quite) (much | little) | (in | on) (fact | truth) | , (well | so) ,\n"
+        "rule r: ORG PART? PART? PART? (warned | said)\n",
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    (cr,) = book.program.statements
+    view = view_of(book, "Acme warned today.")
+    w = Window(0, len(view.norms))
+    assert search(cr.code, view, w, 0, True, cr.nslots) is not None
+    assert w.memo == {}
+    view = view_of(book, "Acme , well , in fact said so.")
+    w = Window(0, len(view.norms))
+    found = search(cr.code, view, w, 0, True, cr.nslots)
+    assert found is not None and found[0] == 7
+
+
+def test_gates_keep_the_matches(tmp_path):
+    book = book_of(
+        tmp_path,
+        "rule r: ORG (, [!punct]{1,4} ,)? (also | again)? (warned | said) [lower]{0,2} THREAT\n"
+        "entity THREAT: (armed)? (groups | militants)\n",
+        **{"o.yaml": "type: ORG\nentries: [Acme, NATO]\n"},
+    )
+    found = book.extract("d", "NATO, the alliance, also warned of armed groups. Acme said militants.")
+    assert [st["args"]["threat"]["text"] if "threat" in st["args"] else None for st in found] == [
+        "armed groups",
+        "militants",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -316,3 +317,13 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
 )
 def test_when_bounds(value, bounds):
     assert frames.when_bounds(value) == bounds
+
+
+def test_docs_tables_md_lists_every_column():
+    text = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([a-z_<>]+)`", text))
+    for name, _kind in frames.COLUMNS:
+        assert name in documented, name
+    for part, _kind in frames.ARG_PARTS:
+        assert f"arg_<role>_{part}" in documented, part
+    assert "field_<name>" in documented

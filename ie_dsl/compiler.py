@@ -37,6 +37,9 @@ class CompiledRule:
     first_inside: frozenset[str]  # or a token inside an annotation of one of these types
     element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
     follow: Follow | None = None  # what must come right after the first element, if known
+    # alternatives of clauses, one of which a window must hold (prefilter.options); () if
+    # the pattern is no choice
+    options: tuple[tuple[frozenset[str], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,7 @@ def compile_rule(
         return None
     words, types, inside, nullable = prefilter.first(rule.pattern)
     clauses = tuple(dict.fromkeys(prefilter.clauses(rule.pattern)))
+    alts = prefilter.options(rule.pattern)
     return CompiledRule(
         rule=rule,
         code=gated(gen.freeze()),
@@ -306,6 +310,9 @@ def compile_rule(
         first_types=types,
         first_inside=inside,
         follow=prefilter.follow(rule.pattern),
+        options=tuple(tuple(c for c in dict.fromkeys(conj) if c not in clauses) for conj in alts)
+        if len(alts) > 1
+        else (),
         element_of=tuple(
             bisect.bisect_right(starts, pc) - 1 if pc < len(gen.code) - 1 else len(items)
             for pc in range(len(gen.code))

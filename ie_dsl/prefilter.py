@@ -40,6 +40,9 @@ class RuleIndex:
     word_bits: dict[str, int]
     type_bits: dict[str, int]
     masks: tuple[int, ...]  # by rule
+    # Rules whose pattern is a choice (a loose rule's variants, an entity's shapes) may
+    # also need one of several masks, one per alternative (see `options`); None: no choice.
+    choices: tuple[tuple[int, ...] | None, ...]
     first_words: frozenset[str]  # the words other rules start on (sets of up to 8): found in one pass
     # Rules that begin with known words or types followed by known words are woken instead
     # by those pairs, which are much rarer than either: (head, next word) -> rules, where a
@@ -73,6 +76,60 @@ def clauses(node: ir.Node) -> list[frozenset[str]]:
     if isinstance(node, ir.Look) and not node.negate:
         return clauses(node.item)
     return []
+
+
+MAX_OPTIONS = 32  # alternatives kept apart in `options`; past that, they merge into clauses
+
+Conj = tuple[frozenset[str], ...]  # clauses that must all hold
+
+
+def options(node: ir.Node) -> list[Conj]:
+    """What a window must hold for `node` to match, as alternatives each of which is a
+    conjunction of clauses (one holds if all its clauses do): where `clauses` merges the
+    options of a choice into one clause of their atoms (`ORG warns | PLACE's warning` needs
+    ORG or PLACE, and warns or warning), this keeps them apart (ORG and warns, or PLACE and
+    warning). Up to MAX_OPTIONS alternatives; a part with more is taken as its clauses."""
+    if isinstance(node, ir.Alt):
+        out: list[Conj] = []
+        for o in node.options:
+            got = options(o)
+            if not all(got):  # an option that needs nothing: the choice needs nothing
+                return [()]
+            out += got
+        out = _simplest(out)
+        return out if len(out) <= MAX_OPTIONS else [tuple(clauses(node))]
+    if isinstance(node, ir.Seq):
+        acc: list[Conj] = [()]
+        for item in node.items:
+            got = options(item)
+            if len(acc) * len(got) > MAX_OPTIONS:
+                got = [tuple(clauses(item))]
+            acc = [a + b for a in acc for b in got]
+        return acc
+    if isinstance(node, ir.Rep):
+        return options(node.item) if node.min > 0 else [()]
+    if isinstance(node, ir.Cap) or (isinstance(node, ir.Look) and not node.negate):
+        return options(node.item)
+    return [tuple(clauses(node))]
+
+
+def _simplest(alts: list[Conj]) -> list[Conj]:
+    """The same alternatives, fewer: those of one clause merged into one clause (a or b is
+    one clause of both), and any that needs all another needs, and more, left out."""
+    single = frozenset().union(*(a[0] for a in alts if len(a) == 1))
+    out: list[Conj] = [(single,)] if single else []
+    for a in dict.fromkeys(a for a in alts if len(a) > 1):
+        if any(_implies(a, b) for b in out):  # b holds whenever a does: b says enough
+            continue
+        out = [b for b in out if not _implies(b, a)]
+        out.append(a)
+    return out
+
+
+def _implies(a: Conj, b: Conj) -> bool:
+    """Does a window that holds every clause of `a` hold every clause of `b`? (Each clause
+    of b has one of a's inside it.)"""
+    return all(any(ca <= cb for ca in a) for cb in b)
 
 
 First = tuple[frozenset[str] | None, frozenset[str], frozenset[str], bool]
@@ -217,11 +274,13 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     bits: dict[frozenset[str], int] = {}
     atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
     masks: list[int] = []
+    choices: list[tuple[int, ...] | None] = []
     first_words: set[str] = set()
     pairs: dict[Pair, list[int]] = {}
-    for k, cr in enumerate(rules):
+
+    def mask_of(conj: tuple[frozenset[str], ...]) -> int:
         mask = 0
-        for clause in cr.clauses:
+        for clause in conj:
             bit = bits.get(clause)
             if bit is None:
                 bit = bits[clause] = 1 << len(bits)
@@ -229,7 +288,12 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
                     table = atom_bits[atom[0]]
                     table[atom[2:]] = table.get(atom[2:], 0) | bit
             mask |= bit
-        masks.append(mask)
+        return mask
+
+    for k, cr in enumerate(rules):
+        masks.append(mask_of(cr.clauses))
+        alts = tuple(mask_of(conj) for conj in cr.options)
+        choices.append(alts if len(alts) > 1 and all(alts) else None)
         paired = _pairs_of(cr)
         if paired:  # (the pairs found also tell where the rule may start)
             for pair in paired:
@@ -251,6 +315,7 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         atom_bits["w"],
         atom_bits["t"],
         tuple(masks),
+        tuple(choices),
         frozenset(first_words),
         {p: tuple(ks) for p, ks in pairs.items()},
         frozenset(h for h, _ in pairs if isinstance(h, str)),

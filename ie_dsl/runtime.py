@@ -92,7 +92,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
     follow its first element does. So a document costs the rules that can match in it, not
     all of them.
     """
-    rules, masks = index.rules, index.masks
+    rules, masks, choices = index.rules, index.masks, index.choices
     live, at, hits = _live(index, view)
     if not live:
         return
@@ -109,7 +109,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         for wi, a in enumerate(firsts):
             b = ends[wi]
             held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
-            todo = [k for k in ks if masks[k] & held == masks[k]]
+            todo = [k for k in ks if masks[k] & held == masks[k] and _chosen(choices[k], held)]
             if not todo:
                 continue
             if view.deadline is not None and time.monotonic() > view.deadline:
@@ -126,7 +126,7 @@ def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[in
     """The rules (ascending indexes) woken by the document's anchors or pairs that meet all
     their clauses in it (and, if woken by pairs, with what follows found there too); where
     those woken by pairs may start; the Hits."""
-    rules, masks = index.rules, index.masks
+    rules, masks, choices = index.rules, index.masks, index.choices
     words, types = view.words, view.present_types()
     word_hits = index.word_bits.keys() & words
     type_hits = index.type_bits.keys() & types
@@ -150,7 +150,7 @@ def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[in
     live = []
     at: dict[int, list[int]] = {}
     for k in sorted(woken):
-        if masks[k] & have == masks[k]:
+        if masks[k] & have == masks[k] and _chosen(choices[k], have):
             follow = rules[k].follow
             if k in heads and follow is not None:  # the pair is there: is the rest of what follows?
                 at[k] = view.reaching(heads[k], follow[2][1:])
@@ -158,6 +158,11 @@ def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[in
                     continue
             live.append(k)
     return live, at, (word_hits, type_hits)
+
+
+def _chosen(choice: tuple[int, ...] | None, held: int) -> bool:
+    """Does `held` cover one of a rule's alternative masks (RuleIndex.choices), if it has any?"""
+    return choice is None or any(m & held == m for m in choice)
 
 
 def _sentence_bits(index: RuleIndex, view: DocView, word_hits: set[str], type_hits: set[str]) -> list[int]:

@@ -1,17 +1,24 @@
-"""One self-contained HTML page showing what rules found in documents.
+"""One self-contained HTML page showing what rules found in documents, at any scale.
 
 `build_report(book, documents)` takes a compiled `RuleBook` and documents (anything with
-`.id` and `.text`, such as `reader.Document`) and returns the page as a string: each
-document's text with its annotations highlighted by type, the statements found in it
-beside the text, filters by statement type and rule, and hover cards naming the role,
-type, canonical name and the rule or lexicon entry behind each argument. CSS and JS are
-inline, nothing is fetched, and a Content-Security-Policy with the hashes of the page's
-own style and script forbids anything else, so a hostile document cannot run code.
+`.id` and `.text`, such as `reader.Document`) and returns the page as a string. The page is
+a small fixed frame (a bar with the search box, filters, pager and annotation legend; a
+document index; an empty area for the documents) and one JSON block with the data, from
+which its script renders the matching documents a page at a time and the index a chunk at
+a time: 20,000 documents cost what their data costs to parse, not 20,000 rendered cards.
+CSS and JS are inline (`report_assets`), nothing is fetched, and a Content-Security-Policy
+with the hashes of the page's own style and script forbids anything else, so a hostile
+document cannot run code; the script builds every element with textContent.
 
-The text is cut at every annotation, sentence and argument boundary into `<span data-o=
-OFFSET>` pieces (offsets are Python character offsets), so the script highlights a
-sentence or an argument by toggling classes on whole pieces. Per-document data the
-script needs (annotations, statements) travels as one JSON block.
+The data (`Report.data()`): `types` (annotation type names), `src` (labels of the rules and
+lexicon entries that made annotations), `roles`, `page` (documents per page), `left_out`
+(documents without statements not kept), `claims` (see `_claims_json`) and per document
+`id`, `t` (text), `n` (annotations: [type index, start, end, canonical, attributes as text,
+source index], by start then longest first) and `s` (statements: t type, r rule, f file:line,
+x sentence [start, end], a args [[role, start, end, annotation index or -1]], and when they
+apply p polarity, m modality, w when [ISO value, grain, text, start, end], e other fields).
+Offsets are Python character offsets, as in the statements; the script renders the text as
+`<span data-o=OFFSET>` pieces cut at every annotation, sentence and argument boundary.
 """
 
 from __future__ import annotations
@@ -45,8 +52,10 @@ PALETTE = [
     ("#eebefa", "#9c36b5"),
     ("#dee2e6", "#495057"),
 ]
+KEEP_EMPTY_UP_TO = 200  # past this many documents, those without statements are left out
+PAGE_SIZE = 20  # documents rendered at a time
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_STANDARD_KEYS = {"doc", "type", "polarity", "args", "span", "sentence", "rule", "overridden_by"}
+_STANDARD_KEYS = frozenset("doc type polarity modality when args span sentence rule overridden_by".split())
 
 
 class _HasText(Protocol):
@@ -79,14 +88,31 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+def _when_json(when: Any) -> list[Any]:
+    """A statement's `when` -> [ISO value, grain, text, start, end] (what is known of it)."""
+    if not isinstance(when, dict):
+        return [str(when)]
+    out = [str(when.get("value") or ""), str(when.get("grain") or ""), str(when.get("text") or "")]
+    if isinstance(when.get("start"), int) and isinstance(when.get("end"), int):
+        out += [when["start"], when["end"]]
+    return out
+
+
 class Report:
     """Collects documents (`add`) and renders the page (`html`).
 
-    `statement_count` and `document_count` tell what was added so far.
+    Documents without statements are kept while at most `keep_empty_up_to` documents were
+    added (all of them with `all_documents`); past that, those kept so far are dropped and
+    later ones are not kept, only counted (`left_out`). `document_count` counts every
+    document added, `statement_count` every statement.
     """
 
-    def __init__(self, book: RuleBook):
+    def __init__(
+        self, book: RuleBook, *, all_documents: bool = False, keep_empty_up_to: int = KEEP_EMPTY_UP_TO
+    ):
         self.book = book
+        self.all_documents = all_documents
+        self.keep_empty_up_to = keep_empty_up_to
         program = book.program
         self.ann_types = sorted(set(program.types) | {"NUMBER"})
         self.stmt_types = sorted({cr.rule.output for cr in program.statements})
@@ -96,17 +122,21 @@ class Report:
             self.rule_where.setdefault(cr.rule.name, f"{cr.rule.file}:{cr.rule.line}")
         self.sources: list[str] = []  # labels of what made annotations: rule or lexicon entry
         self._source_index: dict[str, int] = {}
-        self.docs_json: list[dict[str, Any]] = []
-        self.docs_html: list[str] = []
+        self.docs: list[dict[str, Any]] = []  # the data of each document kept
+        self.document_count = 0
+        self.left_out = 0
+        self._dropped = False
         self.statement_count = 0
         self.type_counts: dict[str, int] = {}
         self.rule_counts: dict[str, int] = {}
+        self.roles: set[str] = set()
         self.statements: list[dict[str, Any]] = []  # every statement added, for `corroborate`
-        self._where: dict[tuple, tuple[int, int]] = {}  # statement -> (document, index)
+        self._where: dict[tuple, tuple[dict[str, Any], int]] = {}  # statement -> (its document, index)
 
     @property
-    def document_count(self) -> int:
-        return len(self.docs_html)
+    def shown_documents(self) -> int:
+        """The number of documents kept (those in the page)."""
+        return len(self.docs)
 
     # ---- per document ------------------------------------------------------------------
 
@@ -114,30 +144,70 @@ class Report:
         """Run the rules over one document and add it; returns its number of statements."""
         text = _SURROGATE.sub("\ufffd", text)  # same length, so offsets stay right
         statements = self.book.extract(doc_id, text)
+        if not self._keeps(bool(statements)):
+            return 0
         view = DocView(doc_id, text, segment(text))
         annotate(self.book.program, view)
+        anns = [(ann, *view.char_span(ann.start, ann.end)) for ann in view.annotations.values()]
+        return self._add(doc_id, text, statements, anns)
+
+    def add_found(
+        self,
+        doc_id: str,
+        text: str,
+        statements: Iterable[dict[str, Any]],
+        annotations: Iterable[Annotation] = (),
+    ) -> int:
+        """Add a document whose statements were found elsewhere (dicts as `iedsl run` writes
+        them), with the annotations to highlight (their start and end in characters, not
+        tokens); returns its number of statements."""
+        text = _SURROGATE.sub("\ufffd", text)
+        statements = list(statements)
+        if not self._keeps(bool(statements)):
+            return 0
+        return self._add(doc_id, text, statements, [(a, a.start, a.end) for a in annotations])
+
+    def _keeps(self, has_statements: bool) -> bool:
+        """Count a document; False if it is left out (no statements, past the size)."""
+        self.document_count += 1
+        if not self.all_documents and self.document_count > self.keep_empty_up_to:
+            if not self._dropped:  # the size was just passed: drop those kept so far
+                self._dropped = True
+                kept = [d for d in self.docs if d["s"]]
+                self.left_out += len(self.docs) - len(kept)
+                self.docs = kept
+            if not has_statements:
+                self.left_out += 1
+                return False
+        return True
+
+    def _add(
+        self,
+        doc_id: str,
+        text: str,
+        statements: list[dict[str, Any]],
+        anns: list[tuple[Annotation, int, int]],
+    ) -> int:
+        """Keep one document: its statements and its annotations (each with its characters)."""
         by_place: dict[tuple[str, int, int], int] = {}
-        anns: list[tuple[int, int, Annotation]] = []
-        for ann in sorted(view.annotations.values(), key=lambda a: (a.start, -a.end, a.type)):
-            cs, ce = view.char_span(ann.start, ann.end)
-            by_place[(ann.type, cs, ce)] = len(anns)
-            anns.append((cs, ce, ann))
-        stmts = [self._statement_json(st, by_place) for st in statements]
-        cuts: set[int] = set()
-        for st in stmts:
-            cuts.update(st["x"])
-            for arg in st["a"]:
-                cuts.update(arg[1:3])
-        number = len(self.docs_html)
+        found: list[list[Any]] = []
+        for ann, cs, ce in sorted(anns, key=lambda x: (x[1], -x[2], x[0].type)):
+            by_place[(ann.type, cs, ce)] = len(found)
+            found.append(self._ann_json(ann, cs, ce))
+        entry = {
+            "id": doc_id,
+            "t": text,
+            "n": found,
+            "s": [self._statement_json(st, by_place) for st in statements],
+        }
         for i, st in enumerate(statements):
-            self._where.setdefault(_statement_key(st), (number, i))
-        self.statements.extend(statements)
-        self.docs_json.append({"n": [self._ann_json(a) for _s, _e, a in anns], "s": stmts})
-        self.docs_html.append(self._doc_html(number, doc_id, text, anns, cuts, statements, stmts))
-        self.statement_count += len(statements)
-        for st in statements:
+            self._where.setdefault(_statement_key(st), (entry, i))
             self.type_counts[st["type"]] = self.type_counts.get(st["type"], 0) + 1
             self.rule_counts[st["rule"]["name"]] = self.rule_counts.get(st["rule"]["name"], 0) + 1
+            self.roles.update(st["args"])
+        self.docs.append(entry)
+        self.statements.extend(statements)
+        self.statement_count += len(statements)
         return len(statements)
 
     def add_all(
@@ -186,79 +256,60 @@ class Report:
             self.sources.append(self._source_label(source))
         return got
 
-    def _ann_json(self, ann: Annotation) -> list[Any]:
-        """[type index, canonical, attrs as text, source index]."""
+    def _ann_json(self, ann: Annotation, start: int, end: int) -> list[Any]:
+        """[type index, start, end, canonical, attrs as text, source index]."""
         attrs = "; ".join(f"{k}={v}" for k, v in ann.attrs)
         if ann.value is not None:
             attrs = f"value={ann.value}" + (f"; {attrs}" if attrs else "")
-        return [self._type_index(ann.type), ann.canonical or "", attrs, self._source_id(ann.source)]
+        return [
+            self._type_index(ann.type),
+            start,
+            end,
+            ann.canonical or "",
+            attrs,
+            self._source_id(ann.source),
+        ]
 
     def _statement_json(self, st: dict[str, Any], by_place: dict[tuple[str, int, int], int]) -> dict:
-        """t type, r rule, f file:line, x sentence [start, end], a args [[role, s, e, ann or -1]]."""
+        """A statement as the page's data holds it (see the module docstring)."""
         args = []
         for role, arg in st["args"].items():
             ann = by_place.get((arg.get("type", ""), arg["start"], arg["end"]), -1)
             args.append([role, arg["start"], arg["end"], ann])
-        rule = st["rule"]
-        sent = st["sentence"]
-        return {
+        rule, sent = st["rule"], st["sentence"]
+        out: dict[str, Any] = {
             "t": st["type"],
             "r": rule["name"],
             "f": f"{rule['file']}:{rule['line']}",
             "x": [sent["start"], sent["end"]],
             "a": args,
         }
-
-    def _doc_html(
-        self,
-        number: int,
-        doc_id: str,
-        text: str,
-        anns: list[tuple[int, int, Annotation]],
-        cuts: set[int],
-        statements: list[dict[str, Any]],
-        stmts: list[dict[str, Any]],
-    ) -> str:
-        out = [
-            f'<section class="doc" id="doc-{number}" data-d="{number}">'
-            f'<h2><span class="docid">{esc(doc_id)}</span> <span class="count">{len(statements)}</span>'
-            f' <span class="muted">of {len(statements)} statements</span></h2><div class="text">',
-            _pieces(text, anns, cuts, self._type_index),
-            '</div><div class="side">',
-        ]
-        if not statements:
-            out.append('<p class="none">No statements.</p>')
-        out.append('<ol class="stmts">')
-        for i, (st, js) in enumerate(zip(statements, stmts, strict=True)):
-            out.append(self._statement_html(number, i, text, st, js))
-        out.append("</ol></div></section>")
-        return "".join(out)
-
-    def _statement_html(self, number: int, i: int, text: str, st: dict[str, Any], js: dict) -> str:
-        kind = self.stmt_types.index(st["type"]) if st["type"] in self.stmt_types else 0
-        parts = [
-            f'<li class="st" tabindex="0" data-d="{number}" data-i="{i}" data-type="{esc(st["type"])}"'
-            f' data-rule="{esc(js["r"])}"><div class="st-head"><span class="badge s{kind % len(PALETTE)}">'
-            f"{esc(st['type'])}</span>"
-        ]
         if st.get("polarity", "positive") != "positive":
-            parts.append(f' <span class="pol">{esc(st["polarity"])}</span>')
-        parts.append(f' <span class="rule">{esc(js["r"])} · {esc(js["f"])}</span></div><div class="args">')
-        for k, (role, s, e, _ann) in enumerate(js["a"]):
-            t = st["args"][role].get("type")
-            cls = f" t{self._type_index(t)}" if t else ""
-            parts.append(
-                f'<span class="arg{cls}" data-k="{k}" data-s="{s}" data-e="{e}">'
-                f'<span class="role">{esc(role)}</span> <span class="val">{esc(text[s:e])}</span></span>'
-            )
+            out["p"] = st["polarity"]
+        if st.get("modality"):
+            out["m"] = str(st["modality"])
+        if st.get("when") is not None:
+            out["w"] = _when_json(st["when"])
         extra = [(k, v) for k, v in st.items() if k not in _STANDARD_KEYS]
         if extra:
-            fields = ", ".join(f"{k}={v}" for k, v in extra)
-            parts.append(f'<span class="fields">{esc(fields)}</span>')
-        parts.append("</div></li>")
-        return "".join(parts)
+            out["e"] = ", ".join(
+                f"{k}={v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in extra
+            )
+        return out
 
     # ---- the page ----------------------------------------------------------------------
+
+    def data(self, clusters: list[Cluster] | None = None) -> dict[str, Any]:
+        """What the page's script reads (see the module docstring)."""
+        return {
+            "types": self.ann_types,
+            "src": self.sources,
+            "roles": sorted(self.roles),
+            "page": PAGE_SIZE,
+            "left_out": self.left_out,
+            "docs": self.docs,
+            "claims": None if clusters is None else self._claims_json(clusters),
+        }
 
     def html(
         self,
@@ -269,11 +320,11 @@ class Report:
         """The whole page; `problems` are (where, reason) of documents that were skipped.
 
         With `clusters` (from `corroborate.corroborate(report.statements)`, filtered as the
-        caller likes) the page starts with a section listing those claims, their statements
-        (a click selects the statement in its document) and their contradictions.
+        caller likes) the page starts with a section listing those claims, a few statements
+        of each (a click selects the statement in its document) and their contradictions.
         """
+        clusters = None if clusters is None else list(clusters)
         css = self._css()
-        data = {"types": self.ann_types, "src": self.sources, "docs": self.docs_json}
         csp = (
             f"default-src 'none'; style-src {_sha256(css)}; script-src {_sha256(SCRIPT)}; "
             "img-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
@@ -286,76 +337,88 @@ class Report:
         kinds = "".join(
             f'<label class="badge s{k % len(PALETTE)}"><input type="checkbox" value="{esc(t)}" checked> '
             f"{esc(t)} <span class=n>{self.type_counts.get(t, 0)}</span></label>"
-            for k, t in enumerate(self.stmt_types)
+            for k, t in enumerate(sorted(set(self.stmt_types) | set(self.type_counts)))
         )
         rules = "".join(
             f'<option value="{esc(r)}">{esc(r)} ({self.rule_counts.get(r, 0)})</option>'
-            for r in self.rule_names
+            for r in sorted(set(self.rule_names) | set(self.rule_counts))
         )
         problem_list = "".join(f"<li>{esc(w)}: {esc(r)}</li>" for w, r in problems)
-        body = "".join(self.docs_html) or '<p class="none">No documents.</p>'
+        left = (
+            f'; <span id="left-out">{self.left_out} documents without statements left out'
+            " (<code>iedsl show --all-documents</code> keeps them)</span>"
+            if self.left_out
+            else ""
+        )
         claims = ""
         if clusters is not None:
-            clusters = list(clusters)
-            claims = f' · <a href="#claims">{len(clusters)} claim clusters</a>'
-            body = self._claims_html(clusters) + body
+            claims = (
+                '<section class="claims" id="claims"><h2>Claims across documents '
+                f'<span class="muted">{len(clusters)} clusters</span></h2><ol class="clusters"></ol>'
+                '<button type="button" class="more" id="claims-more" hidden></button></section>'
+            )
         return (
             "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
             '<meta name=viewport content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{css}</style></head><body>"
             f'<header id="bar"><h1>{esc(title)}</h1><span class="summary"><span id="shown">'
-            f"{self.statement_count}</span> of {self.statement_count} statements in "
-            f"{self.document_count} documents{claims}</span>"
-            f'<div class="filters"><span class="lab">Statements</span><span id="f-types">{kinds}</span>'
+            f'{self.statement_count}</span> of {self.statement_count} statements in <span id="ndocs">'
+            f"{len(self.docs)}</span> of {len(self.docs)} documents{left}"
+            + (f' · <a href="#claims">{len(clusters)} claim clusters</a>' if clusters is not None else "")
+            + "</span>"
+            '<div class="filters"><input type="search" id="q" placeholder="search: words, type:warn, '
+            'rule:name, source:Afghanistan" aria-label="search" autocomplete="off">'
+            f'<span id="f-types">{kinds}</span>'
             f'<select id="f-rule" aria-label="rule"><option value="">all rules</option>{rules}</select>'
-            '<label><input type="checkbox" id="f-only"> only documents with statements</label></div>'
-            f'<div class="legend"><span class="lab">Annotations</span>{legend}</div></header>'
+            '<label><input type="checkbox" id="f-only"> only documents with statements</label>'
+            '<span class="pager"><button type="button" id="prev" aria-label="previous page">‹</button>'
+            '<span id="pos"></span><button type="button" id="next" aria-label="next page">›</button></span>'
+            '</div><div class="legend"><span class="lab">Annotations</span>'
+            f"{legend}</div></header>"
             + (f'<ul class="problems">{problem_list}</ul>' if problem_list else "")
-            + f'<main>{body}</main><div id="tip" role="tooltip" hidden></div><script type="application/json"'
-            f' id="iedsl-data">{_json_for_script(data)}</script><script>{SCRIPT}</script></body></html>\n'
+            + '<div id="layout"><nav id="index" aria-label="documents"><h2>Documents</h2>'
+            '<ol id="index-list"></ol><button type="button" class="more" id="index-more" hidden></button>'
+            "</nav>"
+            f'<main>{claims}<div id="docs"></div><p class="none" id="nothing" hidden>No documents match.</p>'
+            '</main></div><div id="tip" role="tooltip" hidden></div><script type="application/json"'
+            f' id="iedsl-data">{_json_for_script(self.data(clusters))}</script><script>{SCRIPT}</script>'
+            "</body></html>\n"
         )
 
-    def _claims_html(self, clusters: list[Cluster]) -> str:
-        """The claim-clusters section: one item per cluster, its statements and contradictions."""
-        out = [
-            '<section class="claims" id="claims"><h2>Claims across documents '
-            f'<span class="muted">{len(clusters)} clusters</span></h2><ol class="clusters">'
-        ]
+    def _claims_json(self, clusters: list[Cluster]) -> list[dict[str, Any]]:
+        """Per cluster: id, n documents, h holder, p polarity, k stances, c claim [[label,
+        text]], w when, m members and x contradictions: each [document number, statement
+        index] (with the kind for a contradiction), or, for a statement not in the page, an
+        object {d: document, t: type, p: polarity, x: sentence, k: kind}."""
+        numbers = {id(d): n for n, d in enumerate(self.docs)}
+
+        def evidence(ev: dict[str, Any], kind: str | None) -> Any:
+            where = self._where.get(_statement_key(ev))
+            if where is not None and id(where[0]) in numbers:
+                found: list[Any] = [numbers[id(where[0])], where[1]]
+                return found + [kind] if kind else found
+            text = (ev.get("sentence") or {}).get("text", "")
+            out = {"d": str(ev.get("doc")), "t": ev.get("type"), "p": ev.get("polarity"), "x": text}
+            return {**out, "k": kind} if kind else out
+
+        out = []
         for c in clusters:
-            stances = ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in c.stances.items())
-            pol = "" if c.polarity == "positive" else f' <span class="pol">{esc(c.polarity)}</span>'
-            out.append(
-                f'<li class="cl" id="{esc(c.id)}"><div class="cl-head"><span class="cl-n">{c.documents}'
-                f" document{'s' if c.documents != 1 else ''}</span> <b>{esc(c.holder or '(no holder)')}</b>"
-                f'{pol} <span class="muted">{esc(stances)}</span> <span class="rule">{esc(c.id)}</span></div>'
-            )
             parts = (("threat", c.threats), ("from", c.sources), ("to", c.targets))
-            claim = " · ".join(f'<span class="role">{k}</span> {esc(" | ".join(v))}' for k, v in parts if v)
-            out.append(f'<div class="cl-claim">{claim}</div><ul class="cl-ev">')
-            out.extend(self._evidence_html(ev, "") for ev in c.statements)
-            out.extend(self._evidence_html(ev, f"✗ {ev['kind']}") for ev in c.contradictions)
-            out.append("</ul></li>")
-        if not clusters:
-            out.append('<li class="none">No claims.</li>')
-        out.append("</ol></section>")
-        return "".join(out)
-
-    def _evidence_html(self, ev: dict[str, Any], contradiction: str) -> str:
-        """One statement of a cluster: its document (a link that selects it), type and sentence."""
-        where = self._where.get(_statement_key(ev))
-        name = esc(str(ev.get("doc")).rsplit("/", 1)[-1])
-        if where:
-            name = f'<a class="go" href="#doc-{where[0]}" data-go="{where[0]} {where[1]}">{name}</a>'
-        kind = self.stmt_types.index(ev["type"]) if ev.get("type") in self.stmt_types else 0
-        head = (
-            f'<li class="cl-con"><span class="con">{esc(contradiction)}</span> ' if contradiction else "<li>"
-        )
-        if ev.get("polarity", "positive") != "positive":
-            name += f' <span class="pol">{esc(ev["polarity"])}</span>'
-        sentence = esc((ev.get("sentence") or {}).get("text", ""))
-        badge = f'<span class="badge s{kind % len(PALETTE)}">{esc(ev.get("type"))}</span>'
-        return f"{head}{name} {badge} {sentence}</li>"
+            out.append(
+                {
+                    "id": c.id,
+                    "n": c.documents,
+                    "h": c.holder or "(no holder)",
+                    "p": c.polarity,
+                    "k": ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in c.stances.items()),
+                    "c": [[label, " | ".join(v)] for label, v in parts if v],
+                    "w": c.when,
+                    "m": [evidence(ev, None) for ev in c.statements],
+                    "x": [evidence(ev, ev["kind"]) for ev in c.contradictions],
+                }
+            )
+        return out
 
     def _css(self) -> str:
         rules = [BASE_CSS]
@@ -376,42 +439,6 @@ def _statement_key(st: dict[str, Any]) -> tuple:
     return st.get("doc"), span.get("start"), span.get("end"), st.get("type"), rule.get("name")
 
 
-def _pieces(
-    text: str, anns: list[tuple[int, int, Annotation]], cuts: set[int], type_index: Callable[[str], int]
-) -> str:
-    """The text as `<span data-o=OFFSET>` pieces cut at every boundary in `anns` and `cuts`.
-
-    A piece inside annotations lists their indexes in `data-a`, takes the innermost one's
-    colour (class tK) and the outermost one's underline (uK) when their types differ.
-    """
-    size = len(text)
-    bounds = {0, size}
-    bounds.update(c for c in cuts if 0 < c < size)
-    for s, e, _a in anns:
-        bounds.update((s, e))
-    edges = sorted(bounds)
-    out = []
-    active: list[int] = []
-    nxt = 0
-    for a, b in zip(edges, edges[1:], strict=False):
-        while nxt < len(anns) and anns[nxt][0] <= a:
-            active.append(nxt)
-            nxt += 1
-        active = [i for i in active if anns[i][1] > a]
-        piece = esc(text[a:b])
-        if not active:
-            out.append(f'<span data-o="{a}">{piece}</span>')
-            continue
-        inner = min(active, key=lambda i: (anns[i][1] - anns[i][0], -anns[i][0]))
-        outer = max(active, key=lambda i: (anns[i][1] - anns[i][0], -anns[i][0]))
-        cls = f"a t{type_index(anns[inner][2].type)}"
-        if anns[outer][2].type != anns[inner][2].type:
-            cls += f" u{type_index(anns[outer][2].type)}"
-        ids = " ".join(map(str, active))
-        out.append(f'<span data-o="{a}" data-a="{ids}" class="{cls}">{piece}</span>')
-    return "".join(out)
-
-
 def build_report(
     book: RuleBook,
     documents: Iterable[_HasText],
@@ -420,6 +447,7 @@ def build_report(
     problems: Iterable[tuple[str, str]] = (),
     on_error: Callable[[str, str], None] | None = None,
     claims: bool = False,
+    all_documents: bool = False,
 ) -> str:
     """Rules run over `documents` (objects with `.id` and `.text`) -> one HTML page.
 
@@ -427,9 +455,10 @@ def build_report(
     error list can be passed) are listed at the top. With `on_error`, a document whose
     extraction raises is reported to it, listed, and left out; without, the error propagates.
     With `claims`, the page starts with the claims found in more than one document
-    (`corroborate`), their statements and contradictions.
+    (`corroborate`), their statements and contradictions. Past KEEP_EMPTY_UP_TO documents,
+    those without statements are left out unless `all_documents`.
     """
-    report = Report(book)
+    report = Report(book, all_documents=all_documents)
     skipped = report.add_all(documents, on_error)
     clusters = [c for c in corroborate(report.statements) if c.documents > 1] if claims else None
     return report.html(title, [*problems, *skipped], clusters)  # read now: the reader may have added some

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import random
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -380,6 +383,43 @@ def test_cli_jsonl_table_and_min_docs(tmp_path):
     assert len(json.loads(out.read_text(encoding="utf-8"))) == 2
 
 
+@pytest.mark.parametrize("where", ["fifo", "directory", "no-directory"])
+def test_cli_refuses_an_output_it_cannot_replace(tmp_path, where):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(st("a", "terrorist groups", org=CSTO)) + "\n", encoding="utf-8")
+    target = tmp_path / "target"
+    if where == "fifo":
+        os.mkfifo(target)
+    elif where == "directory":
+        target.mkdir()
+    else:
+        target = tmp_path / "missing" / "c.jsonl"
+    ran = runner.invoke(app, ["corroborate", str(path), "-o", str(target)])
+    assert ran.exit_code == 2 and "Traceback" not in ran.stderr
+    (line,) = ran.stderr.splitlines()
+    assert line.startswith(f"error: -o {target}: ")
+    if where == "fifo":
+        assert "FIFO" in line and stat.S_ISFIFO(os.lstat(target).st_mode)
+
+
+def test_cli_says_when_the_output_cannot_be_written(tmp_path, monkeypatch):
+    import ie_dsl.cli.target as target
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(target, "write_atomic", full)
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(st("a", "terrorist groups", org=CSTO)) + "\n", encoding="utf-8")
+    out = tmp_path / "c.jsonl"
+    ran = runner.invoke(app, ["corroborate", str(path), "-o", str(out)])
+    assert ran.exit_code == 1 and not out.exists() and "Traceback" not in ran.stderr
+    assert ran.stderr.strip() == f"error: cannot write {out}: No space left on device; it was not changed"
+    monkeypatch.undo()
+    ran = runner.invoke(app, ["corroborate", str(path), "-o", "-", "-q"])  # - is stdout
+    assert ran.exit_code == 0 and json.loads(ran.stdout)["documents"] == 1
+
+
 def test_cli_problems_and_usage(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps(st("a", "terrorist groups", org=CSTO)) + "\nnot json\n[1]\n", encoding="utf-8")
@@ -428,18 +468,21 @@ def test_seeds_csto_warning_is_one_cluster_disputed_by_the_taliban(seeds):
 
 
 def test_seeds_report_lists_the_claims_and_links_their_statements(seeds):
-    docs, _statements = seeds
+    docs, statements = seeds
     book = compile_rules([ROOT / "rules"])
     page = build_report(book, docs, claims=True)
     assert build_report(book, docs).count('id="claims"') == 0
     assert page.count('<section class="claims" id="claims">') == 1 and "Claims across documents" in page
-    # every link selects a statement of the named document whose sentence the item shows
-    data = json.loads(
-        re.search(r'id="iedsl-data">(.*?)</script>', page, re.S).group(1).replace("\\u003c", "<")
-    )
-    links = re.findall(r'<a class="go" href="#doc-(\d+)" data-go="(\d+) (\d+)">([^<]*)</a>', page)
-    assert links
-    for anchor, d, i, name in links:
-        assert anchor == d and docs[int(d)].id.endswith(name)
-        st = data["docs"][int(d)]["s"][int(i)]
-        assert st["x"][1] > st["x"][0]
+    data = json.loads(re.search(r'id="iedsl-data">(.*?)</script>', page, re.S).group(1))
+    clusters = [c for c in corroborate(statements) if c.documents > 1]
+    assert [c["id"] for c in data["claims"]] == [c.id for c in clusters]
+    # every member and contradiction points at the statement of the page it was made from
+    for cluster, shown in zip(clusters, data["claims"], strict=True):
+        assert shown["n"] == cluster.documents and len(shown["m"]) == len(cluster.statements)
+        pairs = [(ev, at) for ev, at in zip(cluster.statements, shown["m"], strict=True)]
+        pairs += [(ev, at) for ev, at in zip(cluster.contradictions, shown["x"], strict=True)]
+        for ev, (d, i, *kind) in pairs:
+            doc = data["docs"][d]
+            assert doc["id"] == ev["doc"] and kind == ([ev["kind"]] if "kind" in ev else [])
+            s, e = doc["s"][i]["x"]
+            assert doc["t"][s:e] == ev["sentence"]["text"] and doc["s"][i]["t"] == ev["type"]

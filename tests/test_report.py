@@ -1,11 +1,15 @@
-"""The HTML report's structure, parsed with html.parser: every statement, offsets, escaping, CLI."""
+"""The HTML report's frame (parsed with html.parser) and data (its JSON block): every statement,
+offsets, annotations, escaping, dates, documents left out past a size, and the command."""
 
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +20,7 @@ from typer.testing import CliRunner
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
 from ie_dsl.reader import Document
-from ie_dsl.report import build_report
+from ie_dsl.report import KEEP_EMPTY_UP_TO, PAGE_SIZE, Report, build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -33,7 +37,7 @@ HOSTILE_ID = '"><img src=x onerror=alert(1)>.txt'
 
 
 class Page(HTMLParser):
-    """Elements as (tag, attrs, text inside) with the text pieces of each document section."""
+    """Elements as (tag, attrs, text inside)."""
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=True)
@@ -75,6 +79,15 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
+def tiny_rules(tmp_path_factory) -> Path:
+    """A rule directory that compiles at once: for the command's own behaviour."""
+    rules = tmp_path_factory.mktemp("tiny-rules")
+    (rules / "orgs.yaml").write_text("type: ORG\nentries: [CSTO]\n", encoding="utf-8")
+    (rules / "main.ie").write_text("rule said: ORG said\n", encoding="utf-8")
+    return rules
+
+
+@pytest.fixture(scope="module")
 def seed_book():
     return compile_rules([ROOT / "rules"])
 
@@ -90,95 +103,78 @@ def seed_page(seed_book, seed_docs):
     return html, Page(html)
 
 
-def _data(html: str) -> dict:
+def data_of(html: str) -> dict:
     block = re.search(r'<script type="application/json" id="iedsl-data">(.*?)</script>', html, re.S)
     assert block
     return json.loads(block.group(1))
 
 
-def _pieces(page: Page, doc: int) -> list[tuple[int, str, dict[str, str]]]:
-    """(offset, text, attrs) of every text piece of document number `doc`, in order."""
-    section = [e for e in page.elements if e[0] == "section" and e[1].get("data-d") == str(doc)]
-    assert len(section) == 1
-    # pieces are the spans with data-o; they appear in document order and only in .text
-    start = page.elements.index(section[0])
-    spans = []
-    for tag, attrs, text in reversed(page.elements[:start]):
-        if tag == "section":
-            break
-        if tag == "span" and "data-o" in attrs:
-            spans.append((int(attrs["data-o"]), text, attrs))
-    return sorted(spans, key=lambda p: p[0])
-
-
-def test_every_seed_statement_is_listed(seed_page, seed_book, seed_docs):
-    _html, page = seed_page
-    expected = [seed_book.extract(d.id, d.text) for d in seed_docs]
-    items = page.find("li", "st")
-    assert len(items) == sum(map(len, expected)) > 0
-    for number, found in enumerate(expected):
-        mine = [e for e in items if e[1]["data-d"] == str(number)]
-        assert [(e[1]["data-type"], e[1]["data-rule"]) for e in mine] == [
-            (st["type"], st["rule"]["name"]) for st in found
-        ]
-    summary = page.find("span", "summary")[0][2]
-    assert summary == f"{len(items)} of {len(items)} statements in {len(seed_docs)} documents"
-
-
-def test_pieces_rebuild_each_document_at_the_right_offsets(seed_page, seed_docs):
-    _html, page = seed_page
-    for number, doc in enumerate(seed_docs):
-        pieces = _pieces(page, number)
-        assert "".join(text for _o, text, _a in pieces) == doc.text
-        for offset, text, _attrs in pieces:
-            assert doc.text[offset : offset + len(text)] == text
-
-
-def test_sentences_and_arguments_map_to_their_text(seed_page, seed_book, seed_docs):
+def test_every_seed_statement_is_in_the_data(seed_page, seed_book, seed_docs):
     html, page = seed_page
-    data = _data(html)
-    for number, doc in enumerate(seed_docs):
-        starts = {o for o, _t, _a in _pieces(page, number)} | {len(doc.text)}
-        for st, js in zip(seed_book.extract(doc.id, doc.text), data["docs"][number]["s"], strict=True):
+    data = data_of(html)
+    expected = [seed_book.extract(d.id, d.text) for d in seed_docs]
+    assert [d["id"] for d in data["docs"]] == [d.id for d in seed_docs]
+    assert [d["t"] for d in data["docs"]] == [d.text for d in seed_docs]
+    for doc, found in zip(data["docs"], expected, strict=True):
+        assert [(s["t"], s["r"]) for s in doc["s"]] == [(st["type"], st["rule"]["name"]) for st in found]
+        assert [s["f"] for s in doc["s"]] == [f"{st['rule']['file']}:{st['rule']['line']}" for st in found]
+    total = sum(map(len, expected))
+    assert total > 0 and data["page"] == PAGE_SIZE and data["left_out"] == 0
+    summary = page.find("span", "summary")[0][2]
+    assert summary == f"{total} of {total} statements in {len(seed_docs)} of {len(seed_docs)} documents"
+    boxes = {
+        e[1]["value"]: e for e in page.find("input") if e[1].get("type") == "checkbox" and "value" in e[1]
+    }
+    for kind in {st["type"] for found in expected for st in found}:
+        assert kind in boxes  # a filter box per statement type
+    assert {e[1]["id"] for e in page.elements if "id" in e[1]} >= {"q", "index-list", "docs", "prev", "next"}
+
+
+def test_sentences_arguments_and_annotations_map_to_their_text(seed_page, seed_book, seed_docs):
+    data = data_of(seed_page[0])
+    for doc, source in zip(data["docs"], seed_docs, strict=True):
+        text = doc["t"]
+        starts = [a[1] for a in doc["n"]]
+        assert starts == sorted(starts)  # by start (the script's sweep relies on it)
+        for kind, s, e, _canonical, _attrs, src in doc["n"]:
+            assert 0 <= s < e <= len(text) and data["types"][kind] and data["src"][src]
+        for js, st in zip(doc["s"], seed_book.extract(source.id, source.text), strict=True):
             s, e = js["x"]
-            assert (s, e) == (st["sentence"]["start"], st["sentence"]["end"])
-            assert s in starts and e in starts  # a sentence is a run of whole pieces
-            assert doc.text[s:e] == st["sentence"]["text"]
+            assert text[s:e] == st["sentence"]["text"]
             for (role, a, b, ann), (role2, arg) in zip(js["a"], st["args"].items(), strict=True):
-                assert role == role2 and doc.text[a:b] == arg["text"] and a in starts and b in starts
+                assert role == role2 and text[a:b] == arg["text"]
                 if "type" in arg:
-                    kind, canonical, _attrs, _src = data["docs"][number]["n"][ann]
-                    assert data["types"][kind] == arg["type"]
+                    kind, start, end, canonical, _attrs, _src = doc["n"][ann]
+                    assert (data["types"][kind], start, end) == (arg["type"], a, b)
                     assert canonical == arg.get("canonical", "")
                 else:
                     assert ann == -1
-    # the chips in the list show the argument texts
-    chips = page.find("span", "val")
-    texts = [
-        arg["text"]
-        for d in seed_docs
-        for st in seed_book.extract(d.id, d.text)
-        for arg in st["args"].values()
-    ]
-    assert [c[2] for c in chips] == texts
-
-
-def test_annotation_pieces_name_their_annotations(seed_page, seed_docs):
-    html, page = seed_page
-    data = _data(html)
-    pieces = _pieces(page, 0)
-    anns = data["docs"][0]["n"]
-    covered = [p for p in pieces if "data-a" in p[2]]
-    assert covered
-    for _o, _text, attrs in covered:
-        ids = [int(i) for i in attrs["data-a"].split()]
-        kinds = {f"t{anns[i][0]}" for i in ids}
-        assert set(attrs["class"].split()) & kinds  # coloured by one of its annotations
-    sources = {data["src"][a[3]] for a in anns}
+    sources = set(data["src"])
     assert any(s.startswith("lexicon entry “") and "organizations.yaml:" in s for s in sources)
     assert any(re.match(r"rule THREAT \(.*threats\.ie:\d+\)", s) for s in sources)
-    legend = page.find("button", "key")
-    assert [b[2] for b in legend] == data["types"]
+    assert [b[2] for b in Page(seed_page[0]).find("button", "key")] == data["types"]
+
+
+def test_dates_are_dates_and_other_fields_are_json(seed_page, seed_book, seed_docs):
+    html, _page = seed_page
+    data = data_of(html)
+    dated = [
+        (js, st)
+        for doc, d in zip(data["docs"], seed_docs, strict=True)
+        for js, st in zip(doc["s"], seed_book.extract(d.id, d.text), strict=True)
+        if "when" in st
+    ]
+    assert dated
+    for js, st in dated:
+        when = st["when"]
+        assert js["w"] == [when["value"], when["grain"], when["text"], when["start"], when["end"]]
+        assert js["m"] == st["modality"]
+    assert "{'value'" not in html and "'grain'" not in html  # no Python dict anywhere
+    report = Report(seed_book)
+    odd = {**dated[0][1], "confidence": {"score": 0.5}, "when": "2024-02"}
+    report.add_found("x", "x" * 5000, [odd])
+    (js,) = report.docs[0]["s"]
+    assert js["w"] == ["2024-02"] and js["e"] == 'confidence={"score": 0.5}'
 
 
 def test_hostile_documents_are_text_and_nothing_else(book):
@@ -187,12 +183,10 @@ def test_hostile_documents_are_text_and_nothing_else(book):
     page = Page(html)
     assert page.tags.count("script") == 2  # the JSON block and the page's own script
     assert "img" not in page.tags and "b" not in page.tags and "x" not in page.tags
-    pieces = _pieces(page, 0)
-    assert "".join(t for _o, t, _a in pieces) == HOSTILE + "\ufffd CSTO said."
-    assert [e[2] for e in page.find("span", "docid")] == [HOSTILE_ID]
     assert page.find("title")[0][2] == "<x>"
-    assert len(page.find("li", "st")) == 3
-    data = _data(html)  # the JSON block parses back, untouched by the text around it
+    data = data_of(html)  # the JSON block parses back, untouched by the text around it
+    assert data["docs"][0]["id"] == HOSTILE_ID
+    assert data["docs"][0]["t"] == HOSTILE + "\ufffd CSTO said."  # a lone surrogate: same length
     assert len(data["docs"][0]["s"]) == 3
     assert "</script" not in html.split('id="iedsl-data">', 1)[1].split("</script>", 1)[0]
 
@@ -211,6 +205,7 @@ def test_content_security_policy_allows_only_the_page_itself(seed_page):
 
     assert f"script-src '{digest(script)}'" in csp and f"style-src '{digest(style)}'" in csp
     assert not re.search(r"(src|href)=\"?(https?:)?//", html)  # nothing to fetch
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
 
 
 def test_extraction_errors_are_listed_or_raised(book, monkeypatch):
@@ -232,7 +227,24 @@ def test_extraction_errors_are_listed_or_raised(book, monkeypatch):
     html = build_report(rules, docs, on_error=lambda w, r: seen.append((w, r)))
     assert seen == [("bad", "RuntimeError: boom <here>")]
     assert "<li>bad: RuntimeError: boom &lt;here&gt;</li>" in html
-    assert len(Page(html).find("li", "st")) == 1
+    assert [d["id"] for d in data_of(html)["docs"]] == ["good"]
+
+
+def test_documents_without_statements_are_left_out_past_a_size(book):
+    rules = book("rule said: ORG said\n")
+    n = KEEP_EMPTY_UP_TO + 50
+    docs = [Document(f"d{k}", "CSTO said." if k % 10 == 0 else "Nothing here.") for k in range(n)]
+    with_statements = [d.id for d in docs if d.text.startswith("CSTO")]
+    html = build_report(rules, docs)
+    data = data_of(html)
+    assert [d["id"] for d in data["docs"]] == with_statements  # the early empty ones dropped too
+    assert data["left_out"] == n - len(with_statements)
+    assert f"{n - len(with_statements)} documents without statements left out" in html
+    assert "--all-documents" in Page(html).find("span", "summary")[0][2]
+    every = data_of(build_report(rules, docs, all_documents=True))
+    assert [d["id"] for d in every["docs"]] == [d.id for d in docs] and every["left_out"] == 0
+    few = data_of(build_report(rules, docs[:KEEP_EMPTY_UP_TO]))  # up to the size: all kept
+    assert len(few["docs"]) == KEEP_EMPTY_UP_TO and few["left_out"] == 0
 
 
 def test_many_documents_stay_linear(seed_book, seed_docs):
@@ -249,9 +261,23 @@ def test_cli_show_writes_the_page(tmp_path):
     result = runner.invoke(app, ["show", str(ROOT / "rules"), *map(str, SEEDS), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "statements from" not in result.stdout  # the summary goes to stderr
-    page = Page(out.read_text(encoding="utf-8"))
+    data = data_of(out.read_text(encoding="utf-8"))
     ran = runner.invoke(app, ["run", str(ROOT / "rules"), *map(str, SEEDS), "-f", "jsonl", "-q"])
-    assert len(page.find("li", "st")) == len(ran.stdout.splitlines()) > 0
+    assert sum(len(d["s"]) for d in data["docs"]) == len(ran.stdout.splitlines()) > 0
+    assert not [p for p in tmp_path.iterdir() if p.name != "report.html"]  # no temporary file left
+
+
+def test_cli_show_all_documents(tmp_path, tiny_rules):
+    corpus = tmp_path / "c.jsonl"
+    rows = [{"id": f"d{k}", "text": "Nothing." if k else "CSTO said."} for k in range(KEEP_EMPTY_UP_TO + 1)]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "r.html"
+    shown = runner.invoke(app, ["show", str(tiny_rules), str(corpus), "-o", str(out)])
+    assert shown.exit_code == 0, shown.stderr
+    assert f"({KEEP_EMPTY_UP_TO} without statements left out" in shown.stderr
+    assert [d["id"] for d in data_of(out.read_text())["docs"]] == ["d0"]
+    shown = runner.invoke(app, ["show", str(tiny_rules), str(corpus), "-o", str(out), "--all-documents"])
+    assert shown.exit_code == 0 and len(data_of(out.read_text())["docs"]) == len(rows)
 
 
 def test_cli_show_usage_and_problems(tmp_path):
@@ -265,3 +291,33 @@ def test_cli_show_usage_and_problems(tmp_path):
     assert "missing.txt" in out.read_text(encoding="utf-8").split("<main>")[0]  # listed as skipped
     result = runner.invoke(app, ["show", rules, str(SEEDS[0]), "-o", "-", "-q"])
     assert result.exit_code == 0 and result.stdout.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("where", ["fifo", "directory", "no-directory"])
+def test_cli_show_refuses_an_output_it_cannot_replace(tmp_path, tiny_rules, where):
+    target = tmp_path / "target"
+    if where == "fifo":
+        os.mkfifo(target)
+    elif where == "directory":
+        target.mkdir()
+    else:
+        target = tmp_path / "missing" / "r.html"
+    result = runner.invoke(app, ["show", str(tiny_rules), str(SEEDS[0]), "-o", str(target)])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: -o {target}: ")
+    if where == "fifo":
+        assert "FIFO" in line and stat.S_ISFIFO(os.lstat(target).st_mode)  # left as it was
+
+
+def test_cli_show_says_when_the_page_cannot_be_written(tmp_path, tiny_rules, monkeypatch):
+    import ie_dsl.cli.target as target
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(target, "write_atomic", full)
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["show", str(tiny_rules), str(SEEDS[0]), "-o", str(out)])
+    assert result.exit_code == 1 and not out.exists()
+    assert result.stderr.strip() == f"error: cannot write {out}: No space left on device; it was not changed"

@@ -16,8 +16,8 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err
+from ie_dsl.cli.target import emit, output_problem
 from ie_dsl.corroborate import DEFAULT_WINDOW_DAYS, Cluster, corroborate
-from ie_dsl.output import write_atomic
 
 FORMATS = ("jsonl", "json", "table")
 
@@ -139,7 +139,8 @@ def corroborate_cli(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the clusters to this file (atomically).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the clusters to this file (atomically); - for stdout."),
     ] = None,
     min_docs: Annotated[
         int, typer.Option("--min-docs", min=1, help="Show only claims found in at least this many documents.")
@@ -158,6 +159,9 @@ def corroborate_cli(
     if fmt not in FORMATS:
         err(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
         raise typer.Exit(EXIT_USAGE)
+    if problem := output_problem(output):
+        err(f"error: {problem}")
+        raise typer.Exit(EXIT_USAGE)
     try:
         text = sys.stdin.read() if statements == "-" else Path(statements).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -171,10 +175,9 @@ def corroborate_cli(
             else f"warning: {statements}: {problem}"
         )
     clusters = [c for c in corroborate(rows, window_days=window) if c.documents >= min_docs]
-    if output is None:
-        write_clusters(clusters, fmt, sys.stdout)
-    else:
-        write_atomic(output, render_clusters(clusters, fmt))
+    written = emit(render_clusters(clusters, fmt), output)
+    if written != EXIT_OK:
+        raise typer.Exit(written)
     if not quiet:
         several = sum(c.documents > 1 for c in clusters)
         err(

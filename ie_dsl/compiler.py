@@ -14,7 +14,7 @@ from typing import Any
 
 from ie_dsl import ir, prefilter
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.gates import gated
+from ie_dsl.gates import entry, gated
 from ie_dsl.lexicon import Lexicon
 from ie_dsl.prefilter import Follow, RuleIndex
 from ie_dsl.tokentests import compile_test
@@ -107,10 +107,14 @@ def _bounded(node: ir.Node) -> bool:
 
 
 class _Gen:
-    def __init__(self, rule: ir.RuleIR, errors: list[Diagnostic]):
+    def __init__(self, rule: ir.RuleIR, errors: list[Diagnostic], shared: dict[Any, Any] | None = None):
         self.code: list[list[Any]] = []
         self.rule = rule
         self.errors = errors
+        # what rules compiled together share, by IR: token tests and look-around bodies (a
+        # grammar macro's look-around is then one body, answered once per window and
+        # position for every rule that uses it)
+        self.shared: dict[Any, Any] = {} if shared is None else shared
 
     def add(self, *ins: Any) -> int:
         self.code.append(list(ins))
@@ -125,16 +129,22 @@ class _Gen:
             elif isinstance(node.test, ir.TTrue):  # `_` and the gaps `...`: no call per token
                 self.add(ANY)
             else:
-                self.add(TEST, compile_test(node.test))
+                test = self.shared.get(node.test)
+                if test is None:
+                    test = self.shared[node.test] = compile_test(node.test)
+                self.add(TEST, test)
         elif isinstance(node, ir.Ann):
             self.add(ANN, node.type)
         elif isinstance(node, ir.Seq):
             for item in node.items:
                 self.gen(item)
         elif isinstance(node, ir.Alt):
+            # Options that take no token all go on from the same place: the first that holds
+            # is as good as any (mode longest would tie them), and the others need no check.
+            ordered = all(prefilter.width(o) == (0, 0) for o in node.options)
             jumps = []
             for option in node.options[:-1]:
-                split = self.add(SPLIT, 0, 0, False)
+                split = self.add(SPLIT, 0, 0, ordered)
                 self.code[split][1] = len(self.code)
                 self.gen(option)
                 jumps.append(self.add(JMP, 0))
@@ -227,10 +237,21 @@ class _Gen:
         # (vm.oracle): a look-ahead's body reversed from the right, a look-behind's as
         # written from the left.
         bounded = _bounded(node.item)
-        sub = _Gen(self.rule, self.errors)
-        sub.gen(_plain(node.item, backward=node.ahead != bounded))
-        sub.add(MATCH)
-        self.add(LOOK, sub.freeze(), node.ahead, node.negate, bounded)
+        body = _plain(node.item, backward=node.ahead != bounded)
+        key = ("look", body, node.ahead, bounded)
+        code, gate = self.shared.get(key) or (None, None)
+        if code is None:
+            before = len(self.errors)
+            sub = _Gen(self.rule, self.errors, self.shared)
+            sub.gen(body)
+            sub.add(MATCH)
+            code = sub.freeze()
+            # a bounded body is walked where it stands: its gate says at once, from the
+            # token next to the position, that most positions cannot hold it
+            gate = entry(code) if bounded else None
+            if len(self.errors) == before:  # (a body in error is reported for each rule)
+                self.shared[key] = code, gate
+        self.add(LOOK, code, node.ahead, node.negate, bounded, gate)
 
     def freeze(self) -> Code:
         return tuple(tuple(ins) for ins in self.code)
@@ -253,12 +274,16 @@ def _retarget(ins: list[Any], where: Callable[[int], int]) -> list[Any]:
 
 
 def compile_rule(
-    rule: ir.RuleIR, errors: list[Diagnostic], mark_elements: bool = False
+    rule: ir.RuleIR,
+    errors: list[Diagnostic],
+    mark_elements: bool = False,
+    shared: dict[Any, Any] | None = None,
 ) -> CompiledRule | None:
     """One RuleIR -> CompiledRule (None if a limit was hit; the reason is in `errors`).
 
     `mark_elements` (for explanations) saves where each written element starts and the
-    match ends in extra capture slots after the rule's own: 2*len(captures) + k.
+    match ends in extra capture slots after the rule's own: 2*len(captures) + k. `shared`:
+    a dict the rules of one program share (see _Gen), or None.
     """
     if rule.mode == "all" and not _bounded(rule.pattern):
         # every start is searched to its farthest end: unbounded, that is quadratic
@@ -272,7 +297,7 @@ def compile_rule(
             )
         )
         return None
-    gen = _Gen(rule, errors)
+    gen = _Gen(rule, errors, shared)
     before = len(errors)
     items = rule.pattern.items if isinstance(rule.pattern, ir.Seq) else (rule.pattern,)
     starts = []
@@ -391,8 +416,11 @@ def compile_program(
     """Compile every rule and the lexicons. Raises IEDslError (E4xx) on limits."""
     lexicons = list(lexicons)
     errors: list[Diagnostic] = []
-    c_strata = tuple(tuple(c for c in (compile_rule(r, errors) for r in s) if c) for s in strata)
-    c_statements = tuple(c for c in (compile_rule(r, errors) for r in statements) if c)
+    shared: dict[Any, Any] = {}
+    c_strata = tuple(
+        tuple(c for c in (compile_rule(r, errors, shared=shared) for r in s) if c) for s in strata
+    )
+    c_statements = tuple(c for c in (compile_rule(r, errors, shared=shared) for r in statements) if c)
     if errors:
         raise IEDslError(errors)
     every = [cr for stratum in c_strata for cr in stratum] + list(c_statements)

@@ -61,6 +61,27 @@ def gated(code: Code) -> Code:
     )
 
 
+def entry(code: Code) -> Gate | None:
+    """The gate of a look-around body's first instruction: what the token next to the
+    position must be for the body to match at all (None: it may match without a token).
+    A look-behind's body is reversed, so its gate is about the token before the position,
+    and its types about annotations ending there (vm.look reads it so)."""
+    return gated(((SPLIT, 1, 1, False), *_shifted(code)))[0][4]
+
+
+def _shifted(code: Code) -> Code:
+    """`code` with every jump target one further (for a SPLIT put before it)."""
+    out = []
+    for ins in code:
+        if ins[0] == SPLIT:
+            out.append((SPLIT, ins[1] + 1, ins[2] + 1, *ins[3:]))
+        elif ins[0] == JMP:
+            out.append((JMP, ins[1] + 1))
+        else:
+            out.append(ins)
+    return tuple(out)
+
+
 First = tuple[bool, int, frozenset[str], frozenset[Any]]  # (open, word bits, types, tests)
 
 

@@ -214,7 +214,7 @@ def follow(pattern: ir.Node) -> Follow | None:
         words, types, inside, nullable = first(item)
         if not nullable and words is not None and not inside:
             reach.append((fewest, most, words, types))
-        shortest, longest = _width(item)
+        shortest, longest = width(item)
         if longest is None:
             break
         fewest, most = fewest + shortest, most + longest
@@ -224,7 +224,7 @@ def follow(pattern: ir.Node) -> Follow | None:
     return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), tuple(reach)
 
 
-def _width(node: ir.Node) -> tuple[int, int | None]:
+def width(node: ir.Node) -> tuple[int, int | None]:
     """The fewest and most tokens `node` can match (None: no bound; an annotation has none)."""
     if isinstance(node, ir.Tok):
         return 1, 1
@@ -233,13 +233,13 @@ def _width(node: ir.Node) -> tuple[int, int | None]:
     if isinstance(node, (ir.Look, ir.Assert)):
         return 0, 0
     if isinstance(node, ir.Cap):
-        return _width(node.item)
+        return width(node.item)
     if isinstance(node, ir.Rep):
-        shortest, longest = _width(node.item)
+        shortest, longest = width(node.item)
         if node.max is None or longest is None:
             return node.min * shortest, None if node.max != 0 else 0
         return node.min * shortest, node.max * longest
-    widths = [_width(part) for part in (node.items if isinstance(node, ir.Seq) else node.options)]
+    widths = [width(part) for part in (node.items if isinstance(node, ir.Seq) else node.options)]
     highs = [hi for _, hi in widths]
     if isinstance(node, ir.Seq):
         return sum(lo for lo, _ in widths), None if None in highs else sum(h for h in highs if h is not None)

@@ -28,7 +28,7 @@ from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.numbers import find_numbers
 from ie_dsl.text import segment
 from ie_dsl.view import Annotation, BudgetExceeded, DocView
-from ie_dsl.vm import Window, search
+from ie_dsl.vm import Around, Window, search
 
 __all__ = ["Annotation", "BudgetExceeded", "DocView", "annotate", "extract", "iter_extract", "run_rule"]
 
@@ -59,10 +59,16 @@ def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
 
 
 def run_rule(
-    cr: CompiledRule, view: DocView, lo: int, hi: int, at: list[int] | None = None
+    cr: CompiledRule,
+    view: DocView,
+    lo: int,
+    hi: int,
+    at: list[int] | None = None,
+    around: Around | None = None,
 ) -> list[tuple[int, int, list[int]]]:
     """Matches (start, end, capture slots) of one rule in tokens [lo, hi), by its mode.
-    `at`: where a match may start in the document, ascending (else the rule's first positions)."""
+    `at`: where a match may start in the document, ascending (else the rule's first positions);
+    `around`: look-around answers the rules of a stage share in this window (vm.Window)."""
     mode = cr.rule.mode
     if at is None and cr.first_words is None:
         starts: Iterable[int] = range(lo, hi)
@@ -70,7 +76,7 @@ def run_rule(
         at = view.first_positions(cr) if at is None else at
         starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
     out = []
-    w = Window(lo, hi)  # what one search solved, every later start reuses
+    w = Window(lo, hi, around)  # what one search solved, every later start reuses
     free = lo
     for s in starts:
         if s < free:
@@ -114,9 +120,10 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 continue
             if view.deadline is not None and time.monotonic() > view.deadline:
                 raise BudgetExceeded(f"{view.doc_id}: over its time budget")
+            around: Around = ({}, {})
             for k in todo:  # ascending, as `live`
                 cr = rules[k]
-                yield from _new(cr, run_rule(cr, view, los[wi], his[wi], at.get(k)), seen)
+                yield from _new(cr, run_rule(cr, view, los[wi], his[wi], at.get(k), around), seen)
 
 
 Hits = tuple[set[str], set[str]]  # a document's words and types that some clause of a stage holds

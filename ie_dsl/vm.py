@@ -36,7 +36,7 @@ OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MAT
 
 # NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy [gate_first gate_second]
 # | JMP to | SAVE slot
-# | ASSERT at_start | LOOK code ahead negate bounded | MATCH | ANY
+# | ASSERT at_start | LOOK code ahead negate bounded gate | MATCH | ANY
 Code = tuple[tuple[Any, ...], ...]
 
 _FAIL = -1  # _walk's result for a dead path; -2 - end for a match end; >= 0 a branching state
@@ -47,11 +47,19 @@ class Window:
 
     __slots__ = ("lo", "hi", "memo", "looks", "held")
 
-    def __init__(self, lo: int, hi: int):
+    def __init__(self, lo: int, hi: int, around: Around | None = None):
+        """`around`: the look-around answers of another Window on the same tokens and
+        annotations, to share (a look-around body is the same for every rule compiled
+        with it, see compiler._Gen)."""
         self.lo, self.hi = lo, hi
         self.memo: dict[int, int] = {}  # branching state -> match end, or -1
-        self.looks: dict[int, bytearray] = {}  # id(look code) -> 1 where the body holds
-        self.held: dict[tuple[int, int], bool] = {}  # (id(bounded look code), position) -> holds
+        if around is None:
+            around = ({}, {})
+        # id(look code) -> 1 where the body holds; (id(bounded look code), position) -> holds
+        self.looks, self.held = around
+
+
+Around = tuple[dict[int, bytearray], dict[tuple[int, int], bool]]
 
 
 def search(
@@ -171,6 +179,29 @@ def _shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
                 return False
     for test in tests:
         if test(d, pos):
+            return False
+    return True
+
+
+def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) -> bool:
+    """Can a bounded look-around body with entry `gate` not match at `pos`: from the token
+    at pos (ahead), or from the one before it and the annotations ending at pos (behind)?"""
+    if ahead:
+        return _shut(gate, d, pos, w.hi)
+    tok = pos - 1
+    if tok < w.lo:
+        return True
+    words, mask, types, tests = gate
+    if words.get(d.norms[tok], 0) & mask:
+        return False
+    for t in types:
+        starts = d.ann_end.get(t)
+        if starts is not None:
+            at = starts.get(pos)
+            if at and at[-1] >= w.lo:  # (starts ascending: the last is the nearest)
+                return False
+    for test in tests:
+        if test(d, tok):
             return False
     return True
 
@@ -295,8 +326,10 @@ def _replay(code: Code, d: Any, w: Window, start: int, longest: bool, nslots: in
 
 def look(ins: tuple[Any, ...], d: Any, w: Window, pos: int) -> bool:
     """Does the LOOK instruction `ins` let the path go on at `pos`?"""
-    _op, code, ahead, negate, bounded = ins
+    _op, code, ahead, negate, bounded, gate = ins
     if bounded:
+        if gate is not None and _shut_next(gate, ahead, d, w, pos):
+            return negate
         key = (id(code), pos)
         found = w.held.get(key)
         if found is None:

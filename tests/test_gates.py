@@ -6,7 +6,7 @@ from ie_dsl import compile_rules
 from ie_dsl.gates import gated
 from ie_dsl.runtime import DocView, annotate
 from ie_dsl.text import segment
-from ie_dsl.vm import ANY, JMP, MATCH, NORM, SPLIT, TEST, Window, search
+from ie_dsl.vm import ANY, JMP, LOOK, MATCH, NORM, SPLIT, TEST, Window, search
 
 
 def book_of(tmp_path, rules: str, **files: str):
@@ -91,3 +91,51 @@ def test_gates_keep_the_matches(tmp_path):
         "armed groups",
         "militants",
     ]
+
+
+def looks_of(cr) -> list[tuple]:
+    return [ins for ins in cr.code if ins[0] == LOOK]
+
+
+def test_a_look_around_the_next_token_cannot_begin_is_answered_without_a_walk(tmp_path):
+    book = book_of(
+        tmp_path, "rule r: (?<! of | the) ORG warned\n", **{"o.yaml": "type: ORG\nentries: [Acme]\n"}
+    )
+    (cr,) = book.program.statements
+    view = view_of(book, "Then Acme warned.")
+    w = Window(0, len(view.norms))
+    assert search(cr.code, view, w, 1, True, cr.nslots) is not None
+    assert w.held == {}  # 'then' begins no body: no walk
+    view = view_of(book, "Then the Acme warned.")
+    w = Window(0, len(view.norms))
+    assert search(cr.code, view, w, 2, True, cr.nslots) is None
+    assert list(w.held.values()) == [True]
+
+
+def test_a_look_behind_of_a_type_sees_the_annotation_ending_there(tmp_path):
+    book = book_of(tmp_path, "rule r: (?<= ORG) warned\n", **{"o.yaml": "type: ORG\nentries: [Acme Corp]\n"})
+    found = book.extract("d", "Acme Corp warned. Corp warned. Acme warned.")
+    assert [st["span"]["start"] for st in found] == [10]
+
+
+def test_options_that_take_no_token_stop_at_the_first_that_holds(tmp_path):
+    book = book_of(
+        tmp_path,
+        "rule r: ((?<= [lower]) | (?<= [lower] [lower])) ORG\n",
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    (cr,) = book.program.statements
+    view = view_of(book, "so he said Acme")
+    w = Window(0, len(view.norms))
+    assert search(cr.code, view, w, 3, True, cr.nslots) == (4, [3, 4])
+    assert len(w.held) == 1  # the second look-behind was not needed
+
+
+def test_rules_compiled_together_share_a_look_around_body(tmp_path):
+    book = book_of(
+        tmp_path,
+        "define FREE = (?<! of | the)\nrule r: FREE ORG warned\nrule q: FREE ORG said\n",
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    (r_look,), (q_look,) = (looks_of(cr) for cr in book.program.statements)
+    assert r_look[1] is q_look[1]

@@ -49,9 +49,9 @@ def test_a_window_with_atoms_of_different_alternatives_is_not_tried(tmp_path, mo
     tried: list[tuple[int, int]] = []
     real = runtime.run_rule
 
-    def counting(cr, view, lo, hi, at=None):
+    def counting(cr, view, lo, hi, *rest):
         tried.append((lo, hi))
-        return real(cr, view, lo, hi, at)
+        return real(cr, view, lo, hi, *rest)
 
     monkeypatch.setattr(runtime, "run_rule", counting)
     text = "Acme issued a warning. Ruritania warns. Acme warns. Ruritania's warning came."

@@ -1,23 +1,35 @@
-"""Parse DSL text into nodes (the rule AST). Lark is used here and nowhere else.
+"""Parse DSL text into nodes (the rule AST). Lark is used here (and by parse_build.py, the
+callbacks that make the nodes) and nowhere else.
 
 `parse_file(text, path)` reads a whole `.ie` file; `parse_pattern(text, path, origin)`
 reads one pattern (as found in YAML), with `origin` mapping its offsets into the file.
 Syntax errors become IEDslError with located Diagnostics (code E1xx).
+
+Two Lark parsers read the grammar. The one that reads rules builds nodes while it parses
+(parse_build.NodeBuilder as Lark's `transformer=`: no parse tree is made), through a flatter
+form of the same grammar (`_FLATTER`), and lexes with `_LeanLexer`, Lark's own contextual
+lexer doing less per token. When it meets a syntax error, the text is parsed again by a
+stock Lark parser of the grammar as written (Lark's lexer, a parse tree), built only then,
+and the E1xx diagnostic is made from its exception: what users see of an error is what it
+was. Issue 15, F3: with the stock parser alone, `(w0 | w1 | ... | w99999)` took 3.6 s to
+parse (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark.lexer import ContextualLexer, Lexer
 
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.nodes import RESOLVED
+from ie_dsl.parse_build import NodeBuilder
 from ie_dsl.resources import grammar_text
 from ie_dsl.source import SourceSpan
 from ie_dsl.syntax_messages import (
@@ -26,7 +38,6 @@ from ie_dsl.syntax_messages import (
     TERMINAL_NAMES,
     Origin,
     nesting_error,
-    string_value,
     unclosed,
 )
 
@@ -49,264 +60,124 @@ class _Continuations:
             yield tok
 
 
+class _Unlexable(Exception):
+    """No terminal the parser can take matches here: a syntax error (the stock parser says
+    which)."""
+
+
+# Per LALR state: the match of one regular expression of the terminals it takes (as Lark's
+# scanner joins them, in its order), the ignored terminal names, and Lark's callbacks by
+# terminal (a keyword matched as a WORD becomes the keyword where the keyword is expected).
+_StateLexer = tuple[Callable[..., Any], frozenset[str], dict[str, Callable[[Token], Token]]]
+
+
+class _LeanLexer(Lexer):
+    """Lark's contextual lexer (same terminals per parser state, same order, same keyword
+    callbacks), without what a successful parse does not use: no line and column counting,
+    no error reporting (a text it cannot lex goes to the stock parser for the message).
+
+    Lark's lexer loop costs about 5 us a token, a third of the whole parse of a long
+    alternation; this one about 1.5 us."""
+
+    __future_interface__ = 2  # lex(lexer_state, parser_state)
+
+    def __init__(self, conf: Any) -> None:
+        self.conf = conf
+        self.states: dict[Any, _StateLexer] | None = None
+
+    def _per_state(self, parser_state: Any) -> dict[Any, _StateLexer]:
+        """Lark's contextual lexer for this parse table, taken apart once."""
+        if self.states is None:
+            table = parser_state.parse_conf.parse_table.states
+            always = self.conf.postlex.always_accept if self.conf.postlex else ()
+            contextual = ContextualLexer(self.conf, {s: list(t) for s, t in table.items()}, always)
+            flags, compile_ = self.conf.g_regex_flags, self.conf.re_module.compile
+            self.states = {}
+            for state, basic in contextual.lexers.items():
+                terminals = basic.scanner.terminals  # after Lark's ordering and keyword folding
+                joined = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+                self.states[state] = (
+                    compile_(joined, flags).match,
+                    frozenset(basic.ignore_types),
+                    dict(basic.callback),
+                )
+        return self.states
+
+    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
+        text = lexer_state.text
+        if isinstance(text, str):
+            source, pos, end = text, 0, len(text)
+        else:  # lark >= 1.2: a TextSlice
+            source, pos, end = text.text, text.start, text.end
+        states = self._per_state(parser_state)
+        while pos < end:
+            match, ignored, callbacks = states[parser_state.position]
+            m = match(source, pos, end)
+            if m is None:
+                raise _Unlexable(pos)
+            kind, stop = m.lastgroup, m.end()
+            if kind in ignored and kind not in callbacks:
+                pos = stop
+                continue
+            tok = Token(kind, m.group(), pos, None, None, None, None, stop)
+            if kind in callbacks:
+                tok = callbacks[kind](tok)
+            pos = stop
+            if kind not in ignored:
+                yield tok
+
+
+_GRAMMAR_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "start": "start",
+    "maybe_placeholders": False,
+}
+
+
+def stock_parser(postlex: _Continuations) -> Lark:
+    """A stock Lark parser of the grammar: parse trees, Lark's own lexer."""
+    return Lark(grammar_text(), postlex=postlex, **_GRAMMAR_OPTIONS)
+
+
 @cache
 def _lark() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        start="start",
-        postlex=_Continuations(),
-        propagate_positions=True,
-        maybe_placeholders=False,
+    """The stock parser, for syntax errors only."""
+    return stock_parser(_Continuations())
+
+
+# The node-building parser reads the same language through a flatter grammar: a one-item
+# sequence and an atom without a quantifier are one reduction each (the stock grammar goes
+# atom -> quantified -> item -> item+ -> seq), a sixth of the time of a list of words. The
+# two grammars accept the same texts (tests/test_parser.py); error messages come from the
+# stock one, whose parser states the examples of syntax_messages.py were matched against.
+_FLATTER = """
+%override ?seq: item | item item+
+%override ?item: WORD ":" quantified -> capture | atom QUANT -> quantify | atom
+"""
+
+
+def node_parser(postlex: _Continuations) -> tuple[Lark, NodeBuilder]:
+    """A parser that builds nodes as it parses (the flatter grammar, the lean lexer), and
+    its NodeBuilder."""
+    builder = NodeBuilder()
+    parser = Lark(
+        grammar_text() + _FLATTER,
+        postlex=postlex,
+        lexer=_LeanLexer,
+        transformer=builder,
+        keep_all_tokens=True,  # spans are taken from brackets and keywords too
+        **_GRAMMAR_OPTIONS,
     )
+    return parser, builder
 
 
-@v_args(meta=True, inline=True)
-class _ToNodes(Transformer):
-    """Lark tree -> nodes; positions are mapped to file offsets through `origin`."""
+@cache
+def _builder() -> tuple[Lark, NodeBuilder]:
+    return node_parser(_Continuations())
 
-    def __init__(self, path: str, origin: Origin):
-        super().__init__()
-        self.path = path
-        self.origin = origin
-        self.problems: list[Diagnostic] = []  # bad string escapes: all reported, after the transform
 
-    def _unquote(self, tok: Token) -> str:
-        """The text of a "quoted string" token, its unknown escapes noted as E114."""
-        value, problems = string_value(str(tok), self.path, self.origin, tok.start_pos or 0)
-        self.problems.extend(problems)
-        return value
-
-    def _span(self, meta: Any) -> SourceSpan:
-        if getattr(meta, "empty", True):
-            return SourceSpan(self.path, self.origin(0), self.origin(0))
-        return SourceSpan(self.path, self.origin(meta.start_pos), self.origin(meta.end_pos))
-
-    def _tspan(self, tok: Token) -> SourceSpan:
-        return SourceSpan(self.path, self.origin(tok.start_pos), self.origin(tok.end_pos))
-
-    # -- file level
-    def start(self, meta: Any, *items: Any) -> n.RuleFile:
-        return n.RuleFile(
-            path=self.path,
-            uses=tuple(i for i in items if isinstance(i, n.Use)),
-            defines=tuple(i for i in items if isinstance(i, n.Define)),
-            rules=tuple(i for i in items if isinstance(i, n.Rule)),
-        )
-
-    def use_stmt(self, meta: Any, path: Token) -> n.Use:
-        return n.Use(self._unquote(path), self._span(meta))
-
-    def macro_head(self, meta: Any, call: Token, *params: Token) -> tuple[str, tuple[str, ...]]:
-        return call[:-1], tuple(str(p) for p in params if p.type == "TYPE_NAME")
-
-    def define_stmt(self, meta: Any, head: Any, body: n.Pattern) -> n.Define:
-        if isinstance(head, tuple):
-            name, params = head
-        else:
-            name, params = str(head), ()
-        return n.Define(name, params, body, self._span(meta))
-
-    def opt_priority(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
-        return ("priority", int(value), self._span(meta))
-
-    def opt_mode(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
-        return ("mode", str(value), self._span(meta))
-
-    def opt_scope(self, meta: Any, value: Token, size: Token | None = None) -> tuple:
-        return ("scope", (str(value), int(size) if size else 1), self._span(meta))
-
-    def opt_group(self, meta: Any, value: Token) -> tuple[str, Any, SourceSpan]:
-        return ("group", str(value), self._span(meta))
-
-    def opt_loose(self, meta: Any) -> tuple[str, Any, SourceSpan]:
-        return ("loose", True, self._span(meta))
-
-    def body(self, meta: Any, pattern: n.Pattern, *rest: Any) -> tuple:
-        emit = next((r for r in rest if isinstance(r, n.Emit)), None)
-        examples = tuple(r for r in rest if isinstance(r, n.Example))
-        return pattern, emit, examples
-
-    def _rule(self, kind: str, meta: Any, name: Token, parts: tuple) -> n.Rule:
-        *options, (pattern, emit, examples) = parts
-        fields: dict[str, Any] = {}
-        for key, value, _span in options:
-            if key == "scope":
-                fields["scope"], fields["window"] = value
-            else:
-                fields[key] = value
-        return n.Rule(
-            kind=kind,
-            name=str(name),
-            pattern=pattern,
-            span=self._tspan(name),
-            emit=emit,
-            examples=examples,
-            option_spans=tuple((k, s) for k, _v, s in options),
-            **fields,
-        )
-
-    def entity_stmt(self, meta: Any, name: Token, *parts: Any) -> n.Rule:
-        return self._rule("entity", meta, name, parts)
-
-    def rule_stmt(self, meta: Any, name: Token, *parts: Any) -> n.Rule:
-        return self._rule("rule", meta, name, parts)
-
-    def emit(self, meta: Any, name: Token, *args: Any) -> n.Emit:
-        return n.Emit(str(name), tuple(a for a in args if isinstance(a, n.EmitArg)), self._span(meta))
-
-    def emit_capture(self, meta: Any, name: Token) -> n.EmitArg:
-        return n.EmitArg(str(name), str(name), None, self._span(meta))
-
-    def emit_renamed(self, meta: Any, role: Token, capture: Token) -> n.EmitArg:
-        return n.EmitArg(str(role), str(capture), None, self._span(meta))
-
-    def emit_resolved(self, meta: Any, role: Token) -> n.EmitArg:
-        return n.EmitArg(str(role), RESOLVED, None, self._span(meta))
-
-    def emit_const(self, meta: Any, role: Token, value: Token) -> n.EmitArg:
-        return n.EmitArg(str(role), None, self._unquote(value), self._span(meta))
-
-    def example(self, meta: Any, text: Token, *expects: Any) -> n.Example:
-        pairs = tuple(e for e in expects if isinstance(e, tuple))
-        return n.Example(self._unquote(text), pairs, True, self._span(meta))
-
-    def counterexample(self, meta: Any, text: Token) -> n.Example:
-        return n.Example(self._unquote(text), (), False, self._span(meta))
-
-    def expect_arg(self, meta: Any, role: Token, value: Token) -> tuple[str, str]:
-        return (str(role), self._unquote(value))
-
-    # -- patterns
-    def alt(self, meta: Any, *options: n.Pattern) -> n.Pattern:
-        return options[0] if len(options) == 1 else n.Alt(options, self._span(meta))
-
-    def seq(self, meta: Any, *items: n.Pattern) -> n.Pattern:
-        return items[0] if len(items) == 1 else n.Seq(items, self._span(meta))
-
-    def capture(self, meta: Any, name: Token, pattern: n.Pattern) -> n.Capture:
-        return n.Capture(str(name), pattern, self._span(meta))
-
-    def quantify(self, meta: Any, atom: n.Pattern, quant: Token | None = None) -> n.Pattern:
-        if quant is None:
-            return atom
-        q = str(quant)
-        greedy = not (len(q) > 1 and q.endswith("?"))
-        body = q[:-1] if not greedy else q
-        if body == "?":
-            lo, hi = 0, 1
-        elif body == "*":
-            lo, hi = 0, None
-        elif body == "+":
-            lo, hi = 1, None
-        else:
-            inner = body[1:-1]
-            if not any(ch.isdigit() for ch in inner):
-                raise IEDslError(
-                    [
-                        Diagnostic(
-                            "E113",
-                            f"{q!r} repeats without a number",
-                            self._tspan(quant),
-                            "write {n}, {m,n}, {m,} or {,n}",
-                        )
-                    ]
-                )
-            if "," in inner:
-                a, b = inner.split(",", 1)
-                lo, hi = int(a or 0), (int(b) if b else None)
-            else:
-                lo = hi = int(inner)
-        if isinstance(atom, n.Gap):  # a quantifier on `...` sets the gap's bounds
-            return n.Gap(lo, hi, self._span(meta), open=hi is None)
-        return n.Repeat(atom, lo, hi, greedy, self._span(meta))
-
-    def word(self, meta: Any, tok: Token) -> n.Word:
-        return n.Word(str(tok), self._tspan(tok))
-
-    def exact(self, meta: Any, tok: Token) -> n.Exact:
-        return n.Exact(self._unquote(tok), self._tspan(tok))
-
-    def lemma(self, meta: Any, tok: Token) -> n.TokenSet:
-        return n.TokenSet(n.TLemma(tok[1:], self._tspan(tok)), self._tspan(tok))
-
-    def regex(self, meta: Any, tok: Token) -> n.TokenSet:
-        return n.TokenSet(self.t_regex(meta, tok), self._tspan(tok))
-
-    def t_bracket(self, meta: Any, test: n.TokenTest) -> tuple[str, n.TokenTest]:
-        return ("bracket", test)
-
-    def negation(self, meta: Any, test: Any) -> n.TokenSet:
-        if isinstance(test, tuple):  # ![ ... ]: the test inside, class names included
-            test = test[1]
-        elif isinstance(test, n.TWord):  # outside [ ], `!number` is the word "number"
-            test = n.TWord(test.text, test.span, literal=True)
-        return n.TokenSet(n.TNot(test, self._span(meta)), self._span(meta))
-
-    def token_set(self, meta: Any, test: n.TokenTest) -> n.TokenSet:
-        return n.TokenSet(test, self._span(meta))
-
-    def any_token(self, meta: Any) -> n.AnyToken:
-        return n.AnyToken(self._span(meta))
-
-    def gap(self, meta: Any, tok: Token) -> n.Gap:
-        return n.Gap(0, None, self._tspan(tok))
-
-    def ref(self, meta: Any, tok: Token) -> n.Ref:
-        return n.Ref(str(tok), (), self._tspan(tok))
-
-    def call(self, meta: Any, name: Token, *args: Any) -> n.Ref:
-        items = tuple(a for a in args if not isinstance(a, Token))
-        return n.Ref(name[:-1], items, self._span(meta), called=True)
-
-    def group(self, meta: Any, pattern: n.Pattern) -> n.Pattern:
-        if isinstance(pattern, n.Gap):  # `(...{2})?` repeats the group: the gap's bounds stay
-            return n.Repeat(pattern, 1, 1, True, self._span(meta))
-        return pattern
-
-    def look_ahead(self, meta: Any, p: n.Pattern) -> n.Look:
-        return n.Look(p, True, False, self._span(meta))
-
-    def look_ahead_not(self, meta: Any, p: n.Pattern) -> n.Look:
-        return n.Look(p, True, True, self._span(meta))
-
-    def look_behind(self, meta: Any, p: n.Pattern) -> n.Look:
-        return n.Look(p, False, False, self._span(meta))
-
-    def look_behind_not(self, meta: Any, p: n.Pattern) -> n.Look:
-        return n.Look(p, False, True, self._span(meta))
-
-    def sentence_start(self, meta: Any) -> n.Anchor:
-        return n.Anchor(True, self._span(meta))
-
-    def sentence_end(self, meta: Any) -> n.Anchor:
-        return n.Anchor(False, self._span(meta))
-
-    # -- single-token tests
-    def t_word(self, meta: Any, tok: Token) -> n.TWord:
-        return n.TWord(str(tok), self._tspan(tok))
-
-    def t_exact(self, meta: Any, tok: Token) -> n.TExact:
-        return n.TExact(self._unquote(tok), self._tspan(tok))
-
-    def t_lemma(self, meta: Any, tok: Token) -> n.TLemma:
-        return n.TLemma(tok[1:], self._tspan(tok))
-
-    def t_regex(self, meta: Any, tok: Token) -> n.TRegex:
-        body, _, flags = str(tok)[1:].rpartition("/")
-        return n.TRegex(body.replace("\\/", "/"), flags, self._tspan(tok))
-
-    def t_type(self, meta: Any, tok: Token) -> n.TType:
-        return n.TType(str(tok), self._tspan(tok))
-
-    def t_neg(self, meta: Any, test: n.TokenTest) -> n.TNot:
-        return n.TNot(test, self._span(meta))
-
-    def t_and(self, meta: Any, *tests: n.TokenTest) -> n.TokenTest:
-        return n.TAnd(tests, self._span(meta))
-
-    def t_or(self, meta: Any, *tests: n.TokenTest) -> n.TokenTest:
-        return n.TOr(tests, self._span(meta))
+# One NodeBuilder holds the path and origin of the text being parsed: one parse at a time.
+_BUILDING = threading.Lock()
 
 
 def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str, origin: Origin) -> Diagnostic:
@@ -367,30 +238,38 @@ def _parse(text: str, path: str, origin: Origin) -> n.RuleFile:
     problem = nesting_error(text, path, origin)
     if problem:
         raise IEDslError([problem])
-    try:
-        tree = _lark().parse(text)
-    except UnexpectedInput as err:
-        raise IEDslError([_syntax_diagnostic(err, text, path, origin)]) from None
-    to_nodes = _ToNodes(path, origin)
-    try:
-        parsed = to_nodes.transform(tree)
-    except VisitError as err:  # a transformer bug, or an E1xx it raised: keep the original
-        if isinstance(err.orig_exc, IEDslError):
-            raise IEDslError([*to_nodes.problems, *err.orig_exc.diagnostics]) from None
-        raise err.orig_exc from err
-    if to_nodes.problems:
-        raise IEDslError(to_nodes.problems)
+    parser, builder = _builder()
+    with _BUILDING:
+        builder.begin(path, origin)
+        try:
+            parsed: n.RuleFile | None = parser.parse(text)
+        except (UnexpectedInput, _Unlexable):
+            parsed = None
+        problems = builder.end()
+    if parsed is None:
+        raise IEDslError([_syntax_error(text, path, origin)])
+    if problems:
+        raise IEDslError(problems)
     return parsed
+
+
+def _syntax_error(text: str, path: str, origin: Origin) -> Diagnostic:
+    """The E1xx diagnostic of a text the node-building parser refused, from the stock parser."""
+    try:
+        _lark().parse(text)
+    except UnexpectedInput as err:
+        return _syntax_diagnostic(err, text, path, origin)
+    raise AssertionError(f"{path}: the two parsers disagree on whether the text is well formed")
 
 
 def parse_file(text: str, path: str) -> n.RuleFile:
     """Parse a whole DSL rule file. Raises IEDslError with a located E1xx diagnostic.
 
-    The statements are parsed one by one: Lark's tree of a whole file is about 30 KB per
-    rule (1,000 rules: 32 MiB at once), the nodes made from it a tenth of that. A statement
-    begins at a line that starts with a keyword (continuation lines are indented), so this
-    gives what parsing the file at once gives; if some statement fails, the whole file is
-    parsed for the diagnostic, which is then exactly the one a whole-file parse gives."""
+    The statements are parsed one by one (this began when each statement's parse tree was
+    built whole; brackets are still counted for E401 per statement, comments included). A
+    statement begins at a line that starts with a keyword (continuation lines are indented),
+    so this gives what parsing the file at once gives; if some statement fails, the whole
+    file is parsed for the diagnostic, which is then exactly the one a whole-file parse gives."""
     if not text.endswith("\n"):
         text += "\n"
     try:

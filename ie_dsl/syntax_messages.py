@@ -91,25 +91,24 @@ def unclosed(line: str) -> str | None:
     return stack[-1] if stack else None
 
 
+# What nesting_error looks at: a bracket, or a "quoted string" (skipped whole) up to its
+# closing quote or its line's end; a backslash in it escapes the next character (so `"\\" (`
+# closes the string before the bracket) but not a line break.
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"?|[()\[\]]')
+
+
 def nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
-    """Deep nesting is refused before parsing, so no later stage can hit RecursionError."""
+    """Deep nesting is refused before parsing, so no later stage can hit RecursionError.
+
+    Brackets inside quoted strings do not count (in comments and regexes they do). A regular
+    expression does the scanning, so a 1 MB file with few brackets costs little."""
     depth = 0
-    quote: str | None = None
-    escaped = False  # after a backslash in a string (so `"\\" (` closes the string)
-    for i, ch in enumerate(text):
-        if quote and ch != "\n":
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = None
-        elif ch == '"':
-            quote = ch
-        elif ch in "([":
+    for m in _BRACKET_OR_STRING.finditer(text):
+        ch = text[m.start()]
+        if ch in "([":
             depth += 1
             if depth > MAX_NESTING:
-                span = SourceSpan(path, origin(i), origin(i + 1))
+                span = SourceSpan(path, origin(m.start()), origin(m.start() + 1))
                 return Diagnostic(
                     "E401",
                     f"patterns nest more than {MAX_NESTING} levels deep",
@@ -118,8 +117,6 @@ def nesting_error(text: str, path: str, origin: Origin) -> Diagnostic | None:
                 )
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif ch == "\n":
-            quote, escaped = None, False
     return None
 
 

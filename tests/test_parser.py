@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark, Token
+from lark.exceptions import UnexpectedInput
 
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.parser import parse_file, parse_pattern
-from ie_dsl.syntax_messages import ERROR_EXAMPLES
+from ie_dsl.parser import (
+    _Continuations,
+    _Unlexable,
+    node_parser,
+    parse_file,
+    parse_pattern,
+    stock_parser,
+)
+from ie_dsl.source import SourceSpan
+from ie_dsl.syntax_messages import ERROR_EXAMPLES, MAX_NESTING
+
+PACK = Path(__file__).resolve().parent.parent / "rules"
 
 
 def rule_of(text: str) -> n.Rule:
@@ -114,3 +134,240 @@ def test_deep_nesting_is_a_located_error_not_recursion():
     with pytest.raises(IEDslError) as info:
         parse_file("rule r: " + "(" * 5000 + "a" + ")" * 5000 + "\n", "deep.ie")
     assert info.value.diagnostics[0].code == "E401"
+
+
+# Every callback of the node builder, with options, emits and examples: the (node, text its
+# span covers) of each node, in the order of a walk, as Lark's propagate_positions gave them
+# when a parse tree was built and transformed (the spans must not move).
+RICH = """use "lexicons/orgs.yaml"
+define WARN = ~warn | raised alarms
+define NEAR(A, B) = A ...{0,3} B
+entity THREAT priority 2: [cap & !(~be | "The")]+ /^[a-z]+$/i
+rule r priority -1 mode first scope window 3 group g loose:
+    ^ x:ORG (warns | "said")?? of (a b)+ NEAR(ORG, (c d)) ![~x | y] !said
+    !"Q" (?= e) (?! f) (?<= g h) (?<! i) _ ... (...{2})? ...{1,} , ; . $
+    => warn(speaker=org, threat, polarity="neg", who=?)
+    @example "CSTO warns of x." => speaker="CSTO", threat="x"
+    @counterexample "nothing"
+"""
+RICH_SPANS = [
+    ("Use", 'use "lexicons/orgs.yaml"'),
+    ("TLemma", "~warn"),
+    ("TokenSet", "~warn"),
+    ("Word", "raised"),
+    ("Word", "alarms"),
+    ("Seq", "raised alarms"),
+    ("Alt", "~warn | raised alarms"),
+    ("Define", "define WARN = ~warn | raised alarms"),
+    ("Ref", "A"),
+    ("Gap", "...{0,3}"),
+    ("Ref", "B"),
+    ("Seq", "A ...{0,3} B"),
+    ("Define", "define NEAR(A, B) = A ...{0,3} B"),
+    ("TWord", "cap"),
+    ("TLemma", "~be"),
+    ("TExact", '"The"'),
+    ("TOr", '~be | "The"'),
+    ("TNot", '!(~be | "The")'),
+    ("TAnd", 'cap & !(~be | "The")'),
+    ("TokenSet", '[cap & !(~be | "The")]'),
+    ("Repeat", '[cap & !(~be | "The")]+'),
+    ("TRegex", "/^[a-z]+$/i"),
+    ("TokenSet", "/^[a-z]+$/i"),
+    ("Seq", '[cap & !(~be | "The")]+ /^[a-z]+$/i'),
+    ("Rule", "THREAT"),
+    ("option", "priority 2"),
+    ("Anchor", "^"),
+    ("Ref", "ORG"),
+    ("Capture", "x:ORG"),
+    ("Word", "warns"),
+    ("Exact", '"said"'),
+    ("Alt", 'warns | "said"'),
+    ("Repeat", '(warns | "said")??'),
+    ("Word", "of"),
+    ("Word", "a"),
+    ("Word", "b"),
+    ("Seq", "a b"),
+    ("Repeat", "(a b)+"),
+    ("Ref", "ORG"),
+    ("Word", "c"),
+    ("Word", "d"),
+    ("Seq", "c d"),
+    ("Ref", "NEAR(ORG, (c d))"),
+    ("TLemma", "~x"),
+    ("TWord", "y"),
+    ("TOr", "~x | y"),
+    ("TNot", "![~x | y]"),
+    ("TokenSet", "![~x | y]"),
+    ("TWord", "said"),
+    ("TNot", "!said"),
+    ("TokenSet", "!said"),
+    ("TExact", '"Q"'),
+    ("TNot", '!"Q"'),
+    ("TokenSet", '!"Q"'),
+    ("Word", "e"),
+    ("Look", "(?= e)"),
+    ("Word", "f"),
+    ("Look", "(?! f)"),
+    ("Word", "g"),
+    ("Word", "h"),
+    ("Seq", "g h"),
+    ("Look", "(?<= g h)"),
+    ("Word", "i"),
+    ("Look", "(?<! i)"),
+    ("AnyToken", "_"),
+    ("Gap", "..."),
+    ("Gap", "...{2}"),
+    ("Repeat", "(...{2})"),
+    ("Repeat", "(...{2})?"),
+    ("Gap", "...{1,}"),
+    ("Word", ","),
+    ("Word", ";"),
+    ("Word", "."),
+    ("Anchor", "$"),
+    ("Seq", RICH.split("loose:\n    ")[1].split("\n    =>")[0]),
+    ("Rule", "r"),
+    ("EmitArg", "speaker=org"),
+    ("EmitArg", "threat"),
+    ("EmitArg", 'polarity="neg"'),
+    ("EmitArg", "who=?"),
+    ("Emit", '=> warn(speaker=org, threat, polarity="neg", who=?)'),
+    ("Example", '@example "CSTO warns of x." => speaker="CSTO", threat="x"'),
+    ("Example", '@counterexample "nothing"'),
+    ("option", "priority -1"),
+    ("option", "mode first"),
+    ("option", "scope window 3"),
+    ("option", "group g"),
+    ("option", "loose"),
+]
+
+
+def spans_of(x: Any, text: str) -> Iterator[tuple[str, str]]:
+    """(node type, the text its span covers) for every node under `x`, depth first."""
+    if dataclasses.is_dataclass(x):
+        for f in dataclasses.fields(x):
+            value = getattr(x, f.name)
+            if isinstance(value, SourceSpan):
+                yield type(x).__name__, text[value.start : value.end]
+            else:
+                yield from spans_of(value, text)
+    elif isinstance(x, tuple):
+        for value in x:
+            if isinstance(value, SourceSpan):
+                yield "option", text[value.start : value.end]
+            else:
+                yield from spans_of(value, text)
+
+
+def test_every_node_spans_what_it_was_written_as():
+    assert list(spans_of(parse_file(RICH, "t.ie"), RICH)) == RICH_SPANS
+
+
+def test_a_long_alternation_is_one_alt_of_words():
+    words = [f"w{i}" for i in range(20_000)]
+    text = "rule big: (" + " | ".join(words) + ")\n"
+    alt = rule_of(text).pattern
+    assert isinstance(alt, n.Alt) and [w.text for w in alt.options] == words
+    assert all(text[w.span.start : w.span.end] == w.text for w in alt.options)
+    assert text[alt.span.start : alt.span.end] == " | ".join(words)
+
+
+def test_problems_found_while_building_come_in_text_order_and_stop_at_a_bad_quantifier():
+    with pytest.raises(IEDslError) as info:
+        parse_file('rule r: "\\q" a{,} "\\z" b{}\n', "t.ie")
+    assert [(d.code, d.span.start) for d in info.value.diagnostics] == [("E114", 9), ("E113", 14)]
+    with pytest.raises(IEDslError) as info:  # a syntax error further on is what is reported
+        parse_file('rule r: "\\q" a{,} (b\n', "t.ie")
+    assert [d.code for d in info.value.diagnostics] == ["E101"]
+
+
+class _Recording(_Continuations):
+    """The post-lexer, noting every token the lexer gave it."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, int | None, int | None]] = []
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        def noted() -> Iterator[Token]:
+            for tok in stream:
+                self.seen.append((tok.type, str(tok), tok.start_pos, tok.end_pos))
+                yield tok
+
+        return super().process(noted())
+
+
+@pytest.fixture(scope="module")
+def parsers() -> dict[str, tuple[Lark, _Recording]]:
+    """The stock parser (Lark's lexer, the grammar as written) and the node-building one (the
+    lean lexer, the flatter grammar), each noting the tokens it was given."""
+    stock, nodes = _Recording(), _Recording()
+    return {"stock": (stock_parser(stock), stock), "nodes": (node_parser(nodes)[0], nodes)}
+
+
+def tokens_and_acceptance(parsers: dict[str, tuple[Lark, _Recording]], text: str) -> dict[str, Any]:
+    """For each parser: the tokens it lexed, and whether it accepted `text`."""
+    seen = {}
+    for name, (parser, post) in parsers.items():
+        post.seen.clear()
+        try:
+            parser.parse(text)
+            accepted = True
+        except (UnexpectedInput, _Unlexable):
+            accepted = False
+        seen[name] = (list(post.seen), accepted)
+    return seen
+
+
+LEXED = [
+    RICH,
+    # keywords and numbers are what the parser state expects: words inside a pattern
+    "rule r priority +3 scope sentence 2: rule use define 2 3.5 priority mode\n",
+    "define M(A) = A # a comment (with a bracket\n  , B\n\n# only a comment\nentity E: a\n",
+    'rule r: "a \\" b" /x\\/y/ ~lemma-x Gen. U.S. ...{2,} a{3} x?? [a|b&!c]\n',
+]
+
+
+@pytest.mark.parametrize("text", LEXED + [p.read_text(encoding="utf-8") for p in sorted(PACK.glob("*.ie"))])
+def test_the_lean_lexer_gives_the_tokens_larks_lexer_gives(parsers, text):
+    seen = tokens_and_acceptance(parsers, text)
+    assert seen["nodes"] == seen["stock"]
+    assert seen["nodes"][1] and len(seen["nodes"][0]) > 5
+
+
+# Token soup from the grammar's vocabulary, for the property below.
+VOCABULARY = (
+    "rule use define entity priority mode scope group loose r x ORG M( ) ( [ ] | & ! : = => ? "
+    ', ; . ... _ ^ $ (?= (?! (?<= (?<! "s" /r/ ~l 2 +3 {2} {1,} {,} * + ?? @example @counterexample'
+).split() + ["\n", "\n  ", "\n# c\n"]
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(
+    st.sampled_from(["", "rule r: ", "rule r:\n  ", "define M = ", "entity E mode all: "]),
+    st.lists(st.tuples(st.sampled_from(VOCABULARY), st.sampled_from([" ", ""])), max_size=30),
+)
+def test_the_two_parsers_lex_and_accept_the_same_texts(parsers, head, soup):
+    text = head + "".join(tok + sep for tok, sep in soup) + "\n"
+    seen = tokens_and_acceptance(parsers, text)
+    assert seen["nodes"][1] == seen["stock"][1]
+    if seen["stock"][1]:
+        assert seen["nodes"][0] == seen["stock"][0]
+
+
+def test_the_flatter_grammar_has_no_conflicts(caplog):
+    """Lark settles a shift/reduce conflict silently (as a shift): that would change the
+    language of the node-building parser; it logs it at debug level."""
+    with caplog.at_level(logging.DEBUG, logger="lark"):
+        node_parser(_Continuations())
+    assert not [r for r in caplog.records if "conflict" in r.getMessage().lower()]
+
+
+def test_brackets_in_strings_do_not_count_towards_nesting():
+    deep = "(" * (MAX_NESTING + 1)
+    assert parse_file(f'rule r: "{deep}" a\n', "t.ie").rules  # inside a string
+    assert parse_file(f'rule r: "\\"{deep}" a\n', "t.ie").rules  # after an escaped quote
+    for text in (f'rule r: "\\\\" {deep}a', f'rule r: "open\nrule s: {deep}a'):  # string closed/ended
+        with pytest.raises(IEDslError) as info:
+            parse_file(text + ")" * (MAX_NESTING + 1) + "\n", "t.ie")
+        (d,) = info.value.diagnostics
+        assert d.code == "E401" and text[d.span.start] == "(" and d.span.start == text.rindex("(")

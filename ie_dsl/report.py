@@ -353,9 +353,9 @@ class Report:
         claims = ""
         if clusters is not None:
             claims = (
-                '<section class="claims" id="claims"><h2>Claims across documents '
-                f'<span class="muted">{len(clusters)} clusters</span></h2><ol class="clusters"></ol>'
-                '<button type="button" class="more" id="claims-more" hidden></button></section>'
+                '<section class="claims" id="claims"><details open><summary>Claims across documents '
+                f'<span class="muted">{len(clusters)} clusters</span></summary><ol class="clusters"></ol>'
+                '<button type="button" class="more" id="claims-more" hidden></button></details></section>'
             )
         return (
             "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
@@ -368,7 +368,7 @@ class Report:
             + (f' · <a href="#claims">{len(clusters)} claim clusters</a>' if clusters is not None else "")
             + "</span>"
             '<div class="filters"><input type="search" id="q" placeholder="search: words, type:warn, '
-            'rule:name, source:Afghanistan" aria-label="search" autocomplete="off">'
+            'source:Syria, rule:name" aria-label="search" autocomplete="off">'
             f'<span id="f-types">{kinds}</span>'
             f'<select id="f-rule" aria-label="rule"><option value="">all rules</option>{rules}</select>'
             '<label><input type="checkbox" id="f-only"> only documents with statements</label>'

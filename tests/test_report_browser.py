@@ -339,13 +339,22 @@ def test_large_clusters_collapse(browser, tmp_path):
     button.click()  # ... and all of them on demand
     evidence = biggest.find_elements("css selector", ".cl-ev > li:not(.all):not(.cl-con)")
     assert len(evidence) == total
+    # turning the page shows its first document, not the claims above it
+    browser.find_element("id", "next").click()
+    top, head = browser.execute_script(
+        "return [document.querySelector('section.doc').getBoundingClientRect().top,"
+        " document.getElementById('bar').offsetHeight]"
+    )
+    assert head <= top <= head + 40
     # a member's link turns to its document (on another page) and selects the statement
-    link = evidence[-1].find_element("css selector", "a.go")
-    d, i = map(int, link.get_attribute("data-go").split())
-    assert d >= PAGE_SIZE
+    links = [e.find_element("css selector", "a.go") for e in evidence]
+    at = [tuple(map(int, a.get_attribute("data-go").split())) for a in links]
+    k = max(n for n, (d, _i) in enumerate(at) if not PAGE_SIZE <= d < 2 * PAGE_SIZE)  # not on this page
+    link, (d, i) = links[k], at[k]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
     link.click()
     selected = browser.find_element("css selector", "li.st.sel")
     assert (selected.get_attribute("data-d"), selected.get_attribute("data-i")) == (str(d), str(i))
     sentence = "".join(t for _o, t in _marked_texts(browser, "hl-sent"))
-    assert sentence and sentence in evidence[-1].text
+    assert sentence and sentence in evidence[k].text
     assert _errors(browser) == []

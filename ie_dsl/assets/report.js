@@ -247,7 +247,8 @@
   function turn(to) {
     page = Math.max(0, Math.min(pages() - 1, to));
     renderPage();
-    window.scrollTo(0, 0);
+    // to the first document of the page (below the claims, if any), not the top of the page
+    window.scrollTo(0, Math.max(0, area.getBoundingClientRect().top + window.scrollY - bar.offsetHeight - 12));
   }
   function reset() {
     search.value = "";

@@ -11,12 +11,13 @@ with the hashes of the page's own style and script forbids anything else, so a h
 document cannot run code; the script builds every element with textContent.
 
 The data (`Report.data()`): `types` (annotation type names), `src` (labels of the rules and
-lexicon entries that made annotations), `roles`, `page` (documents per page), `left_out`
-(documents without statements not kept), `claims` (see `_claims_json`) and per document
-`id`, `t` (text), `n` (annotations: [type index, start, end, canonical, attributes as text,
-source index], by start then longest first) and `s` (statements: t type, r rule, f file:line,
-x sentence [start, end], a args [[role, start, end, annotation index or -1]], and when they
-apply p polarity, m modality, w when [ISO value, grain, text, start, end], e other fields).
+lexicon entries that made annotations), `kinds` (what annotations are, each once: [type
+index, canonical, attributes as text, source index]), `roles`, `page` (documents per page),
+`left_out` (documents without statements not kept), `claims` (see `_claims_json`) and per
+document `id`, `t` (text), `n` (annotations: [kind index, start, end], by start then longest
+first) and `s` (statements: t type, r rule, f file:line, x sentence [start, end], a args
+[[role, start, end, annotation index or -1]], and when they apply p polarity, m modality,
+w when [ISO value, grain, text, start, end], e other fields).
 Offsets are Python character offsets, as in the statements; the script renders the text as
 `<span data-o=OFFSET>` pieces cut at every annotation, sentence and argument boundary.
 """
@@ -122,6 +123,8 @@ class Report:
             self.rule_where.setdefault(cr.rule.name, f"{cr.rule.file}:{cr.rule.line}")
         self.sources: list[str] = []  # labels of what made annotations: rule or lexicon entry
         self._source_index: dict[str, int] = {}
+        self.kinds: list[list[Any]] = []  # what annotations are: see _ann_json
+        self._kind_index: dict[tuple[int, str, str, int], int] = {}
         self.docs: list[dict[str, Any]] = []  # the data of each document kept
         self.document_count = 0
         self.left_out = 0
@@ -256,19 +259,18 @@ class Report:
             self.sources.append(self._source_label(source))
         return got
 
-    def _ann_json(self, ann: Annotation, start: int, end: int) -> list[Any]:
-        """[type index, start, end, canonical, attrs as text, source index]."""
+    def _ann_json(self, ann: Annotation, start: int, end: int) -> list[int]:
+        """[kind index, start, end]; a kind is [type index, canonical, attrs as text, source
+        index], kept once for all the annotations that share it (a lexicon entry's matches)."""
         attrs = "; ".join(f"{k}={v}" for k, v in ann.attrs)
         if ann.value is not None:
             attrs = f"value={ann.value}" + (f"; {attrs}" if attrs else "")
-        return [
-            self._type_index(ann.type),
-            start,
-            end,
-            ann.canonical or "",
-            attrs,
-            self._source_id(ann.source),
-        ]
+        kind = (self._type_index(ann.type), ann.canonical or "", attrs, self._source_id(ann.source))
+        got = self._kind_index.get(kind)
+        if got is None:
+            got = self._kind_index[kind] = len(self.kinds)
+            self.kinds.append(list(kind))
+        return [got, start, end]
 
     def _statement_json(self, st: dict[str, Any], by_place: dict[tuple[str, int, int], int]) -> dict:
         """A statement as the page's data holds it (see the module docstring)."""
@@ -304,6 +306,7 @@ class Report:
         return {
             "types": self.ann_types,
             "src": self.sources,
+            "kinds": self.kinds,
             "roles": sorted(self.roles),
             "page": PAGE_SIZE,
             "left_out": self.left_out,

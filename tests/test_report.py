@@ -136,16 +136,19 @@ def test_sentences_arguments_and_annotations_map_to_their_text(seed_page, seed_b
         text = doc["t"]
         starts = [a[1] for a in doc["n"]]
         assert starts == sorted(starts)  # by start (the script's sweep relies on it)
-        for kind, s, e, _canonical, _attrs, src in doc["n"]:
-            assert 0 <= s < e <= len(text) and data["types"][kind] and data["src"][src]
+        for kind, s, e in doc["n"]:
+            assert 0 <= s < e <= len(text)
+            kind_of, _canonical, _attrs, src = data["kinds"][kind]
+            assert data["types"][kind_of] and data["src"][src]
         for js, st in zip(doc["s"], seed_book.extract(source.id, source.text), strict=True):
             s, e = js["x"]
             assert text[s:e] == st["sentence"]["text"]
             for (role, a, b, ann), (role2, arg) in zip(js["a"], st["args"].items(), strict=True):
                 assert role == role2 and text[a:b] == arg["text"]
                 if "type" in arg:
-                    kind, start, end, canonical, _attrs, _src = doc["n"][ann]
-                    assert (data["types"][kind], start, end) == (arg["type"], a, b)
+                    kind, start, end = doc["n"][ann]
+                    kind_of, canonical, _attrs, _src = data["kinds"][kind]
+                    assert (data["types"][kind_of], start, end) == (arg["type"], a, b)
                     assert canonical == arg.get("canonical", "")
                 else:
                     assert ann == -1

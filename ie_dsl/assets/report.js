@@ -32,6 +32,7 @@
     }
     return doc._slice;
   }
+  function kindOf(doc, i) { return data.kinds[doc.n[i][0]]; }  // [type, canonical, attrs, source]
   function lower(doc) {
     if (doc._low === undefined) doc._low = doc.t.toLowerCase();
     return doc._low;
@@ -43,7 +44,7 @@
         parts.push(st.t, st.r, st.m || "", st.w ? st.w.slice(0, 3).join(" ") : "");
         st.a.forEach(function (a) {
           parts.push(cut(a[1], a[2]));
-          if (a[3] >= 0 && doc.n[a[3]][3]) parts.push(doc.n[a[3]][3]);
+          if (a[3] >= 0 && kindOf(doc, a[3])[1]) parts.push(kindOf(doc, a[3])[1]);
         });
       });
       doc._vals = parts.join("\n").toLowerCase();
@@ -70,7 +71,7 @@
     var cut = slicer(doc);
     return st.a.some(function (a) {
       if (key !== "arg" && a[0].toLowerCase() !== key) return false;
-      var canonical = a[3] >= 0 ? doc.n[a[3]][3] : "";
+      var canonical = a[3] >= 0 ? kindOf(doc, a[3])[1] : "";
       return (cut(a[1], a[2]) + "\n" + canonical).toLowerCase().indexOf(word) >= 0;
     });
   }
@@ -138,7 +139,8 @@
           if (len < lo || (len === lo && anns[i][1] > anns[inner][1])) inner = i;
           if (len > hi || (len === hi && anns[i][1] < anns[outer][1])) outer = i;
         });
-        span.className = "a t" + anns[inner][0] + (anns[outer][0] !== anns[inner][0] ? " u" + anns[outer][0] : "");
+        var ti = data.kinds[anns[inner][0]][0], to = data.kinds[anns[outer][0]][0];
+        span.className = "a t" + ti + (to !== ti ? " u" + to : "");
         span.setAttribute("data-a", active.join(" "));
       }
       frag.appendChild(span);
@@ -162,7 +164,7 @@
     head.appendChild(el("span", "rule", st.r + " · " + st.f));
     var args = li.appendChild(el("div", "args"));
     st.a.forEach(function (a, k) {
-      var chip = args.appendChild(el("span", "arg" + (a[3] >= 0 ? " t" + doc.n[a[3]][0] : "")));
+      var chip = args.appendChild(el("span", "arg" + (a[3] >= 0 ? " t" + kindOf(doc, a[3])[0] : "")));
       chip.setAttribute("data-k", k);
       chip.appendChild(el("span", "role", a[0]));
       chip.appendChild(document.createTextNode(" "));
@@ -352,11 +354,11 @@
   });
 
   // ---- hover cards ----
-  function annLines(lines, ann, head) {
-    lines.push(["h", head + data.types[ann[0]]]);
-    if (ann[3]) lines.push(["", "canonical: " + ann[3]]);
-    if (ann[4]) lines.push(["", ann[4]]);
-    lines.push(["m", "from " + data.src[ann[5]]]);
+  function annLines(lines, kind, head) {
+    lines.push(["h", head + data.types[kind[0]]]);
+    if (kind[1]) lines.push(["", "canonical: " + kind[1]]);
+    if (kind[2]) lines.push(["", kind[2]]);
+    lines.push(["m", "from " + data.src[kind[3]]]);
   }
   function argCard(chip) {
     var li = chip.closest("li.st"), d = +li.getAttribute("data-d"), doc = docs[d];
@@ -367,7 +369,7 @@
       if (st.w[2]) lines.push(["", "written: " + st.w[2]]);
     } else {
       var a = st.a[+k];
-      if (a[3] >= 0) annLines(lines, doc.n[a[3]], a[0] + " · ");
+      if (a[3] >= 0) annLines(lines, kindOf(doc, a[3]), a[0] + " · ");
       else lines.push(["h", a[0] + " · no type"], ["m", "text captured by the statement's rule"]);
     }
     lines.push(["m", "statement " + st.t + " by rule " + st.r + " (" + st.f + ")"]);
@@ -383,7 +385,7 @@
       });
     });
     roles.sort(function (x, y) { return +y[0] - +x[0]; });
-    if (ids) ids.split(" ").reverse().forEach(function (i) { annLines(lines, doc.n[+i], ""); });
+    if (ids) ids.split(" ").reverse().forEach(function (i) { annLines(lines, kindOf(doc, +i), ""); });
     roles.slice(0, 6).forEach(function (r, k) { lines.push([k ? "" : "h", (k ? "" : "argument: ") + r[1]]); });
     if (roles.length > 6) lines.push(["m", "and " + (roles.length - 6) + " more"]);
     return lines;

@@ -16,8 +16,8 @@ from ie_dsl import ir, prefilter
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.gates import entry, gated
 from ie_dsl.lexicon import Lexicon
+from ie_dsl.predicates import Answers, predicate
 from ie_dsl.prefilter import Follow, RuleIndex
-from ie_dsl.tokentests import compile_test
 from ie_dsl.vm import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 
 MAX_UNROLL = 200  # largest {m,n} bound
@@ -115,6 +115,7 @@ class _Gen:
         # grammar macro's look-around is then one body, answered once per window and
         # position for every rule that uses it)
         self.shared: dict[Any, Any] = {} if shared is None else shared
+        self.answers: Answers = self.shared.setdefault(Answers, Answers())
 
     def add(self, *ins: Any) -> int:
         self.code.append(list(ins))
@@ -131,7 +132,7 @@ class _Gen:
             else:
                 test = self.shared.get(node.test)
                 if test is None:
-                    test = self.shared[node.test] = compile_test(node.test)
+                    test = self.shared[node.test] = predicate(node.test, self.answers)
                 self.add(TEST, test)
         elif isinstance(node, ir.Ann):
             self.add(ANN, node.type)
@@ -248,7 +249,7 @@ class _Gen:
             code = sub.freeze()
             # a bounded body is walked where it stands: its gate says at once, from the
             # token next to the position, that most positions cannot hold it
-            gate = entry(code) if bounded else None
+            gate = entry(code, self.answers) if bounded else None
             if len(self.errors) == before:  # (a body in error is reported for each rule)
                 self.shared[key] = code, gate
         self.add(LOOK, code, node.ahead, node.negate, bounded, gate)
@@ -328,7 +329,7 @@ def compile_rule(
     alts = prefilter.options(rule.pattern)
     return CompiledRule(
         rule=rule,
-        code=gated(gen.freeze()),
+        code=gated(gen.freeze(), gen.answers),
         nslots=marks + (len(items) + 1 if mark_elements else 0),
         clauses=clauses,
         first_words=None if nullable else words,

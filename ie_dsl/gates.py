@@ -21,19 +21,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ie_dsl.predicates import Answers
 from ie_dsl.vm import ANN, ANY, JMP, MATCH, NORM, SPLIT, TEST, Code
 
 # (bits of each word the rule's NORM instructions name, the bits of this gate's words,
-# the types an annotation may begin with, the tests one of which the token may pass)
-Gate = tuple[dict[str, int], int, tuple[str, ...], tuple[Callable[[Any, int], bool], ...]]
+# the types an annotation may begin with, the tests one of which the token may pass,
+# what the words and tests answered per token text if the tests look at the token alone,
+# or None, and the Answers that table belongs to)
+Gate = tuple[
+    dict[str, int], int, tuple[str, ...], tuple[Callable[[Any, int], bool], ...], dict[str, bool] | None, Any
+]
 
 MAX_TESTS = 6  # a gate with more token tests than this is not worth checking: none
 
 _OPEN = (True, 0, frozenset(), frozenset())  # a path goes on without consuming: no gate
 
 
-def gated(code: Code) -> Code:
-    """`code` with a gate for both operands of every SPLIT (see the module docstring)."""
+def gated(code: Code, answers: Answers | None = None) -> Code:
+    """`code` with a gate for both operands of every SPLIT (see the module docstring).
+    `answers`: where gates whose tests look at the token alone remember their answer per
+    token text (see predicates.Answers), or None."""
     if not any(ins[0] == SPLIT for ins in code):
         return code
     bits: dict[frozenset[str], int] = {}  # each distinct NORM set: one bit
@@ -52,7 +59,14 @@ def gated(code: Code) -> Code:
             return None
         key = (mask, types, tests)
         if key not in made:
-            made[key] = (words, mask, tuple(sorted(types)), tuple(tests))
+            known = None
+            if answers is not None and tests <= answers.pure:
+                # the same words and tests in another rule's gate answer the same: one table
+                sets = frozenset(forms for forms, bit in bits.items() if bit & mask)
+                known = answers.shared.get((sets, tests))
+                if known is None:
+                    known = answers.shared[(sets, tests)] = answers.table()
+            made[key] = (words, mask, tuple(sorted(types)), tuple(tests), known, answers)
         return made[key]
 
     return tuple(
@@ -61,12 +75,12 @@ def gated(code: Code) -> Code:
     )
 
 
-def entry(code: Code) -> Gate | None:
+def entry(code: Code, answers: Answers | None = None) -> Gate | None:
     """The gate of a look-around body's first instruction: what the token next to the
     position must be for the body to match at all (None: it may match without a token).
     A look-behind's body is reversed, so its gate is about the token before the position,
     and its types about annotations ending there (vm.look reads it so)."""
-    return gated(((SPLIT, 1, 1, False), *_shifted(code)))[0][4]
+    return gated(((SPLIT, 1, 1, False), *_shifted(code)), answers)[0][4]
 
 
 def _shifted(code: Code) -> Code:

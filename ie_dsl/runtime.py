@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import reduce
+from itertools import compress
 from operator import or_
 from typing import Any
 
@@ -75,7 +76,9 @@ def run_rule(
     else:
         at = view.first_positions(cr) if at is None else at
         starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
-    out = []
+    out: list[tuple[int, int, list[int]]] = []
+    if not starts:
+        return out
     w = Window(lo, hi, around)  # what one search solved, every later start reuses
     free = lo
     for s in starts:
@@ -109,6 +112,12 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         r = rules[k].rule
         by_scope.setdefault((r.scope, r.window), []).append(k)
     seen: set[tuple[int, int, int]] = set()
+    # where each rule may start in the document (None: anywhere), so that a window with no
+    # start of a rule costs one bisection, not a run
+    starts: dict[int, list[int] | None] = {
+        k: at[k] if k in at else None if rules[k].first_words is None else view.first_positions(rules[k])
+        for k in live
+    }
     for key, ks in by_scope.items():
         los, his = view.windows(*key)
         firsts, ends = view.window_sentences(*key)
@@ -120,10 +129,18 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 continue
             if view.deadline is not None and time.monotonic() > view.deadline:
                 raise BudgetExceeded(f"{view.doc_id}: over its time budget")
-            around: Around = ({}, {})
+            lo, hi = los[wi], his[wi]
+            around: Around | None = None
             for k in todo:  # ascending, as `live`
+                here = starts[k]
+                if here is not None:
+                    i = bisect.bisect_left(here, lo)
+                    if i == len(here) or here[i] >= hi:
+                        continue
+                if around is None:
+                    around = ({}, {})
                 cr = rules[k]
-                yield from _new(cr, run_rule(cr, view, los[wi], his[wi], at.get(k), around), seen)
+                yield from _new(cr, run_rule(cr, view, lo, hi, here, around), seen)
 
 
 Hits = tuple[set[str], set[str]]  # a document's words and types that some clause of a stage holds
@@ -222,7 +239,8 @@ def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Ca
     for trie, tokens in ((program.phrases, view.norms), (program.exact_phrases, view.texts)):
         if not trie:
             continue
-        starts = [i for i, w in enumerate(tokens) if w in trie]
+        # (in C: a token's membership, then the positions where it holds)
+        starts = list(compress(range(len(tokens)), map(trie.__contains__, tokens)))
         if starts and not sentence_ends:
             sentence_ends = [s.end_token for s in view.seg.sentences]
         for i in starts:

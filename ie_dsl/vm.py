@@ -77,7 +77,7 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
     """Follow straight-line instructions from (pc, pos): _FAIL, -2 - end on MATCH, or the
     key of the branching state reached."""
     lo, hi = w.lo, w.hi
-    norms = d.norms
+    norms, texts = d.norms, d.texts
     while True:
         ins = code[pc]
         op = ins[0]
@@ -97,15 +97,35 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
             # most branches cannot take the next token (their gate, see gates.py): follow
             # the other one inline
             if len(ins) > 4:
-                ga, gb = ins[4], ins[5]
-                if ga is not None and _shut(ga, d, pos, hi):
-                    if gb is not None and _shut(gb, d, pos, hi):
-                        return _FAIL
-                    pc = ins[2]
-                    continue
-                if gb is not None and _shut(gb, d, pos, hi):
-                    pc = ins[1]
-                    continue
+                # (the second branch is not checked when the first is shut: the walk meets
+                # its own gate, or its first token, at once)
+                if pos >= hi:
+                    gate = ins[4]
+                    if gate is not None:
+                        pc = ins[2]
+                        continue
+                    if ins[5] is not None:
+                        pc = ins[1]
+                        continue
+                    return pc * (hi - lo + 1) + pos - lo
+                gate = ins[4]
+                if gate is not None:
+                    known = gate[4]  # (most gates: a token text seen before is one probe)
+                    got = None if known is None else known.get(texts[pos])
+                    if got is None:
+                        got = _text_lets_in(gate, d, pos)
+                    if not got and (not gate[2] or not _starts_in(gate, d, pos, hi)):
+                        pc = ins[2]
+                        continue
+                gate = ins[5]
+                if gate is not None:
+                    known = gate[4]
+                    got = None if known is None else known.get(texts[pos])
+                    if got is None:
+                        got = _text_lets_in(gate, d, pos)
+                    if not got and (not gate[2] or not _starts_in(gate, d, pos, hi)):
+                        pc = ins[1]
+                        continue
                 return pc * (hi - lo + 1) + pos - lo
             a, b = ins[1], ins[2]
             if _dead(code[a], norms, d, pos, hi):
@@ -168,19 +188,31 @@ def _shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
     """Can no path through `gate` (gates.Gate) go on at `pos`?"""
     if pos >= hi:
         return True
-    words, mask, types, tests = gate
-    if words.get(d.norms[pos], 0) & mask:
-        return False
-    for t in types:
+    known = gate[4]
+    got = None if known is None else known.get(d.texts[pos])
+    if got is None:
+        got = _text_lets_in(gate, d, pos)
+    return not got and not _starts_in(gate, d, pos, hi)
+
+
+def _text_lets_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
+    """Is token `tok` one of the gate's words, or does it pass one of its tests? Remembered
+    per token text where the gate's tests look at the token alone."""
+    got = bool(gate[0].get(d.norms[tok], 0) & gate[1]) or any(test(d, tok) for test in gate[3])
+    if gate[4] is not None:
+        gate[5].put(gate[4], d.texts[tok], got)
+    return got
+
+
+def _starts_in(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
+    """Does an annotation of one of the gate's types start at `pos` and end by `hi`?"""
+    for t in gate[2]:
         ends = d.ann_start.get(t)
         if ends is not None:
             at = ends.get(pos)
             if at and at[-1] <= hi:
-                return False
-    for test in tests:
-        if test(d, pos):
-            return False
-    return True
+                return True
+    return False
 
 
 def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) -> bool:
@@ -191,18 +223,18 @@ def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) 
     tok = pos - 1
     if tok < w.lo:
         return True
-    words, mask, types, tests = gate
-    if words.get(d.norms[tok], 0) & mask:
+    known = gate[4]
+    got = None if known is None else known.get(d.texts[tok])
+    if got is None:
+        got = _text_lets_in(gate, d, tok)
+    if got:
         return False
-    for t in types:
+    for t in gate[2]:
         starts = d.ann_end.get(t)
         if starts is not None:
             at = starts.get(pos)
             if at and at[-1] >= w.lo:  # (starts ascending: the last is the nearest)
                 return False
-    for test in tests:
-        if test(d, tok):
-            return False
     return True
 
 

@@ -35,9 +35,9 @@ def test_a_gate_holds_every_first_word_of_a_branch_through_nested_choices():
         (MATCH,),
     )
     out = gated(code)
-    words, mask, types, tests = out[0][4]
+    words, mask, types, tests, _known, _answers = out[0][4]
     assert {w for w, bit in words.items() if bit & mask} == {"a", "b"}
-    words, mask, types, tests = out[0][5]
+    words, mask, types, tests, _known, _answers = out[0][5]
     assert {w for w, bit in words.items() if bit & mask} == {"d"}
     assert types == () and tests == ()
     assert out[2:] == code[2:]  # only SPLITs change
@@ -139,3 +139,18 @@ def test_rules_compiled_together_share_a_look_around_body(tmp_path):
     )
     (r_look,), (q_look,) = (looks_of(cr) for cr in book.program.statements)
     assert r_look[1] is q_look[1]
+
+
+def test_a_gate_of_tests_on_the_token_alone_remembers_its_answer_by_text(tmp_path):
+    book = book_of(
+        tmp_path,
+        "rule r: ORG ([/ly$/] | , [!punct]{1,3} ,)? warned\n",
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    (cr,) = book.program.statements
+    (split,) = [ins for ins in cr.code if ins[0] == SPLIT and ins[4] is not None and ins[4][3]][:1]
+    known = split[4][4]
+    assert known is not None and known == {}
+    found = book.extract("d", "Acme duly warned. Acme warned. Acme , sadly , warned.")
+    assert [st["span"]["start"] for st in found] == [0, 18, 31]
+    assert known == {"duly": True, "warned": False, ",": True}

@@ -114,10 +114,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
     seen: set[tuple[int, int, int]] = set()
     # where each rule may start in the document (None: anywhere), so that a window with no
     # start of a rule costs one bisection, not a run
-    starts: dict[int, list[int] | None] = {
-        k: at[k] if k in at else None if rules[k].first_words is None else view.first_positions(rules[k])
-        for k in live
-    }
+    starts: dict[int, list[int] | None] = {k: at[k] for k in at}
     for key, ks in by_scope.items():
         los, his = view.windows(*key)
         firsts, ends = view.window_sentences(*key)
@@ -132,7 +129,10 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
             lo, hi = los[wi], his[wi]
             around: Around | None = None
             for k in todo:  # ascending, as `live`
-                here = starts[k]
+                here = starts.get(k, _UNKNOWN)
+                if here is _UNKNOWN:
+                    cr = rules[k]
+                    here = starts[k] = None if cr.first_words is None else view.first_positions(cr)
                 if here is not None:
                     i = bisect.bisect_left(here, lo)
                     if i == len(here) or here[i] >= hi:
@@ -142,6 +142,8 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 cr = rules[k]
                 yield from _new(cr, run_rule(cr, view, lo, hi, here, around), seen)
 
+
+_UNKNOWN: Any = object()
 
 Hits = tuple[set[str], set[str]]  # a document's words and types that some clause of a stage holds
 

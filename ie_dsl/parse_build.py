@@ -193,7 +193,15 @@ class NodeBuilder:
         return (str(c[0]), self._unquote(c[2])), c[0].start_pos, c[2].end_pos
 
     # -- patterns (each returns a Part)
-    def alt(self, c: Children) -> Part:  # seq ("|" seq)*
+    def options(self, c: Children) -> Children:  # seq | options "|" seq (the flatter grammar)
+        if len(c) == 1:
+            return c
+        c[0].append(c[1])
+        c[0].append(c[2])
+        return c[0]
+
+    def alt(self, c: Children) -> Part:  # options: [seq, "|", seq, ...]
+        c = c[0]
         if len(c) == 1:
             return c[0]
         start, end = c[0][1], c[-1][2]
@@ -241,8 +249,10 @@ class NodeBuilder:
     def _token(self, node: Any, tok: Token) -> Part:
         return node, tok.start_pos, tok.end_pos
 
-    def word(self, c: Children) -> Part:
-        return self._token(n.Word(str(c[0]), self._tspan(c[0])), c[0])
+    def word(self, c: Children) -> Part:  # written out: a list of words is mostly this call
+        tok = c[0]
+        start, end = tok.start_pos, tok.end_pos
+        return n.Word(str(tok), SourceSpan(self.path, self.origin(start), self.origin(end))), start, end
 
     def exact(self, c: Children) -> Part:
         return self._token(n.Exact(self._unquote(c[0]), self._tspan(c[0])), c[0])

@@ -1,35 +1,33 @@
-"""Parse DSL text into nodes (the rule AST). Lark is used here (and by parse_build.py, the
-callbacks that make the nodes) and nowhere else.
+"""Parse DSL text into nodes (the rule AST). Lark is used here (and by parse_engine.py and
+parse_build.py, which this module alone uses) and nowhere else.
 
 `parse_file(text, path)` reads a whole `.ie` file; `parse_pattern(text, path, origin)`
 reads one pattern (as found in YAML), with `origin` mapping its offsets into the file.
 Syntax errors become IEDslError with located Diagnostics (code E1xx).
 
-Two Lark parsers read the grammar. The one that reads rules builds nodes while it parses
-(parse_build.NodeBuilder as Lark's `transformer=`: no parse tree is made), through a flatter
-form of the same grammar (`_FLATTER`), and lexes with `_LeanLexer`, Lark's own contextual
-lexer doing less per token. When it meets a syntax error, the text is parsed again by a
-stock Lark parser of the grammar as written (Lark's lexer, a parse tree), built only then,
-and the E1xx diagnostic is made from its exception: what users see of an error is what it
-was. Issue 15, F3: with the stock parser alone, `(w0 | w1 | ... | w99999)` took 3.6 s to
-parse (docs/reliability.md).
+Two parsers read the grammar. The one that reads rules (parse_engine.NodeParser) makes
+nodes as it parses, with no parse tree, from Lark's tables, lexer and callbacks run by a
+lean loop, through a flatter form of the same grammar (`_FLATTER`). When it refuses a text,
+the text is parsed again by a stock Lark parser of the grammar as written (Lark's lexer and
+loop, a parse tree), built only then, and the E1xx diagnostic is made from its exception:
+what users see of an error is what it was. Issue 15, F3: with the stock parser alone,
+`(w0 | w1 | ... | w99999)` took 3.6 s to parse (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
-from lark.lexer import ContextualLexer, Lexer
 
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.parse_build import NodeBuilder
+from ie_dsl.parse_engine import NodeParser, Refused, continues
 from ie_dsl.resources import grammar_text
 from ie_dsl.source import SourceSpan
 from ie_dsl.syntax_messages import (
@@ -53,77 +51,7 @@ class _Continuations:
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         for tok in stream:
-            if tok.type == "_NL":
-                tail = tok.value.rsplit("\n", 1)[-1]
-                if tail[:1] in (" ", "\t") and not tail.lstrip().startswith("#"):
-                    continue
-            yield tok
-
-
-class _Unlexable(Exception):
-    """No terminal the parser can take matches here: a syntax error (the stock parser says
-    which)."""
-
-
-# Per LALR state: the match of one regular expression of the terminals it takes (as Lark's
-# scanner joins them, in its order), the ignored terminal names, and Lark's callbacks by
-# terminal (a keyword matched as a WORD becomes the keyword where the keyword is expected).
-_StateLexer = tuple[Callable[..., Any], frozenset[str], dict[str, Callable[[Token], Token]]]
-
-
-class _LeanLexer(Lexer):
-    """Lark's contextual lexer (same terminals per parser state, same order, same keyword
-    callbacks), without what a successful parse does not use: no line and column counting,
-    no error reporting (a text it cannot lex goes to the stock parser for the message).
-
-    Lark's lexer loop costs about 5 us a token, a third of the whole parse of a long
-    alternation; this one about 1.5 us."""
-
-    __future_interface__ = 2  # lex(lexer_state, parser_state)
-
-    def __init__(self, conf: Any) -> None:
-        self.conf = conf
-        self.states: dict[Any, _StateLexer] | None = None
-
-    def _per_state(self, parser_state: Any) -> dict[Any, _StateLexer]:
-        """Lark's contextual lexer for this parse table, taken apart once."""
-        if self.states is None:
-            table = parser_state.parse_conf.parse_table.states
-            always = self.conf.postlex.always_accept if self.conf.postlex else ()
-            contextual = ContextualLexer(self.conf, {s: list(t) for s, t in table.items()}, always)
-            flags, compile_ = self.conf.g_regex_flags, self.conf.re_module.compile
-            self.states = {}
-            for state, basic in contextual.lexers.items():
-                terminals = basic.scanner.terminals  # after Lark's ordering and keyword folding
-                joined = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
-                self.states[state] = (
-                    compile_(joined, flags).match,
-                    frozenset(basic.ignore_types),
-                    dict(basic.callback),
-                )
-        return self.states
-
-    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
-        text = lexer_state.text
-        if isinstance(text, str):
-            source, pos, end = text, 0, len(text)
-        else:  # lark >= 1.2: a TextSlice
-            source, pos, end = text.text, text.start, text.end
-        states = self._per_state(parser_state)
-        while pos < end:
-            match, ignored, callbacks = states[parser_state.position]
-            m = match(source, pos, end)
-            if m is None:
-                raise _Unlexable(pos)
-            kind, stop = m.lastgroup, m.end()
-            if kind in ignored and kind not in callbacks:
-                pos = stop
-                continue
-            tok = Token(kind, m.group(), pos, None, None, None, None, stop)
-            if kind in callbacks:
-                tok = callbacks[kind](tok)
-            pos = stop
-            if kind not in ignored:
+            if tok.type != "_NL" or not continues(tok):
                 yield tok
 
 
@@ -147,33 +75,21 @@ def _lark() -> Lark:
 
 # The node-building parser reads the same language through a flatter grammar: a one-item
 # sequence and an atom without a quantifier are one reduction each (the stock grammar goes
-# atom -> quantified -> item -> item+ -> seq), a sixth of the time of a list of words. The
+# atom -> quantified -> item -> item+ -> seq), and the options of an alternation are one
+# list that grows in place (NodeBuilder.options) instead of a helper rule's tree each. The
 # two grammars accept the same texts (tests/test_parser.py); error messages come from the
 # stock one, whose parser states the examples of syntax_messages.py were matched against.
 _FLATTER = """
+%override ?pattern: options -> alt
+options: seq | options "|" seq
 %override ?seq: item | item item+
 %override ?item: WORD ":" quantified -> capture | atom QUANT -> quantify | atom
 """
 
 
-def node_parser(postlex: _Continuations) -> tuple[Lark, NodeBuilder]:
-    """A parser that builds nodes as it parses (the flatter grammar, the lean lexer), and
-    its NodeBuilder."""
-    builder = NodeBuilder()
-    parser = Lark(
-        grammar_text() + _FLATTER,
-        postlex=postlex,
-        lexer=_LeanLexer,
-        transformer=builder,
-        keep_all_tokens=True,  # spans are taken from brackets and keywords too
-        **_GRAMMAR_OPTIONS,
-    )
-    return parser, builder
-
-
 @cache
-def _builder() -> tuple[Lark, NodeBuilder]:
-    return node_parser(_Continuations())
+def _node_parser() -> NodeParser:
+    return NodeParser(grammar_text() + _FLATTER, _Continuations.always_accept, _GRAMMAR_OPTIONS)
 
 
 # One NodeBuilder holds the path and origin of the text being parsed: one parse at a time.
@@ -238,14 +154,14 @@ def _parse(text: str, path: str, origin: Origin) -> n.RuleFile:
     problem = nesting_error(text, path, origin)
     if problem:
         raise IEDslError([problem])
-    parser, builder = _builder()
+    parser = _node_parser()
     with _BUILDING:
-        builder.begin(path, origin)
+        parser.builder.begin(path, origin)
         try:
             parsed: n.RuleFile | None = parser.parse(text)
-        except (UnexpectedInput, _Unlexable):
+        except Refused:
             parsed = None
-        problems = builder.end()
+        problems = parser.builder.end()
     if parsed is None:
         raise IEDslError([_syntax_error(text, path, origin)])
     if problems:

@@ -16,14 +16,17 @@ from lark.exceptions import UnexpectedInput
 
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import IEDslError
+from ie_dsl.parse_engine import NodeParser, Refused
 from ie_dsl.parser import (
+    _FLATTER,
+    _GRAMMAR_OPTIONS,
     _Continuations,
-    _Unlexable,
-    node_parser,
+    _node_parser,
     parse_file,
     parse_pattern,
     stock_parser,
 )
+from ie_dsl.resources import grammar_text
 from ie_dsl.source import SourceSpan
 from ie_dsl.syntax_messages import ERROR_EXAMPLES, MAX_NESTING
 
@@ -285,37 +288,50 @@ class _Recording(_Continuations):
     """The post-lexer, noting every token the lexer gave it."""
 
     def __init__(self) -> None:
-        self.seen: list[tuple[str, str, int | None, int | None]] = []
+        self.seen: list[Token] = []
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         def noted() -> Iterator[Token]:
             for tok in stream:
-                self.seen.append((tok.type, str(tok), tok.start_pos, tok.end_pos))
+                self.seen.append(tok)
                 yield tok
 
         return super().process(noted())
 
 
+Lexed = tuple[list[tuple[str, str, int | None, int | None]], bool]
+
+
 @pytest.fixture(scope="module")
-def parsers() -> dict[str, tuple[Lark, _Recording]]:
-    """The stock parser (Lark's lexer, the grammar as written) and the node-building one (the
-    lean lexer, the flatter grammar), each noting the tokens it was given."""
-    stock, nodes = _Recording(), _Recording()
-    return {"stock": (stock_parser(stock), stock), "nodes": (node_parser(nodes)[0], nodes)}
+def stock() -> tuple[Lark, _Recording]:
+    """The stock parser (Lark's lexer and loop, the grammar as written), noting its tokens."""
+    post = _Recording()
+    return stock_parser(post), post
 
 
-def tokens_and_acceptance(parsers: dict[str, tuple[Lark, _Recording]], text: str) -> dict[str, Any]:
-    """For each parser: the tokens it lexed, and whether it accepted `text`."""
-    seen = {}
-    for name, (parser, post) in parsers.items():
-        post.seen.clear()
-        try:
-            parser.parse(text)
-            accepted = True
-        except (UnexpectedInput, _Unlexable):
-            accepted = False
-        seen[name] = (list(post.seen), accepted)
-    return seen
+def lexed(tokens: list[Token], accepted: bool) -> Lexed:
+    return [(t.type, str(t), t.start_pos, t.end_pos) for t in tokens], accepted
+
+
+def by_stock(stock: tuple[Lark, _Recording], text: str) -> Lexed:
+    """The tokens the stock parser lexed from `text`, and whether it accepted it."""
+    parser, post = stock
+    post.seen.clear()
+    try:
+        parser.parse(text)
+    except UnexpectedInput:
+        return lexed(post.seen, False)
+    return lexed(post.seen, True)
+
+
+def by_nodes(text: str) -> Lexed:
+    """The same for the node-building parser (its lean loop, the flatter grammar)."""
+    seen: list[Token] = []
+    try:
+        _node_parser().parse(text, seen)
+    except Refused:
+        return lexed(seen, False)
+    return lexed(seen, True)
 
 
 LEXED = [
@@ -328,10 +344,10 @@ LEXED = [
 
 
 @pytest.mark.parametrize("text", LEXED + [p.read_text(encoding="utf-8") for p in sorted(PACK.glob("*.ie"))])
-def test_the_lean_lexer_gives_the_tokens_larks_lexer_gives(parsers, text):
-    seen = tokens_and_acceptance(parsers, text)
-    assert seen["nodes"] == seen["stock"]
-    assert seen["nodes"][1] and len(seen["nodes"][0]) > 5
+def test_the_lean_loop_lexes_the_tokens_larks_lexer_gives(stock, text):
+    tokens, accepted = by_nodes(text)
+    assert (tokens, accepted) == by_stock(stock, text)
+    assert accepted and len(tokens) > 5
 
 
 # Token soup from the grammar's vocabulary, for the property below.
@@ -346,19 +362,19 @@ VOCABULARY = (
     st.sampled_from(["", "rule r: ", "rule r:\n  ", "define M = ", "entity E mode all: "]),
     st.lists(st.tuples(st.sampled_from(VOCABULARY), st.sampled_from([" ", ""])), max_size=30),
 )
-def test_the_two_parsers_lex_and_accept_the_same_texts(parsers, head, soup):
+def test_the_two_parsers_lex_and_accept_the_same_texts(stock, head, soup):
     text = head + "".join(tok + sep for tok, sep in soup) + "\n"
-    seen = tokens_and_acceptance(parsers, text)
-    assert seen["nodes"][1] == seen["stock"][1]
-    if seen["stock"][1]:
-        assert seen["nodes"][0] == seen["stock"][0]
+    tokens, accepted = by_stock(stock, text)
+    assert by_nodes(text)[1] == accepted
+    if accepted:
+        assert by_nodes(text)[0] == tokens
 
 
 def test_the_flatter_grammar_has_no_conflicts(caplog):
     """Lark settles a shift/reduce conflict silently (as a shift): that would change the
     language of the node-building parser; it logs it at debug level."""
     with caplog.at_level(logging.DEBUG, logger="lark"):
-        node_parser(_Continuations())
+        NodeParser(grammar_text() + _FLATTER, ("_NL",), _GRAMMAR_OPTIONS)
     assert not [r for r in caplog.records if "conflict" in r.getMessage().lower()]
 
 

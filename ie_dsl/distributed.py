@@ -17,22 +17,24 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import pickle
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ie_dsl import __version__, reader
 from ie_dsl.checkpoint import fingerprint
 from ie_dsl.compiler import Program
-from ie_dsl.output import write_atomic  # _mode_for: private, as write_atomic uses it
+from ie_dsl.output import write_atomic
 from ie_dsl.parallel import outcome
-from ie_dsl.partitions import PROGRESS, count_newlines, run_part
+from ie_dsl.partitions import PROGRESS, Split, auto_size, input_bytes, plan, run_part
 from ie_dsl.pipeline import RuleBook, compile_rules
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, Document, Problem, ProblemSink
 
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
     from distributed import Client
 
 MANIFEST = "manifest.json"
+SKIPPED = "iedsl-skipped"  # the worker event topic of documents extract_bag(errors="skip") left out
+
+_log = logging.getLogger(__name__)
 
 _RECEIVED = 0  # how many ShippedRules this process unpickled (tests check the rules travel once)
 _PROGRAMS: dict[str, Program] = {}  # digest -> the program, loaded once per process
@@ -62,19 +67,27 @@ def _require_dask() -> None:
 
 
 class ShippedRules:
-    """A compiled Program as bytes, for the workers: unpickled once per worker process.
+    """Compiled rules as bytes, for the workers: unpickled once per worker process.
 
-    The blob is cloudpickled (the Program holds closures); the wrapper itself is plain data,
-    so Dask sends it without its fallback serializers. A worker running another iedsl
-    version refuses it, naming both.
+    A RuleBook is pickled with the standard pickle (as its IR: the worker recompiles the
+    Program, a fraction of a second); a bare Program is cloudpickled (it holds closures).
+    The wrapper itself is plain data, so Dask sends it without its fallback serializers. The
+    process that makes it keeps the Program under its digest, so a worker forked from it
+    afterwards (the job's own LocalCluster, on Linux) has it without unpickling. A worker
+    running another iedsl version refuses it, naming both.
     """
 
-    def __init__(self, program: Program):
-        import cloudpickle
+    def __init__(self, rules: RuleBook | Program):
+        if isinstance(rules, RuleBook):
+            self.blob = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            import cloudpickle
 
-        self.blob = cloudpickle.dumps(program)
+            self.blob = cloudpickle.dumps(rules)
         self.digest = hashlib.sha256(self.blob).hexdigest()
         self.version = __version__
+        _PROGRAMS.clear()
+        _PROGRAMS[self.digest] = rules.program if isinstance(rules, RuleBook) else rules
 
     def __getstate__(self) -> dict[str, Any]:
         return {"blob": self.blob, "digest": self.digest, "version": self.version}
@@ -96,7 +109,8 @@ class ShippedRules:
             )
         if self.digest not in _PROGRAMS:
             _PROGRAMS.clear()  # one rule set at a time is the common case; do not hoard old ones
-            _PROGRAMS[self.digest] = pickle.loads(self.blob)
+            loaded = pickle.loads(self.blob)
+            _PROGRAMS[self.digest] = loaded.program if isinstance(loaded, RuleBook) else loaded
         return _PROGRAMS[self.digest]
 
 
@@ -106,10 +120,28 @@ class ShippedRules:
 def _as_document(item: Document | dict[str, Any]) -> Document:
     if isinstance(item, Document):
         return item
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str) or "id" not in item:
+    if not isinstance(item, dict) or "id" not in item:
         raise ValueError(f"a document must be a reader.Document or a dict with `id` and `text`: {item!r:.80}")
+    if not isinstance(item.get("text"), str):
+        raise ValueError(
+            f"document {item['id']!r} has no `text` string: a dict with `id` and `text` is needed"
+        )
     meta = {k: v for k, v in item.items() if k not in ("id", "text")}
     return Document(str(item["id"]), item["text"], meta, source=str(item["id"]))
+
+
+def _skipped(item: Any, kind: str, reason: str) -> None:
+    """Report a document extract_bag(errors="skip") leaves out: in the worker's log, and as an
+    event the client can read (`client.get_events(SKIPPED)`)."""
+    doc = item.id if isinstance(item, Document) else item.get("id") if isinstance(item, dict) else None
+    record = {"doc": None if doc is None else str(doc), "kind": kind, "reason": reason}
+    _log.warning("iedsl skipped document %r: %s", record["doc"], reason)
+    try:
+        from distributed import get_worker
+
+        get_worker().log_event(SKIPPED, record)
+    except (ImportError, ValueError):  # not on a distributed worker (a local Dask scheduler)
+        pass
 
 
 def _extract_partition(
@@ -122,10 +154,18 @@ def _extract_partition(
     program = shipped.program()
     out: list[dict[str, Any]] = []
     for item in docs:
-        doc = _as_document(item)
+        try:
+            doc = _as_document(item)
+        except ValueError as exc:
+            if errors == "raise":
+                raise
+            _skipped(item, "document", str(exc))
+            continue
         got = outcome(program, doc, reader.date_of(doc, default_date)[0], budget, streams=False)
-        if got.failure is not None and errors == "raise":
-            raise RuntimeError(f"document {doc.id!r}: {got.failure[1]}")
+        if got.failure is not None:
+            if errors == "raise":
+                raise RuntimeError(f"document {doc.id!r}: {got.failure[1]}")
+            _skipped(doc, *got.failure)
         out.extend(got.statements)
     return out
 
@@ -145,7 +185,9 @@ def extract_bag(
     The rules are scattered to every worker of `client` once (default: the current client);
     without a distributed client they travel as one shared graph key. `budget`: seconds per
     document; `default_date`: the date of documents without their own. A document that fails
-    raises (`errors="raise"`) or is left out (`errors="skip"`).
+    raises (`errors="raise"`) or is left out (`errors="skip"`); so is a record that is no
+    document (no `id`, no `text`). What is left out is logged on the worker and logged as an
+    event of topic SKIPPED ({"doc", "kind", "reason"}): `client.get_events(SKIPPED)`.
     """
     _require_dask()
     import dask
@@ -153,7 +195,7 @@ def extract_bag(
 
     if errors not in ("raise", "skip"):
         raise ValueError("errors must be 'raise' or 'skip'")
-    shipped = ShippedRules(rules.program if isinstance(rules, RuleBook) else rules)
+    shipped = ShippedRules(rules)
     if client is None:
         try:
             client = default_client()
@@ -178,20 +220,30 @@ class JobOptions:
     """How a job reads and splits its inputs. The fields that change output are fingerprinted.
 
     encoding_errors, max_doc_bytes, budget (seconds per document, None: none) and doc_date
-    (date of documents without one) mean what `iedsl run`'s options mean. A plain JSONL file is
-    split into parts of about `blocksize` bytes (at line starts); a .jsonl.gz file is one part;
-    text files go `files_per_part` to a part. `retries`: Dask retries of a failed part task.
-    `restart`: an OUT_DIR holding another job's output is cleared instead of refused.
+    (date of documents without one) mean what `iedsl run`'s options mean.
+
+    Splitting (docs/scale-out.md): `part_docs` lines (documents) of a JSONL file, or text
+    files, per part; else parts of about `part_size` bytes (of JSONL, uncompressed; of text
+    files, at most 256 of them). Neither: the inputs' size is cut into four parts per worker
+    thread, of at most 64 MB. A JSONL file is never joined to another in a part.
+    `retries`: Dask retries of a failed part task. `restart`: an OUT_DIR holding another
+    job's output is cleared instead of refused.
     """
 
     encoding_errors: str = "strict"
     max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES
     budget: float | None = None
     doc_date: date | None = None
-    blocksize: int = 64_000_000
-    files_per_part: int = 256
+    part_size: int | None = None
+    part_docs: int | None = None
     retries: int = 2
     restart: bool = False
+
+    def __post_init__(self) -> None:
+        if self.part_size is not None and self.part_docs is not None:
+            raise ValueError("give part_size or part_docs, not both")
+        if any(n is not None and n < 1 for n in (self.part_size, self.part_docs)):
+            raise ValueError("part_size and part_docs must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -219,6 +271,7 @@ def run_job(
     n_workers: int = 2,
     on_problem: ProblemSink | None = None,
     options: JobOptions = JobOptions(),
+    progress: IO[str] | None = None,
 ) -> JobSummary:
     """Run `rules` (a RuleBook, or rule paths to compile) over `inputs` (files, directories,
     globs, as `iedsl run` takes them) on Dask, writing OUT_DIR/part-NNNNN.jsonl and manifest.json.
@@ -227,7 +280,8 @@ def run_job(
     LocalCluster of `n_workers` processes for this job. `on_problem` hears of every input or
     document that failed (in the order parts complete; the manifest keeps input order). Raises
     JobError if OUT_DIR holds another job's output (unless options.restart) or parts failed
-    (the parts done are kept: run the same job again to complete it).
+    (the parts done are kept: run the same job again to complete it). `progress`: a stream
+    (a terminal) on which a progress bar of the parts is drawn (tqdm), None for none.
     """
     _require_dask()
     from distributed import as_completed
@@ -246,6 +300,7 @@ def run_job(
     settings.update(doc_date=options.doc_date and options.doc_date.isoformat(), base=base, iedsl=__version__)
     fp = fingerprint({p: s.text for p, s in book.sources.items()}, paths, settings)
     out.mkdir(parents=True, exist_ok=True)
+    rules_blob = ShippedRules(book)  # before the cluster starts: workers forked after it have the rules
     with _locked(out), _connect(scheduler, n_workers) as client:
         manifest = _read_json(out / MANIFEST)
         if manifest is not None and manifest.get("fingerprint") != fp:
@@ -257,53 +312,57 @@ def run_job(
                 )
             _clear(out)
             manifest = None
-        plan = [_spec(p) for p in manifest["parts"]] if manifest else _plan(client, paths, options, base)
+        if manifest:
+            parts = [_spec(p) for p in manifest["parts"]]
+        else:
+            parts = plan(client, paths, _split(client, paths, options, base, n_workers, scheduler), base)
         for stray in out.glob(".*.tmp"):  # temp files of tasks that died; their parts are redone
             stray.unlink(missing_ok=True)
         digest = hashlib.sha256(json.dumps(fp, sort_keys=True).encode()).hexdigest()
         done = {
-            i: r for i, part in enumerate(plan) if (r := _done(out, part, digest, manifest, i)) is not None
+            i: r for i, part in enumerate(parts) if (r := _done(out, part, digest, manifest, i)) is not None
         }
-        if manifest is None or len(done) < len(plan):  # the plan is in place before any part is written
+        if manifest is None or len(done) < len(parts):  # the plan is in place before any part is written
             _write_manifest(
-                out, fp, [done.get(i, part) for i, part in enumerate(plan)], early, complete=False
+                out, fp, [done.get(i, part) for i, part in enumerate(parts)], early, complete=False
             )
         for p in early:
             report(p)
         for record in done.values():
             for p in record["failed"]:
                 report(Problem(**p))
-        todo = [i for i in range(len(plan)) if i not in done]
+        todo = [i for i in range(len(parts)) if i not in done]
         failures: list[str] = []
         if todo:
-            rules_blob = ShippedRules(book.program)
             shipped = client.scatter(rules_blob, broadcast=True, hash=True)
             _SCATTERED[(id(client), rules_blob.digest)] = shipped  # see extract_bag
             ctx = dict(settings, out_dir=str(out), digest=digest)
             run = os.urandom(4).hex()
             futures = client.map(
                 run_part,
-                [plan[i] for i in todo],
+                [parts[i] for i in todo],
                 shipped=shipped,
                 ctx=ctx,
                 retries=options.retries,
                 key=[f"iedsl-part-{run}-{i}" for i in todo],
             )
             index = {f.key: i for f, i in zip(futures, todo, strict=True)}
-            for future in as_completed(futures):
-                if future.status != "finished":
-                    exc = future.exception() if future.status == "error" else future.status
-                    failures.append(f"{plan[index[future.key]]['name']}: {exc!r}")
-                    continue
-                record = done[index[future.key]] = future.result()
-                for p in record["failed"]:
-                    report(Problem(**p))
+            with _progress_bar(progress, len(parts), len(done)) as bar:
+                for future in as_completed(futures):
+                    bar.update()
+                    if future.status != "finished":
+                        exc = future.exception() if future.status == "error" else future.status
+                        failures.append(f"{parts[index[future.key]]['name']}: {exc!r}")
+                        continue
+                    record = done[index[future.key]] = future.result()
+                    for p in record["failed"]:
+                        report(Problem(**p))
         if failures:
             raise JobError(
-                f"{len(failures)} of {len(plan)} parts failed ({'; '.join(sorted(failures)[:3])}); "
+                f"{len(failures)} of {len(parts)} parts failed ({'; '.join(sorted(failures)[:3])}); "
                 f"the other parts are kept in {out}: run the same job again to complete it"
             )
-        records = [done[i] for i in range(len(plan))]
+        records = [done[i] for i in range(len(parts))]
         _write_manifest(out, fp, records, early, complete=True)
         _clear(out, parts=False)
     return JobSummary(
@@ -313,7 +372,7 @@ def run_job(
         statements=sum(r["statements"] for r in records),
         failed=len(early) + sum(len(r["failed"]) for r in records),
         parts_written=len(todo),
-        parts_skipped=len(plan) - len(todo),
+        parts_skipped=len(parts) - len(todo),
         notes=tuple(dict.fromkeys(r["note"] for r in records if "note" in r)),
         seconds=time.perf_counter() - started,
     )
@@ -327,48 +386,35 @@ def _spec(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in _SPEC_KEYS if k in record}
 
 
-def _plan(client: Client, paths: list[str], options: JobOptions, base: str) -> list[dict[str, Any]]:
-    """Parts in input order: text files `files_per_part` at a time, a .jsonl.gz file whole,
-    a plain JSONL file in byte ranges of `blocksize` (line numbers counted on the workers)."""
-    units: list[dict[str, Any]] = []
-    texts: list[str] = []
-    for path in paths:
-        if not reader._is_jsonl(path):
-            texts.append(path)
-            if len(texts) == options.files_per_part:
-                units.append({"files": texts})
-                texts = []
-            continue
-        if texts:
-            units.append({"files": texts})
-            texts = []
-        try:
-            size = os.stat(os.path.join(base, path)).st_size
-        except OSError:
-            size = 0  # one part: its worker reports the file
-        if path.endswith(".gz") or size <= options.blocksize:
-            units.append({"path": path, "start": 0, "end": None, "first_line": 1})
-            continue
-        starts = list(range(0, size, options.blocksize))
-        ends = [*starts[1:], None]
-        # A line starting at or past o counts 2 + the newlines in [0, o-1): one for line 1, one for itself.
-        counts = client.gather(
-            client.map(
-                count_newlines,
-                [os.path.join(base, path)] * len(starts),
-                [max(s - 1, 0) for s in starts],
-                [(e or size + 1) - 1 for e in ends],
-                pure=False,
-            )
-        )
-        seen = 0
-        for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            units.append({"path": path, "start": start, "end": end, "first_line": 1 if n == 0 else 2 + seen})
-            seen += counts[n]
-    if texts:
-        units.append({"files": texts})
-    width = max(5, len(str(len(units) - 1)))
-    return [{"name": f"part-{n:0{width}d}.jsonl", **unit} for n, unit in enumerate(units)]
+def _split(
+    client: Client, paths: list[str], options: JobOptions, base: str, n_workers: int, scheduler: Any
+) -> Split:
+    """How this job's inputs are cut: as the options say, else by the inputs' size and the
+    worker threads of the cluster (the LocalCluster's `n_workers` if the job started it)."""
+    if options.part_docs is not None:
+        return Split(size=1, docs=options.part_docs)
+    if options.part_size is not None:
+        return Split(size=options.part_size)
+    workers = n_workers if scheduler is None else sum(client.nthreads().values())
+    total = sum(input_bytes(os.path.join(base, p)) for p in paths)
+    return Split(size=auto_size(total, workers))
+
+
+@contextmanager
+def _progress_bar(stream: IO[str] | None, total: int, done: int) -> Iterator[Any]:
+    """A tqdm bar of parts on `stream` (nothing without one)."""
+    if stream is None:
+        yield _NoBar()
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, initial=done, unit="part", desc="iedsl", file=stream, leave=False) as bar:
+        yield bar
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
 
 
 def _done(
@@ -446,6 +492,7 @@ def _locked(out: Path) -> Iterator[None]:
 @contextmanager
 def _connect(scheduler: str | Client | None, n_workers: int) -> Iterator[Client]:
     """A client: the one given, one connected to `scheduler`, or one on a LocalCluster for this job."""
+    import dask
     from distributed import Client, LocalCluster
 
     if isinstance(scheduler, Client):
@@ -454,9 +501,17 @@ def _connect(scheduler: str | Client | None, n_workers: int) -> Iterator[Client]
         with Client(scheduler) as client:
             yield client
     else:
+        # Forked workers start in a tenth of the time of spawned ones, which import Dask and
+        # iedsl afresh (0.4 s against 2-4 s for two), and they inherit the compiled rules
+        # (ShippedRules). Where fork is not safe (macOS, Windows), Dask's default stays.
+        method = "fork" if sys.platform.startswith("linux") else dask.config.get(_METHOD)
         # ":0": any free port for the scheduler's HTTP server, so two jobs on one machine do not clash
-        cluster = LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-        )
+        with dask.config.set({_METHOD: method}):
+            cluster = LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            )
         with cluster, Client(cluster) as client:
             yield client
+
+
+_METHOD = "distributed.worker.multiprocessing-method"

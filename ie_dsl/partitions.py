@@ -1,9 +1,10 @@
-"""One part of a Dask job (ie_dsl.distributed), on a worker: read its inputs, match them as
-`iedsl run` would, write `part-NNNNN.jsonl` atomically, then its completion record.
+"""How a Dask job (ie_dsl.distributed) cuts its inputs into parts, and one part's work on a
+worker: read its inputs, match them as `iedsl run` would, write `part-NNNNN.jsonl`
+atomically, then its completion record.
 
-A part is a byte range of a plain JSONL file (cut at line starts), one .jsonl.gz file, or a
-list of text files. Documents, ids, dates, statements, serialisation and failure records are
-those of a local run, so the parts concatenated are the bytes a local run prints.
+A part is a range of lines of a JSONL file (plain or gzipped; cut at line starts), or a list of
+text files. Documents, ids, dates, statements, serialisation and failure records are those of
+a local run, so the parts concatenated are the bytes a local run prints.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import gzip
 import hashlib
 import json
 import os
+import struct
 import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,13 +30,159 @@ from ie_dsl.parallel import outcome, problem_of
 from ie_dsl.reader import Document, Problem, ProblemSink, ReadOptions
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from ie_dsl.distributed import ShippedRules
 
 PROGRESS = "_progress"  # per-part completion records, written by the workers; removed at the end
 _CHUNK = 1 << 20
 
+PARTS_PER_WORKER = 4  # by default: enough parts that a worker finishing early finds more
+MAX_PART_BYTES = 64_000_000  # by default, however few the workers: a part stays a few minutes' work
+MAX_FILES_PER_PART = 256  # text files per part at most (a part's record lists them)
 
-# -- one document, as `iedsl run` does it ---------------------------------------------------
+
+# -- the plan, on the client ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    """How inputs are cut: `docs` lines (documents) per part, else parts of about `size` bytes
+    (of uncompressed JSONL, or of text files), and at most `files` text files per part."""
+
+    size: int
+    docs: int | None = None
+    files: int = MAX_FILES_PER_PART
+
+
+def auto_size(total: int, workers: int) -> int:
+    """The default part size: `total` input bytes in PARTS_PER_WORKER parts per worker (so
+    2,000 short articles on two workers make eight parts), at most MAX_PART_BYTES."""
+    return max(1, min(MAX_PART_BYTES, -(-total // (max(workers, 1) * PARTS_PER_WORKER))))
+
+
+def input_bytes(path: str) -> int:
+    """A file's size, uncompressed for a .gz (gzip's trailer gives it modulo 4 GiB for the last
+    member: an estimate, only used to choose a part size); 0 if it cannot be read."""
+    try:
+        size = os.stat(path).st_size
+        if not path.endswith(".gz") or size < 18:
+            return size
+        with open(path, "rb") as fh:
+            fh.seek(-4, os.SEEK_END)
+            return max(size, struct.unpack("<I", fh.read(4))[0])
+    except OSError:
+        return 0
+
+
+def plan(client: Client, paths: list[str], split: Split, base: str) -> list[dict[str, Any]]:
+    """Parts in input order, named part-00000.jsonl, ...: text files grouped (`split.docs`
+    files, or up to `split.size` bytes and `split.files` files); a JSONL file in line ranges
+    of `split.docs` lines, or of about `split.size` bytes. Plain JSONL cut by size is planned
+    by counting newlines in byte ranges, in parallel; other JSONL files are read once each,
+    on the workers, to find their cuts (gzip cannot be entered in the middle)."""
+    units: list[dict[str, Any]] = []
+    texts: list[str] = []
+    text_bytes = 0
+    scans: list[tuple[int, str]] = []  # (unit index, path): cut by a scan of the whole file
+    for path in paths:
+        full = os.path.join(base, path)
+        if not reader._is_jsonl(path):
+            texts.append(path)
+            text_bytes += input_bytes(full)
+            if len(texts) == (split.docs or split.files) or (not split.docs and text_bytes >= split.size):
+                units.append({"files": texts})
+                texts, text_bytes = [], 0
+            continue
+        if texts:
+            units.append({"files": texts})
+            texts, text_bytes = [], 0
+        whole = {"path": path, "start": 0, "end": None, "first_line": 1}
+        size = input_bytes(full)
+        if split.docs is None and size <= split.size:
+            units.append(whole)
+        elif split.docs is None and not path.endswith(".gz"):
+            units.extend(_ranges(client, path, full, size, split.size))
+        else:
+            scans.append((len(units), path))
+            units.append(whole)
+    if texts:
+        units.append({"files": texts})
+    if scans:
+        found = client.gather(
+            client.map(
+                line_cuts,
+                [os.path.join(base, p) for _, p in scans],
+                every_bytes=None if split.docs else split.size,
+                every_lines=split.docs,
+                pure=False,
+            )
+        )
+        for (at, path), cuts in reversed(list(zip(scans, found, strict=True))):
+            starts = [(0, 1), *cuts]
+            ends = [offset for offset, _ in cuts] + [None]
+            units[at : at + 1] = [
+                {"path": path, "start": s, "end": e, "first_line": line}
+                for (s, line), e in zip(starts, ends, strict=True)
+            ]
+    width = max(5, len(str(len(units) - 1)))
+    return [{"name": f"part-{n:0{width}d}.jsonl", **unit} for n, unit in enumerate(units)]
+
+
+def _ranges(client: Client, path: str, full: str, size: int, step: int) -> list[dict[str, Any]]:
+    """A plain JSONL file in byte ranges of `step`; a range's first line is the one starting
+    in it, whose number comes from the newlines before it (counted on the workers)."""
+    starts = list(range(0, size, step))
+    ends = [*starts[1:], None]
+    # A line starting at or past o counts 2 + the newlines in [0, o-1): one for line 1, one for itself.
+    counts = client.gather(
+        client.map(
+            count_newlines,
+            [full] * len(starts),
+            [max(s - 1, 0) for s in starts],
+            [(e or size + 1) - 1 for e in ends],
+            pure=False,
+        )
+    )
+    units, seen = [], 0
+    for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        units.append({"path": path, "start": start, "end": end, "first_line": 1 if n == 0 else 2 + seen})
+        seen += counts[n]
+    return units
+
+
+def line_cuts(path: str, every_bytes: int | None, every_lines: int | None) -> list[tuple[int, int]]:
+    """Where to cut a JSONL file (plain or .gz; offsets in the uncompressed bytes), as
+    (offset, number of the line starting there): every `every_lines` lines, or at the first
+    line start at least `every_bytes` past the previous cut. A file that cannot be read to
+    its end is cut as far as it could be read: the part holding the damage reports it."""
+    cuts: list[tuple[int, int]] = []
+    offset = newlines = 0  # bytes and newlines before the chunk
+    target = every_bytes or 0  # by size: the next cut is at the first line start at or past this
+    try:
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                at = seen = 0  # the search goes on from chunk[at:]; seen: newlines in chunk[:at]
+                while True:
+                    if every_lines:
+                        nl = at - 1
+                        for _ in range(every_lines * (len(cuts) + 1) - newlines - seen):
+                            nl = chunk.find(b"\n", nl + 1)
+                            if nl < 0:
+                                break
+                    else:
+                        nl = chunk.find(b"\n", max(target - 1 - offset, at))
+                    if nl < 0:
+                        break
+                    seen += chunk.count(b"\n", at, nl + 1)
+                    at = nl + 1
+                    cuts.append((offset + at, newlines + seen + 1))
+                    target = offset + at + (every_bytes or 0)
+                newlines += chunk.count(b"\n")
+                offset += len(chunk)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return [(o, n) for o, n in cuts if o < offset]  # no empty part after a final newline
 
 
 # -- reading one partition --------------------------------------------------------------------
@@ -73,7 +222,12 @@ def read_part(
     try:
         opener: Any = gzip.open if given.endswith(".gz") else open
         with opener(os.path.join(base, given), "rb") as fh:
-            if start:  # the line that holds byte start-1 belongs to the part before
+            if start:
+                # A UTF-16 file is reported once, by the part that reads its first line.
+                if reader._utf16(fh.read(4)):
+                    return
+                # The line that holds byte start-1 belongs to the part before. In a .gz file,
+                # seeking decompresses everything before: about 0.1 s per 20 MB.
                 fh.seek(start - 1)
                 while (rest := fh.readline(_CHUNK)) and not rest.endswith(b"\n"):
                     pass
@@ -159,5 +313,3 @@ def _atomic_file(path: Path) -> Iterator[Any]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-

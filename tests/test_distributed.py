@@ -133,7 +133,7 @@ def test_rules_are_shipped_once_per_worker(client, tmp_path):
         [str(p) for p in SEEDS],
         tmp_path / "out",
         scheduler=client,
-        options=JobOptions(files_per_part=1),
+        options=JobOptions(part_docs=1),
     )
     assert summary.parts_written == 5
     assert 1 <= _received(client) - before <= WORKERS + 1  # not once per part
@@ -143,7 +143,7 @@ def test_job_equals_local_run_and_reruns_identically(client, monkeypatch, tmp_pa
     monkeypatch.chdir(ROOT)  # relative paths: document ids as given, as in a local run
     expected, _ = _local("rules", "seeds")
     out = tmp_path / "out"
-    summary = run_job(["rules"], ["seeds"], out, scheduler=client, options=JobOptions(files_per_part=2))
+    summary = run_job(["rules"], ["seeds"], out, scheduler=client, options=JobOptions(part_docs=2))
     assert _parts(out) == expected
     assert (summary.documents, summary.statements, summary.failed) == (5, expected.count(b"\n"), 0)
     assert (summary.parts_written, summary.parts_skipped) == (3, 0)
@@ -161,14 +161,14 @@ def test_job_equals_local_run_and_reruns_identically(client, monkeypatch, tmp_pa
     assert set(manifest["fingerprint"]) == {"rules", "inputs", "options"}
     assert sorted(os.listdir(out)) == [".lock", "manifest.json", *(p["name"] for p in manifest["parts"])]
     first = (out / "manifest.json").read_bytes()
-    again = run_job(["rules"], ["seeds"], out, scheduler=client, options=JobOptions(files_per_part=2))
+    again = run_job(["rules"], ["seeds"], out, scheduler=client, options=JobOptions(part_docs=2))
     assert (again.parts_written, again.parts_skipped, again.statements) == (0, 3, summary.statements)
     # What a killed job leaves: a part missing, a part cut short, a temp file half-written.
     (out / "part-00000.jsonl").unlink()
     with open(out / "part-00001.jsonl", "r+b") as fh:
         fh.truncate(100)
     (out / ".part-00002.jsonl.x1y2.tmp").write_bytes(b'{"doc": "half')
-    again = run_job(["rules"], ["seeds"], out, scheduler=client, options=JobOptions(files_per_part=2))
+    again = run_job(["rules"], ["seeds"], out, scheduler=client, options=JobOptions(part_docs=2))
     assert (again.parts_written, again.parts_skipped) == (2, 1)
     assert _parts(out) == expected and (out / "manifest.json").read_bytes() == first
     assert not list(out.glob(".*.tmp")) and not (out / "_progress").exists()
@@ -186,7 +186,7 @@ def test_split_jsonl_and_bad_documents(client, tmp_path):
         out,
         scheduler=client,
         on_problem=heard.append,
-        options=JobOptions(blocksize=4000, doc_date=date(2020, 1, 15)),
+        options=JobOptions(part_size=4000, doc_date=date(2020, 1, 15)),
     )
     assert summary.parts_written > 10
     assert _parts(out) == expected
@@ -243,7 +243,7 @@ def _restore() -> None:
 def test_failed_task_then_rerun_completes(client, tmp_path):
     inputs = [str(p) for p in SEEDS]
     expected, _ = _local(str(ROOT / "rules"), *inputs)
-    options = JobOptions(files_per_part=1, retries=0)
+    options = JobOptions(part_docs=1, retries=0)
     out = tmp_path / "out"
     client.run(_fail_once, str(tmp_path / "flag1"))
     try:
@@ -261,7 +261,7 @@ def test_failed_task_then_rerun_completes(client, tmp_path):
             inputs,
             tmp_path / "out2",
             scheduler=client.scheduler.address,
-            options=JobOptions(files_per_part=1),
+            options=JobOptions(part_docs=1),
         )
         assert (tmp_path / "flag2").exists() and done.parts_written == 5
         assert _parts(tmp_path / "out2") == expected
@@ -275,10 +275,10 @@ def test_a_part_that_cannot_be_written_fails_the_job_until_fixed(client, tmp_pat
     (out / "part-00001.jsonl").mkdir(parents=True)  # os.replace cannot put a file there
     with pytest.raises(JobError, match="part-00001.jsonl"):
         run_job(
-            [ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(files_per_part=2, retries=0)
+            [ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(part_docs=2, retries=0)
         )
     (out / "part-00001.jsonl").rmdir()
-    again = run_job([ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(files_per_part=2))
+    again = run_job([ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(part_docs=2))
     assert (again.parts_written, again.parts_skipped) == (1, 2)
     assert _parts(out) == _local(str(ROOT / "rules"), *inputs)[0]
 
@@ -286,16 +286,16 @@ def test_a_part_that_cannot_be_written_fails_the_job_until_fixed(client, tmp_pat
 def test_other_rules_or_options_are_refused_unless_restarted(client, tmp_path):
     inputs = [str(p) for p in SEEDS]
     out = tmp_path / "out"
-    run_job([ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(files_per_part=2))
+    run_job([ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(part_docs=2))
     with pytest.raises(JobError, match="another job.*options"):
-        run_job([ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(files_per_part=1))
+        run_job([ROOT / "rules"], inputs, out, scheduler=client, options=JobOptions(part_docs=1))
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "main.ie").write_text("rule warned: ~warn\n")
     with pytest.raises(JobError, match="rules"):
-        run_job([rules], inputs, out, scheduler=client, options=JobOptions(files_per_part=2))
+        run_job([rules], inputs, out, scheduler=client, options=JobOptions(part_docs=2))
     summary = run_job(
-        [rules], inputs, out, scheduler=client, options=JobOptions(files_per_part=5, restart=True)
+        [rules], inputs, out, scheduler=client, options=JobOptions(part_docs=5, restart=True)
     )
     assert summary.parts_written == 1 and sorted(p.name for p in out.glob("part-*")) == ["part-00000.jsonl"]
     assert _parts(out) == _local(str(rules), *inputs)[0]

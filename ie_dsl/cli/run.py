@@ -5,7 +5,6 @@ This module is the command's options and their checks; cli/runner.py does the ru
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import date
@@ -15,10 +14,10 @@ from typing import Annotated
 import typer
 
 from ie_dsl.checkpoint import Interrupted, SignalGuard
-from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book, plug_closed_streams
+from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, PACK, err, plug_closed_streams
 from ie_dsl.cli.runner import Runner, Settings
 from ie_dsl.loader import RULE_SUFFIXES
-from ie_dsl.output import FORMATS, NotRegularFile, output_target, write_atomic
+from ie_dsl.output import FORMATS, NotRegularFile, output_target
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
 
 
@@ -53,7 +52,7 @@ def run_cli(
         typer.Option(
             "--format",
             "-f",
-            help="jsonl | json | csv | table (default: table on a terminal, jsonl when piped).",
+            help="jsonl | json | csv | table | parquet (default: table on a terminal, jsonl when piped).",
         ),
     ] = None,
     output: Annotated[
@@ -121,14 +120,28 @@ def run_cli(
         bool,
         typer.Option("--restart", help="With --engine dask: clear an output directory another job wrote."),
     ] = False,
+    part_size: Annotated[
+        str | None,
+        typer.Option(
+            "--part-size",
+            help="With --engine dask: cut the inputs into parts of about this size (e.g. 8M; JSONL "
+            "uncompressed). Default: four parts per worker, at most 64M each.",
+        ),
+    ] = None,
+    part_docs: Annotated[
+        int | None,
+        typer.Option(
+            "--part-docs", help="With --engine dask: this many documents (JSONL lines, text files) per part."
+        ),
+    ] = None,
 ) -> None:
     """Run rules over documents and print the statements they find."""
     closed = plug_closed_streams()
     rules, inputs = split_paths(paths)
-    if engine != "local":
+    if engine != "local" or part_size is not None or part_docs is not None:
         raise typer.Exit(
-            _dask_job(rules, inputs, engine, scheduler, output, quiet, restart, jobs, encoding_errors,
-                      max_doc_bytes, errors, budget, doc_date)
+            _dask_job(rules, inputs, engine, scheduler, output, fmt, claims, resume, quiet, restart, jobs,
+                      encoding_errors, max_doc_bytes, errors, budget, doc_date, part_size, part_docs)
         )  # fmt: skip
     if fmt is None:
         terminal = sys.stdout is not None and sys.stdout.isatty()
@@ -240,6 +253,9 @@ def _dask_job(
     engine: str,
     scheduler: str | None,
     output: Path | None,
+    fmt: str | None,
+    claims: bool,
+    resume: bool,
     quiet: bool,
     restart: bool,
     jobs: int,
@@ -248,48 +264,39 @@ def _dask_job(
     errors: Path | None,
     budget: float,
     doc_date: str | None,
+    part_size: str | None,
+    part_docs: int | None,
 ) -> int:
-    """`--engine dask`: the job runs on the cluster and writes partitioned JSONL (exit code)."""
-    if engine != "dask":
-        err(f"error: unknown engine {engine!r}; use local or dask")
-        return EXIT_USAGE
-    if output is None or (output.exists() and not output.is_dir()):
-        err("error: --engine dask writes a directory of parts: give it as -o DIR")
-        return EXIT_USAGE
-    limit = _check_usage(inputs, "jsonl", None, False, encoding_errors, max_doc_bytes, errors, jobs, False)
-    from ie_dsl.distributed import JobError, JobOptions, run_job  # Dask loads only when asked for
-
-    book = load_book(rules)
-    options = JobOptions(
-        encoding_errors, limit, budget if budget > 0 else None, _parse_date(doc_date), restart=restart
-    )
+    """`--engine dask`: the options checked, then the job (cli/dask_job.py); the exit code."""
+    problem = None
+    size = None
     try:
-        summary = run_job(
-            book, inputs, output, scheduler=scheduler, n_workers=jobs or os.cpu_count() or 1,
-            on_problem=lambda p: err(f"warning: skipped {p.where}: {p.reason}"), options=options,
-        )  # fmt: skip
-    except JobError as exc:
-        err(f"error: {exc}")
-        return EXIT_USAGE if "another job" in str(exc) or "stdin" in str(exc) else EXIT_PROBLEMS
-    except (ImportError, OSError) as exc:
-        err(f"error: {exc}")
+        size = parse_size(part_size) if part_size is not None else None
+    except ValueError as exc:
+        problem = f"--part-size: {exc}"
+    if engine not in ("local", "dask"):
+        problem = f"unknown engine {engine!r}; use local or dask"
+    elif engine == "local":
+        problem = "--part-size and --part-docs cut the work of --engine dask"
+    elif output is None or (output.exists() and not output.is_dir()):
+        problem = "--engine dask writes a directory of parts: give it as -o DIR"
+    elif resume:
+        problem = "--resume is for local runs: a Dask job continues when run again"
+    elif part_size is not None and part_docs is not None:
+        problem = "give --part-size or --part-docs, not both"
+    elif (size is not None and size < 1) or (part_docs is not None and part_docs < 1):
+        problem = "--part-size and --part-docs must be at least 1"
+    if problem:
+        err(f"error: {problem}")
         return EXIT_USAGE
-    if errors is not None:  # in input order, from the manifest (parts complete in any order)
-        manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
-        found = manifest["problems"] + [f for part in manifest["parts"] for f in part["failed"]]
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in found)
-        try:
-            write_atomic(errors, text)
-        except NotRegularFile:  # a device or FIFO: written to, as a local run's --errors is
-            with open(errors, "w", encoding="utf-8") as fh:
-                fh.write(text)
-    for note in summary.notes:
-        err(f"note: {note}")
-    if not quiet:
-        kept = f" ({summary.parts_skipped} kept from an earlier run)" if summary.parts_skipped else ""
-        failed = f"; {summary.failed} failed" if summary.failed else ""
-        err(
-            f"{summary.statements} statements from {summary.processed} documents in {summary.seconds:.2f} s: "
-            f"{summary.parts_written} parts written to {output}{kept}{failed}"
-        )
-    return EXIT_PROBLEMS if summary.failed else 0
+    assert output is not None
+    fmt = fmt or "jsonl"
+    limit = _check_usage(inputs, fmt, None, False, encoding_errors, max_doc_bytes, errors, jobs, claims)
+    from ie_dsl.cli.dask_job import DaskRun, dask_job
+
+    run = DaskRun(
+        output, fmt, claims, scheduler, jobs or os.cpu_count() or 1, quiet, errors,
+        ReadOptions(encoding_errors, limit), budget if budget > 0 else None, _parse_date(doc_date),
+        size, part_docs, restart,
+    )  # fmt: skip
+    return dask_job(rules, inputs, run)

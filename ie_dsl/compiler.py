@@ -240,7 +240,7 @@ class _Gen:
         bounded = _bounded(node.item)
         body = _plain(node.item, backward=node.ahead != bounded)
         key = ("look", body, node.ahead, bounded)
-        code, gate = self.shared.get(key) or (None, None)
+        code, gate, close = self.shared.get(key) or (None, None, ())
         if code is None:
             before = len(self.errors)
             sub = _Gen(self.rule, self.errors, self.shared)
@@ -250,9 +250,11 @@ class _Gen:
             # a bounded body is walked where it stands: its gate says at once, from the
             # token next to the position, that most positions cannot hold it
             gate = entry(code, self.answers) if bounded else None
+            # and what it needs nearby (prefilter.near): most positions have none of it
+            close = prefilter.near(body) if bounded else ()
             if len(self.errors) == before:  # (a body in error is reported for each rule)
-                self.shared[key] = code, gate
-        self.add(LOOK, code, node.ahead, node.negate, bounded, gate)
+                self.shared[key] = code, gate, close
+        self.add(LOOK, code, node.ahead, node.negate, bounded, gate, close)
 
     def freeze(self) -> Code:
         return tuple(tuple(ins) for ins in self.code)

@@ -224,6 +224,48 @@ def follow(pattern: ir.Node) -> Follow | None:
     return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), tuple(reach)
 
 
+def near(body: ir.Node) -> tuple[Reach, ...]:
+    """What a look-around body (in the order it is walked: a look-behind's reversed) needs
+    close to where it is checked, as Reach from that position: the words or types its
+    leading elements must begin with, and, for a body of bounded length with one set of
+    clauses, an atom of each clause within that length. vm.look answers from these before
+    walking; a body nested inside says nothing (it may look beyond)."""
+    body = _unwrap(_without_looks(body))
+    items = body.items if isinstance(body, ir.Seq) else (body,)
+    reach: list[Reach] = []
+    fewest, most = 0, 0
+    for item in items:
+        words, types, inside, nullable = first(item)
+        if not nullable and words is not None and not inside:
+            reach.append((fewest, most, words, types))
+        shortest, longest = width(item)
+        if longest is None:
+            break
+        fewest, most = fewest + shortest, most + longest
+    total = width(body)[1]
+    alts = options(body)
+    if total and len(alts) == 1:
+        for clause in alts[0]:
+            words = frozenset(a[2:] for a in clause if a.startswith("w:"))
+            reach.append((0, total - 1, words, frozenset(a[2:] for a in clause if a.startswith("t:"))))
+    return tuple(dict.fromkeys(reach))
+
+
+def _without_looks(node: ir.Node) -> ir.Node:
+    """`node` with its look-arounds taken as holding (they may look outside it)."""
+    if isinstance(node, ir.Look):
+        return ir.Seq(())
+    if isinstance(node, ir.Seq):
+        return ir.Seq(tuple(_without_looks(i) for i in node.items))
+    if isinstance(node, ir.Alt):
+        return ir.Alt(tuple(_without_looks(o) for o in node.options))
+    if isinstance(node, ir.Rep):
+        return ir.Rep(_without_looks(node.item), node.min, node.max, node.greedy, node.lazy)
+    if isinstance(node, ir.Cap):
+        return ir.Cap(node.slot, _without_looks(node.item))
+    return node
+
+
 def width(node: ir.Node) -> tuple[int, int | None]:
     """The fewest and most tokens `node` can match (None: no bound; an annotation has none)."""
     if isinstance(node, ir.Tok):

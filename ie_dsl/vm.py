@@ -36,7 +36,7 @@ OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MAT
 
 # NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy [gate_first gate_second]
 # | JMP to | SAVE slot
-# | ASSERT at_start | LOOK code ahead negate bounded gate | MATCH | ANY
+# | ASSERT at_start | LOOK code ahead negate bounded gate near | MATCH | ANY
 Code = tuple[tuple[Any, ...], ...]
 
 _FAIL = -1  # _walk's result for a dead path; -2 - end for a match end; >= 0 a branching state
@@ -238,6 +238,31 @@ def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) 
     return True
 
 
+def _far(close: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) -> bool:
+    """Is something a bounded look-around body needs (prefilter.near: after fewest to most
+    tokens walked from `pos`, one of some words or an annotation of some types) missing?"""
+    norms = d.norms
+    for fewest, most, words, types in close:
+        if ahead:
+            a, b = pos + fewest, min(w.hi, pos + most + 1)  # the tokens it may be
+            if a >= b:
+                return True
+            if words and not words.isdisjoint(norms[a:b]):
+                continue
+            if any(p in d.ann_start.get(t, ()) for t in types for p in range(a, b)):
+                continue
+        else:
+            a, b = max(w.lo, pos - most - 1), pos - fewest
+            if a >= b:
+                return True
+            if words and not words.isdisjoint(norms[a:b]):
+                continue
+            if any(p in d.ann_end.get(t, ()) for t in types for p in range(a + 1, b + 1)):
+                continue
+        return True
+    return False
+
+
 def _ends(ins: tuple[Any, ...], d: Any, pos: int, hi: int) -> list[int]:
     """The ends of an ANN instruction's annotations at `pos` inside the window, longest first."""
     return [e for e in d.ann_start.get(ins[1], {}).get(pos, ()) if e <= hi]
@@ -358,9 +383,11 @@ def _replay(code: Code, d: Any, w: Window, start: int, longest: bool, nslots: in
 
 def look(ins: tuple[Any, ...], d: Any, w: Window, pos: int) -> bool:
     """Does the LOOK instruction `ins` let the path go on at `pos`?"""
-    _op, code, ahead, negate, bounded, gate = ins
+    _op, code, ahead, negate, bounded, gate, close = ins
     if bounded:
         if gate is not None and _shut_next(gate, ahead, d, w, pos):
+            return negate
+        if close and _far(close, ahead, d, w, pos):
             return negate
         key = (id(code), pos)
         found = w.held.get(key)

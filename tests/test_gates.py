@@ -154,3 +154,27 @@ def test_a_gate_of_tests_on_the_token_alone_remembers_its_answer_by_text(tmp_pat
     found = book.extract("d", "Acme duly warned. Acme warned. Acme , sadly , warned.")
     assert [st["span"]["start"] for st in found] == [0, 18, 31]
     assert known == {"duly": True, "warned": False, ",": True}
+
+
+def test_a_look_around_needing_a_word_out_of_its_reach_is_answered_without_a_walk(tmp_path):
+    book = book_of(
+        tmp_path,
+        "define DET = the | a\n"
+        "rule r: (?<! of DET? [lower]{1,3}) ORG warned\n"
+        "rule q: ORG (?= [lower]{0,2} (warned | said))\n",
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    r, q = book.program.statements
+    # the word needed furthest away is still in reach: the body is walked, and holds
+    text = "They spoke of the very big bad Acme warned. Of the very big bad old Acme warned."
+    assert [st["span"]["start"] for st in book.extract("d", text) if st["rule"]["name"] == "r"] == [68]
+    view = view_of(book, "Then Acme warned.")
+    w = Window(0, len(view.norms))
+    assert search(r.code, view, w, 1, True, r.nslots) is not None
+    assert w.held == {}  # no 'of' in reach before Acme: no walk
+    view = view_of(book, "Then Acme very very much warned.")
+    w = Window(0, len(view.norms))
+    assert search(q.code, view, w, 1, True, q.nslots) is None
+    assert w.held == {}  # neither 'warned' nor 'said' in reach after Acme: no walk
+    found = book.extract("d", "Acme very much warned. Acme very very much warned. Acme said.")
+    assert [st["span"]["start"] for st in found if st["rule"]["name"] == "q"] == [0, 51]

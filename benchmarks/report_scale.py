@@ -121,14 +121,22 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path) -> Path:
 
 
 def timed(cmd: list[str]) -> dict[str, Any]:
-    """Run `cmd` under /usr/bin/time -v: wall seconds, peak RSS in MiB, exit code, last line."""
+    """Run `cmd` under /usr/bin/time -v: wall and CPU seconds, peak RSS in MiB, exit code, the
+    last line it said on stderr."""
     done = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=False)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    assert wall and rss, done.stderr
+    cpu = re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr)
+    assert wall and rss and cpu, done.stderr
     seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
     said = [line for line in done.stderr.splitlines() if line and not line.startswith("\t")]
-    return {"wall_s": seconds, "rss_mib": int(rss[1]) / 1024, "exit": done.returncode, "said": said[-1:]}
+    return {
+        "wall_s": seconds,
+        "cpu_s": sum(map(float, cpu)),  # user + system: what a busy machine does not inflate
+        "rss_mib": int(rss[1]) / 1024,
+        "exit": done.returncode,
+        "said": said[-1:],
+    }
 
 
 def browser() -> Any:

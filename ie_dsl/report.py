@@ -371,7 +371,7 @@ class Report:
             + (f' · <a href="#claims">{len(clusters)} claim clusters</a>' if clusters is not None else "")
             + "</span>"
             '<div class="filters"><input type="search" id="q" placeholder="search: words, type:warn, '
-            'source:Syria, rule:name" aria-label="search" autocomplete="off">'
+            'source:Syria" aria-label="search" autocomplete="off">'
             f'<span id="f-types">{kinds}</span>'
             f'<select id="f-rule" aria-label="rule"><option value="">all rules</option>{rules}</select>'
             '<label><input type="checkbox" id="f-only"> only documents with statements</label>'

@@ -40,6 +40,8 @@ class CompiledRule:
     # alternatives of clauses, one of which a window must hold (prefilter.options); () if
     # the pattern is no choice
     options: tuple[tuple[frozenset[str], ...], ...] = ()
+    # per alternative, what must begin at increasing positions (prefilter.chains), or ()
+    chains: tuple[prefilter.Chain, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,7 @@ def compile_rule(
         first_types=types,
         first_inside=inside,
         follow=prefilter.follow(rule.pattern),
+        chains=prefilter.chains(rule.pattern),
         options=tuple(tuple(c for c in dict.fromkeys(conj) if c not in clauses) for conj in alts)
         if len(alts) > 1
         else (),

@@ -224,6 +224,31 @@ def follow(pattern: ir.Node) -> Follow | None:
     return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), tuple(reach)
 
 
+Atoms = tuple[frozenset[str], frozenset[str]]  # one of these words, or an annotation of these types
+Chain = tuple[Atoms, ...]
+
+
+def chains(pattern: ir.Node) -> tuple[Chain, ...]:
+    """For each alternative of a pattern (a loose rule's variants: active, passive,
+    nominal; else the pattern), the elements that must begin at increasing positions, each
+    as the atoms it begins with: `ORG warns of THREAT` needs ORG, then a form of warn, then
+    of, then THREAT, in that order. Elements that may match nothing, or begin with any token,
+    are left out. () when some alternative has fewer than two (nothing to order)."""
+    pattern = _unwrap(pattern)
+    out = []
+    for variant in pattern.options if isinstance(pattern, ir.Alt) else (pattern,):
+        variant = _unwrap(variant)
+        chain = []
+        for item in variant.items if isinstance(variant, ir.Seq) else (variant,):
+            words, types, inside, nullable = first(item)
+            if not nullable and words is not None and not inside:
+                chain.append((words, types))
+        if len(chain) < 2:
+            return ()
+        out.append(tuple(chain))
+    return tuple(out)
+
+
 def near(body: ir.Node) -> tuple[Reach, ...]:
     """What a look-around body (in the order it is walked: a look-behind's reversed) needs
     close to where it is checked, as Reach from that position: the words or types its

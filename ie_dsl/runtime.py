@@ -27,6 +27,7 @@ from ie_dsl.context import apply_context
 from ie_dsl.cutting import chunks, shifted
 from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.numbers import find_numbers
+from ie_dsl.prefilter import Chain
 from ie_dsl.text import segment
 from ie_dsl.view import Annotation, BudgetExceeded, DocView
 from ie_dsl.vm import Around, Window, search
@@ -77,6 +78,9 @@ def run_rule(
         at = view.first_positions(cr) if at is None else at
         starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
     out: list[tuple[int, int, list[int]]] = []
+    if starts and cr.chains:
+        last = _last_start(cr.chains, view, lo, hi)
+        starts = [s for s in starts if s <= last]
     if not starts:
         return out
     w = Window(lo, hi, around)  # what one search solved, every later start reuses
@@ -91,6 +95,25 @@ def run_rule(
         if mode != "all":
             free = m[0]
     return out
+
+
+def _last_start(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int) -> int:
+    """The last token of [lo, hi) from which one of a rule's chains (prefilter.chains) can
+    be found in order, or -1: no match can start after it. One backward pass per chain."""
+    norms, ann_start = view.norms, view.ann_start
+    best = -1
+    for chain in chains:
+        at = hi
+        for words, types in reversed(chain):
+            starts = [ann_start[t] for t in types if t in ann_start]
+            at -= 1
+            while at >= lo and norms[at] not in words and not any(at in s for s in starts):
+                at -= 1
+            if at < lo:
+                break
+        else:
+            best = max(best, at)
+    return best
 
 
 def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:

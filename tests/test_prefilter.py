@@ -43,7 +43,7 @@ def test_options_past_the_limit_fall_back_to_clauses():
 def test_a_window_with_atoms_of_different_alternatives_is_not_tried(tmp_path, monkeypatch):
     book = book_of(
         tmp_path,
-        "rule r: ORG warns | PLACE \"'s\" warning\n",
+        'rule r: ORG warns | PLACE "\'s" warning\n',
         **{"o.yaml": "type: ORG\nentries: [Acme]\n", "p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
     )
     tried: list[tuple[int, int]] = []
@@ -61,3 +61,39 @@ def test_a_window_with_atoms_of_different_alternatives_is_not_tried(tmp_path, mo
         "Ruritania's warning",
     ]
     assert tried == [(8, 11), (11, 16)]  # the first two sentences hold no alternative whole
+
+
+def test_chains_list_what_must_begin_in_order_per_alternative():
+    org, warns, of = ir.Ann("ORG"), words("warns", "warned"), words("of")
+    gap = ir.Rep(ir.Tok(ir.TTrue()), 0, 3, True)
+    active = ir.Seq((org, gap, warns, of, ir.Ann("THREAT")))
+    passive = ir.Seq((ir.Ann("THREAT"), words("by"), org))
+    assert prefilter.chains(active) == (
+        (
+            (frozenset(), frozenset({"ORG"})),
+            (frozenset({"warns", "warned"}), frozenset()),
+            (frozenset({"of"}), frozenset()),
+            (frozenset(), frozenset({"THREAT"})),
+        ),
+    )
+    assert len(prefilter.chains(ir.Alt((active, passive)))) == 2
+    assert prefilter.chains(ir.Alt((active, org))) == ()  # one alternative orders nothing
+
+
+def test_no_search_starts_after_the_last_place_a_chain_can_begin(tmp_path, monkeypatch):
+    book = book_of(
+        tmp_path,
+        "rule r: ORG _* warned ...{0,2} of\n",  # (the open gap: no reach from ORG)
+        **{"o.yaml": "type: ORG\nentries: [Acme, Bolt, Cogs]\n"},
+    )
+    searched: list[int] = []
+    real = runtime.search
+
+    def counting(code, d, w, start, *rest):
+        searched.append(start)
+        return real(code, d, w, start, *rest)
+
+    monkeypatch.setattr(runtime, "search", counting)
+    text = "Acme and Bolt warned of it , Cogs said ."
+    assert [st["span"]["start"] for st in book.extract("d", text)] == [0]
+    assert searched == [0]  # Cogs comes after the last 'warned': never searched

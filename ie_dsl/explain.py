@@ -92,6 +92,10 @@ def _try_rule(book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int)
         return None
     (matched, element, _covered), start, pos = best
     r = cr.rule
+    if not matched and (boundary := _start_boundary(book, view, cr, lo, hi)) is not None:
+        start, failed, met = boundary
+        cs, ce = view.seg.starts[start], view.seg.ends[start]
+        return Attempt(r.name, r.file, r.line, 0, total, failed, met, cs, ce)
     cs = view.seg.starts[start]
     ce = view.seg.ends[max(start, min(pos, hi) - 1)]
     if matched:
@@ -104,6 +108,30 @@ def _try_rule(book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int)
     else:
         met = f'met token "{view.texts[pos]}"'
     return Attempt(r.name, r.file, r.line, element, total, failed, met, cs, ce)
+
+
+def _start_boundary(
+    book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int
+) -> tuple[int, str, str] | None:
+    """Where a loose rule's first noun phrase is in the text but the grammar's boundary before
+    it (`LOOSE_START_N`: "Rivals of NATO warned") keeps the rule from starting there:
+    (token, the boundary, what stood before it). Reported instead of a farther-reaching try
+    elsewhere, because it is the reason a reader expects."""
+    gaps = cr.rule.gaps
+    if not gaps or not gaps[0] or len(cr.rule.elements) < 2:
+        return None
+    first = _element_text(book, cr, 1)[0]
+    types = {t for t in re.findall(r"\b[A-Z][A-Z0-9_]*\b", first) if view.of_type(t)}
+    for t in sorted(types):
+        for a in view.of_type(t):
+            if not lo < a.start < hi:
+                continue
+            rec = _Recorder(cr.element_of, hi - lo + 1, lo)
+            explore(cr.code, view, Window(lo, hi), a.start, rec)
+            if rec.best[0] == 0:  # stopped by the boundary before the first element
+                before = " ".join(view.texts[max(lo, a.start - 3) : a.start])
+                return a.start, f"(boundary: {gaps[0]})", f'{t} "{view.texts[a.start]}" follows "{before}"'
+    return None
 
 
 def attempts(

@@ -58,3 +58,28 @@ def test_a_loose_rule_explains_its_gaps_by_the_grammar_macro(tmp_path):
     assert ("(skipped: LOOSE_N_V)", ", the alliance,") in shown
     assert ("(skipped: LOOSE_V_P)", "on Monday") in shown
     assert ("speaks", "spoke") in shown
+
+
+def test_a_loose_rule_names_the_boundary_that_kept_it_from_starting(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from ie_dsl import compile_rules
+    from ie_dsl.explain import attempts
+
+    root = Path(__file__).resolve().parent.parent / "rules"
+    (tmp_path / "lexicons").mkdir()
+    shutil.copy(root / "english.ie", tmp_path / "english.ie")
+    shutil.copy(root / "lexicons" / "titles.yaml", tmp_path / "lexicons" / "titles.yaml")
+    (tmp_path / "m.ie").write_text(
+        'use "english.ie"\nentity ORG: "NATO"\nentity THREAT: terrorism\n'
+        "rule w loose: ORG speaks of THREAT\n",
+        encoding="utf-8",
+    )
+    book = compile_rules([tmp_path])
+    (miss,) = attempts(book, "d", "Rivals of NATO spoke of terrorism.", rules=["w"])
+    assert not miss.matched
+    assert miss.failed == "(boundary: LOOSE_START_N)"
+    assert miss.met == 'ORG "NATO" follows "Rivals of"'
+    (hit,) = attempts(book, "d", "NATO spoke of terrorism.", rules=["w"])
+    assert hit.matched

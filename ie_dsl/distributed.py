@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -32,9 +31,9 @@ from typing import IO, TYPE_CHECKING, Any
 from ie_dsl import __version__, reader
 from ie_dsl.checkpoint import fingerprint
 from ie_dsl.compiler import Program
-from ie_dsl.output import write_atomic
+from ie_dsl.output import FORMATS, write_atomic
 from ie_dsl.parallel import outcome
-from ie_dsl.partitions import PROGRESS, Split, auto_size, input_bytes, plan, run_part
+from ie_dsl.partitions import PROGRESS, ShippedRules, Split, auto_size, input_bytes, plan, run_part
 from ie_dsl.pipeline import RuleBook, compile_rules
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, Document, Problem, ProblemSink
 
@@ -47,8 +46,6 @@ SKIPPED = "iedsl-skipped"  # the worker event topic of documents extract_bag(err
 
 _log = logging.getLogger(__name__)
 
-_RECEIVED = 0  # how many ShippedRules this process unpickled (tests check the rules travel once)
-_PROGRAMS: dict[str, Program] = {}  # digest -> the program, loaded once per process
 _SCATTERED: dict[tuple[int, str], Any] = {}  # (client, digest) -> the Future of the rules sent
 
 
@@ -64,54 +61,6 @@ def _require_dask() -> None:
         raise ImportError(
             f"the Dask engine needs dask.distributed ({exc}): install iedsl[dask] (pip install 'iedsl[dask]')"
         ) from None
-
-
-class ShippedRules:
-    """Compiled rules as bytes, for the workers: unpickled once per worker process.
-
-    A RuleBook is pickled with the standard pickle (as its IR: the worker recompiles the
-    Program, a fraction of a second); a bare Program is cloudpickled (it holds closures).
-    The wrapper itself is plain data, so Dask sends it without its fallback serializers. The
-    process that makes it keeps the Program under its digest, so a worker forked from it
-    afterwards (the job's own LocalCluster, on Linux) has it without unpickling. A worker
-    running another iedsl version refuses it, naming both.
-    """
-
-    def __init__(self, rules: RuleBook | Program):
-        if isinstance(rules, RuleBook):
-            self.blob = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
-        else:
-            import cloudpickle
-
-            self.blob = cloudpickle.dumps(rules)
-        self.digest = hashlib.sha256(self.blob).hexdigest()
-        self.version = __version__
-        _PROGRAMS.clear()
-        _PROGRAMS[self.digest] = rules.program if isinstance(rules, RuleBook) else rules
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"blob": self.blob, "digest": self.digest, "version": self.version}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        global _RECEIVED
-        _RECEIVED += 1
-        self.__dict__.update(state)
-
-    def __dask_tokenize__(self) -> str:
-        return self.digest  # the same rules scatter to the same key: a second job sends nothing
-
-    def program(self) -> Program:
-        """The Program, from this process's cache if it was loaded before."""
-        if self.version != __version__:
-            raise RuntimeError(
-                f"the client runs iedsl {self.version} but this worker has iedsl {__version__}: "
-                "install the same iedsl version on every worker"
-            )
-        if self.digest not in _PROGRAMS:
-            _PROGRAMS.clear()  # one rule set at a time is the common case; do not hoard old ones
-            loaded = pickle.loads(self.blob)
-            _PROGRAMS[self.digest] = loaded.program if isinstance(loaded, RuleBook) else loaded
-        return _PROGRAMS[self.digest]
 
 
 # -- the bag API ------------------------------------------------------------------------------
@@ -464,12 +413,13 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def _clear(out: Path, parts: bool = True) -> None:
     """Remove what a job writes (and nothing else): the completion records, and with `parts`
-    the parts and the manifest too."""
+    the parts, the manifest and the statements files made from them (`iedsl run -f FORMAT`)."""
     for path in out.glob(f"{PROGRESS}/*"):
         path.unlink(missing_ok=True)
     if (out / PROGRESS).is_dir():
         (out / PROGRESS).rmdir()
-    for path in [*out.glob("part-*.jsonl"), out / MANIFEST] if parts else []:
+    made = [out / f"{name}.{ext}" for name in ("statements", "claims") for ext in (*FORMATS, "txt")]
+    for path in [*out.glob("part-*.jsonl"), out / MANIFEST, *made] if parts else []:
         path.unlink(missing_ok=True)
 
 

@@ -1,6 +1,7 @@
-"""How a Dask job (ie_dsl.distributed) cuts its inputs into parts, and one part's work on a
-worker: read its inputs, match them as `iedsl run` would, write `part-NNNNN.jsonl`
-atomically, then its completion record.
+"""A Dask job's pieces (ie_dsl.distributed): the rules as the workers get them (ShippedRules),
+how the inputs are cut into parts (plan, on the client), and one part's work on a worker
+(run_part: read its inputs, match them as `iedsl run` would, write `part-NNNNN.jsonl`
+atomically, then its completion record).
 
 A part is a range of lines of a JSONL file (plain or gzipped; cut at line starts), or a list of
 text files. Documents, ids, dates, statements, serialisation and failure records are those of
@@ -14,6 +15,7 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 import struct
 import tempfile
 import zlib
@@ -24,22 +26,75 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ie_dsl import reader  # its private readers are used as they are (read_part)
+from ie_dsl import __version__, reader  # its private readers are used as they are (read_part)
+from ie_dsl.compiler import Program
 from ie_dsl.output import _mode_for, write_atomic  # _mode_for: private, as write_atomic uses it
 from ie_dsl.parallel import outcome, problem_of
+from ie_dsl.pipeline import RuleBook
 from ie_dsl.reader import Document, Problem, ProblemSink, ReadOptions
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from ie_dsl.distributed import ShippedRules
-
 PROGRESS = "_progress"  # per-part completion records, written by the workers; removed at the end
+_RECEIVED = 0  # how many ShippedRules this process unpickled (tests check the rules travel once)
+_PROGRAMS: dict[str, Program] = {}  # digest -> the program, loaded once per process
 _CHUNK = 1 << 20
 
 PARTS_PER_WORKER = 4  # by default: enough parts that a worker finishing early finds more
 MAX_PART_BYTES = 64_000_000  # by default, however few the workers: a part stays a few minutes' work
 MAX_FILES_PER_PART = 256  # text files per part at most (a part's record lists them)
+
+
+# -- the rules, sent to the workers ------------------------------------------------------------
+
+
+class ShippedRules:
+    """Compiled rules as bytes, for the workers: unpickled once per worker process.
+
+    A RuleBook is pickled with the standard pickle (as its IR: the worker recompiles the
+    Program, a fraction of a second); a bare Program is cloudpickled (it holds closures).
+    The wrapper itself is plain data, so Dask sends it without its fallback serializers. The
+    process that makes it keeps the Program under its digest, so a worker forked from it
+    afterwards (the job's own LocalCluster, on Linux) has it without unpickling. A worker
+    running another iedsl version refuses it, naming both.
+    """
+
+    def __init__(self, rules: RuleBook | Program):
+        if isinstance(rules, RuleBook):
+            self.blob = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            import cloudpickle
+
+            self.blob = cloudpickle.dumps(rules)
+        self.digest = hashlib.sha256(self.blob).hexdigest()
+        self.version = __version__
+        _PROGRAMS.clear()
+        _PROGRAMS[self.digest] = rules.program if isinstance(rules, RuleBook) else rules
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"blob": self.blob, "digest": self.digest, "version": self.version}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        global _RECEIVED
+        _RECEIVED += 1
+        self.__dict__.update(state)
+
+    def __dask_tokenize__(self) -> str:
+        return self.digest  # the same rules scatter to the same key: a second job sends nothing
+
+    def program(self) -> Program:
+        """The Program, from this process's cache if it was loaded before."""
+        if self.version != __version__:
+            raise RuntimeError(
+                f"the client runs iedsl {self.version} but this worker has iedsl {__version__}: "
+                "install the same iedsl version on every worker"
+            )
+        if self.digest not in _PROGRAMS:
+            _PROGRAMS.clear()  # one rule set at a time is the common case; do not hoard old ones
+            loaded = pickle.loads(self.blob)
+            _PROGRAMS[self.digest] = loaded.program if isinstance(loaded, RuleBook) else loaded
+        return _PROGRAMS[self.digest]
 
 
 # -- the plan, on the client ----------------------------------------------------------------

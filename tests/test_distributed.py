@@ -64,7 +64,7 @@ def _parts(out: Path) -> bytes:
 
 def _received(client: Client) -> int:
     """How many times the workers unpickled a ShippedRules so far."""
-    return sum(client.run(lambda: dist._RECEIVED).values())
+    return sum(client.run(lambda: parts._RECEIVED).values())
 
 
 def _corpus(tmp_path: Path) -> list[str]:

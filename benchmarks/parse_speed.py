@@ -18,6 +18,9 @@ Cases:
 - `alternatives`: `parser.parse_file` of `rule big: (w0 | w1 | ... | wN-1)`, in process.
 - `pack`: `parser.parse_file` of every `.ie` file of `rules/` and `parser.parse_pattern` of
   every pattern of its YAML rule files, in process.
+- `check stage ...`: the stages of `iedsl check` on the big rule, in process, with the
+  cyclic garbage collector paused as the pipeline pauses it: reading and parsing
+  (`load_rules`), the checks of analysis.py, lowering, compiling.
 - `iedsl check ...`: `iedsl check` of the same, end to end in a subprocess (interpreter
   start, imports, reading, parsing, lowering, compiling; IEDSL_NO_CACHE=1 so the
   compiled-rules cache does not skip the work).
@@ -34,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's ie_dsl, also in process
@@ -105,11 +109,41 @@ def run_check(paths: list[str], repeat: int) -> Timing:
     command = [sys.executable, "-c", CHECK, "check", "-f", "concise", *paths]
 
     def call() -> None:
-        done = subprocess.run(command, env=_env(), capture_output=True, text=True)
+        done = subprocess.run(command, env=_env(), capture_output=True, text=True, cwd=ROOT)
         if done.returncode != 0:
             raise SystemExit(f"iedsl check {paths} failed:\n{done.stdout}{done.stderr}")
 
     return best_time(call, repeat)
+
+
+def _timed(into: list[Timing], function: Callable[..., Any], *args: Any) -> Any:
+    """function(*args), its wall and CPU time appended to `into`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args)
+    into.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return result
+
+
+STAGES = ("read and parse", "analysis checks", "lower", "compile")
+
+
+def check_stages(path: Path, repeat: int) -> list[tuple[str, Timing]]:
+    """Best times of each stage of `iedsl check PATH`, in process (see the module doc)."""
+    from ie_dsl.pipeline import _compiling, check_all, compile_program, load_rules, lower
+
+    runs: list[list[Timing]] = []
+    for _ in range(repeat):
+        timed: list[Timing] = []
+        with _compiling():
+            rules = _timed(timed, load_rules, [path])
+            checked = _timed(timed, check_all, rules)[0]
+            strata, statements = _timed(timed, lower, checked, [])
+            _timed(timed, compile_program, strata, statements, checked.lexicons, checked.types)
+        runs.append(timed)
+    return [
+        (f"check stage: {name}", (min(r[i][0] for r in runs), min(r[i][1] for r in runs)))
+        for i, name in enumerate(STAGES)
+    ]
 
 
 def grammar_time(repeat: int) -> Timing:
@@ -121,7 +155,7 @@ def grammar_time(repeat: int) -> Timing:
 
     def one() -> Timing:
         out = subprocess.run(
-            [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True
+            [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True, cwd=ROOT
         )
         wall, cpu = out.stdout.split()
         return float(wall), float(cpu)
@@ -154,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="iedsl-parse-speed-") as tmp:
         big = Path(tmp) / "big.ie"
         big.write_text(text, encoding="utf-8")
+        rows += check_stages(big, a.repeat)
         rows.append((f"iedsl check, {a.words:,} alternatives", run_check([str(big)], a.repeat)))
         rows.append(("iedsl check rules/", run_check([str(ROOT / "rules")], a.repeat)))
     print(f"{'case':<48} {'wall s':>8} {'CPU s':>8}")

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -203,3 +205,65 @@ def test_coverage_lists_rules_that_never_fired(project):
     assert res.exit_code == 0
     assert "never (rules/more.ie:2)" in res.stdout
     assert res.stdout.splitlines()[-1] == "3 passed, 0 failed"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "missing directory"])
+def test_a_junit_path_that_cannot_be_a_file_is_refused_before_any_case_runs(project, kind):
+    target = project / "report.xml"
+    if kind == "fifo":
+        os.mkfifo(target)  # writing it atomically would replace it; opening it would block
+    elif kind == "directory":
+        target.mkdir()
+    else:
+        target = project / "nowhere" / "report.xml"
+    res = invoke("rules/", "--junit", str(target))
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr.startswith(f"error: --junit {target}: "), res.stderr
+    assert res.stdout == ""  # nothing ran
+    assert {"fifo": "not a regular file", "directory": "is a directory"}.get(
+        kind, "does not exist"
+    ) in res.stderr
+    if kind == "fifo":
+        assert stat.S_ISFIFO(os.lstat(target).st_mode)
+
+
+def test_a_junit_file_that_cannot_be_written_at_the_end_is_one_line_and_exit_1(project, monkeypatch):
+    def full(path: Path, content: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("ie_dsl.cli.test.write_atomic", full)
+    res = invoke("rules/", "--junit", "report.xml")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "error: cannot write report.xml: No space left on device; it was not changed" in res.stderr
+    assert res.stdout.strip().endswith("3 passed, 0 failed")  # the cases themselves passed
+
+
+def test_an_update_that_cannot_be_written_leaves_the_fixture_and_fails(project, monkeypatch):
+    wrong = project / "tests" / "fixtures" / "wrong.yaml"
+    wrong.write_text(WRONG, encoding="utf-8")
+
+    def refused(path: Path, content: str) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr("ie_dsl.cli.test.write_atomic", refused)
+    res = invoke("rules/", "--update")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert (
+        "error: cannot update tests/fixtures/wrong.yaml: Permission denied; it was not changed" in res.stderr
+    )
+    assert "updated" not in res.stderr.replace("not updated", "")
+    assert wrong.read_text(encoding="utf-8") == WRONG
+
+
+@pytest.mark.parametrize("command", ["run", "test"])
+def test_rules_that_are_not_utf8_are_located_as_check_locates_them(project, command):
+    """E202 under `run` and `test` (load_book) carries line:col and the line, as under `check`."""
+    (project / "rules" / "main.ie").write_bytes(b'rule r: "x"\nrule s: caf\xe9 y\n')
+    (project / "doc.txt").write_text("x\n", encoding="utf-8")
+    args = ["run", "rules/", "doc.txt"] if command == "run" else ["test", "rules/"]
+    res = runner.invoke(app, args)
+    checked = runner.invoke(app, ["check", "rules/"])
+    assert res.exit_code == checked.exit_code == 2
+    assert "error[E202]" in res.stderr and " --> rules/main.ie:2:12" in res.stderr, res.stderr
+    located = checked.stderr.split("\n1 error")[0]
+    assert located in res.stderr  # the same rendering: message, location, line, caret, hint

@@ -316,3 +316,61 @@ def test_a_full_device_on_stdout_is_named_stdout(job, fmt, tmp_path):
     assert done.returncode == 1, stderr
     assert stderr.startswith("error: cannot write to stdout: No space left on device"), stderr
     assert stderr.count("\n") == 1 and "None" not in stderr and "Exception ignored" not in stderr
+
+
+# ---- every other command: closed streams, a reader that goes away, a full device ---------------
+# (`run` above handles its streams itself; the others go through cli/streams.py from main())
+
+BROKEN_RULES = 'rule said: ~say\n    @example "He said it."\nrule broken: (said\n'
+
+
+@pytest.fixture
+def other(tmp_path: Path) -> dict:
+    """A rule file with one syntax error (`check` has a result to print) and one with a
+    passing example (`test` has one)."""
+    (tmp_path / "bad.ie").write_text(BROKEN_RULES)
+    (tmp_path / "good.ie").write_text(BROKEN_RULES.split("rule broken")[0])
+    return {
+        "check": [*iedsl(), "check", "-f", "json", str(tmp_path / "bad.ie")],
+        "test": [*iedsl(), "test", str(tmp_path / "good.ie")],
+        "dir": tmp_path,
+    }
+
+
+@pytest.mark.parametrize("command", ["check", "test"])
+def test_other_commands_with_stdout_closed_say_so_in_one_line(other, command):
+    done = _closed(">&-", other[command], stderr=subprocess.PIPE)
+    assert done.returncode == 1
+    lines = done.stderr.decode().splitlines()
+    assert lines[-1] == "error: cannot write to stdout: it is closed"
+    assert "Traceback" not in done.stderr.decode() and "Exception ignored" not in done.stderr.decode()
+
+
+def test_other_commands_with_stderr_closed_give_their_whole_result(other):
+    done = _closed("2>&-", other["check"], stdout=subprocess.PIPE)
+    assert done.returncode == 1  # the rules have an error: that is check's answer
+    (problem,) = json.loads(done.stdout)
+    assert problem["code"] == "E101"
+    junit = other["dir"] / "report.xml"
+    done = _closed("2>&-", [*other["test"], "--junit", str(junit)], stdout=subprocess.PIPE)
+    assert done.returncode == 0 and done.stdout == b"1 passed, 0 failed\n"
+    assert junit.read_text().startswith("<?xml")  # the file did not take fd 2's place
+
+
+@pytest.mark.parametrize("command", ["check", "test"])
+def test_other_commands_on_a_closed_pipe_give_141_and_nothing_more(other, command, no_reader):
+    done = subprocess.run(other[command], stdout=no_reader, stderr=subprocess.PIPE)
+    assert done.returncode == 128 + signal.SIGPIPE
+    # no traceback, no "Exception ignored", no summary: at most `test`'s note before it ran
+    assert all(line.startswith(b"note: ") for line in done.stderr.splitlines()), done.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "test"])
+def test_other_commands_on_a_full_device_name_stdout(other, command, tmp_path):
+    full = _node(tmp_path / "full", "full")
+    with open(full, "wb") as device:
+        done = subprocess.run(other[command], stdout=device, stderr=subprocess.PIPE)
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert stderr.splitlines()[-1] == "error: cannot write to stdout: No space left on device", stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr

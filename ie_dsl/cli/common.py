@@ -78,12 +78,11 @@ def load_book(paths: Iterable[str | Path]) -> RuleBook:
         sources = {}
         for d in exc.diagnostics:
             if d.span and d.span.file not in sources:
-                try:
-                    sources[d.span.file] = SourceFile(
-                        d.span.file, Path(d.span.file).read_text(encoding="utf-8")
-                    )
-                except (OSError, UnicodeDecodeError):
-                    pass
+                try:  # as the loader read it: its bytes, bad UTF-8 as U+FFFD (E202 points there)
+                    text = Path(d.span.file).read_bytes().decode("utf-8", "replace")
+                except OSError:
+                    continue
+                sources[d.span.file] = SourceFile(d.span.file, text)
         show_diagnostics(exc.diagnostics, sources)
         errors = sum(d.severity == "error" for d in exc.diagnostics)
         err(f"{errors} error{'s' if errors != 1 else ''} in rules; nothing was run")

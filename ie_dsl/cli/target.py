@@ -23,27 +23,30 @@ def is_stdout(path: Path | None) -> bool:
     return path is None or str(path) == "-"
 
 
-def output_problem(path: Path | None) -> str | None:
-    """Why `-o path` cannot be written, as `-o PATH: reason`; None if it can (or is stdout)."""
+def output_problem(path: Path | None, option: str = "-o") -> str | None:
+    """Why `-o path` cannot be written, as `-o PATH: reason`; None if it can (or is stdout).
+    `option` names another option that writes a file the same way (`--junit`); only `-o`
+    can be replaced by redirecting stdout."""
     if is_stdout(path):
         return None
     assert path is not None
     try:
         target = output_target(path)
     except NotRegularFile as exc:
+        redirect = f": to write there, redirect stdout (> {path})" if option == "-o" else ""
         return (
-            f"-o {path}: is {exc.kind}, not a regular file; -o replaces its file in one step, which "
-            f"would replace the {exc.kind.split(' ', 1)[1]}: to write there, redirect stdout (> {path})"
+            f"{option} {path}: is {exc.kind}, not a regular file; {option} replaces its file in one "
+            f"step, which would replace the {exc.kind.split(' ', 1)[1]}{redirect}"
         )
     except OSError as exc:  # a link loop, a path through a file
-        return f"-o {path}: {exc.strerror or exc}"
+        return f"{option} {path}: {exc.strerror or exc}"
     if target.is_dir():
-        return f"-o {path}: is a directory"
+        return f"{option} {path}: is a directory"
     parent = target.resolve().parent
     if not parent.is_dir():
-        return f"-o {path}: the directory {path.parent} does not exist"
+        return f"{option} {path}: the directory {path.parent} does not exist"
     if not os.access(parent, os.W_OK):
-        return f"-o {path}: cannot write in {path.parent}"
+        return f"{option} {path}: cannot write in {path.parent}"
     return None
 
 

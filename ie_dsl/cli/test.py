@@ -17,6 +17,7 @@ import typer
 
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book, show_diagnostics
 from ie_dsl.cli.run import looks_like_rules
+from ie_dsl.cli.target import output_problem
 from ie_dsl.diagnostics import Diagnostic
 from ie_dsl.fixtures import (
     Case,
@@ -35,7 +36,7 @@ from ie_dsl.fixtures import (
     select,
 )
 from ie_dsl.fixtures.update import rewrite
-from ie_dsl.output import write_atomic
+from ie_dsl.output import NotRegularFile, write_atomic
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.source import SourceFile, SourceSpan
 
@@ -171,6 +172,10 @@ def run_tests_cli(
     if fmt not in ("text", "json"):
         err(f"error: unknown format {fmt!r}; use text or json")
         raise typer.Exit(EXIT_USAGE)
+    problem = output_problem(junit, "--junit") if junit is not None else None
+    if problem:  # before any work, as `run -o`: a device, a FIFO, a directory, no directory
+        err(f"error: {problem}")
+        raise typer.Exit(EXIT_USAGE)
     rules, fixture_args = split_args(paths)
     if not fixture_args:
         found = default_fixture_dir(rules)
@@ -193,8 +198,7 @@ def run_tests_cli(
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     _report(results, fmt, verbose, cover if coverage else None)
-    if junit is not None:
-        write_atomic(junit, junit_xml(results, elapsed))
+    written = _write(junit, junit_xml(results, elapsed)) if junit is not None else True
     if fmt == "text":
         typer.echo(f"{passed} passed, {failed} failed")
     # the counts above are of the run; after --update, only what it could not rewrite fails
@@ -202,7 +206,19 @@ def run_tests_cli(
     if not results:
         err("no cases ran" + (f" (none matches -k {keyword!r})" if keyword else ""))
         raise typer.Exit(EXIT_PROBLEMS)
-    raise typer.Exit(EXIT_PROBLEMS if remaining else EXIT_OK)
+    raise typer.Exit(EXIT_PROBLEMS if remaining or not written else EXIT_OK)
+
+
+def _write(path: Path, text: str, verb: str = "write") -> bool:
+    """Write `text` to `path` atomically; a failure (a full disk, a directory made read-only
+    or a FIFO put there since the check) is one line on stderr, the file left as it was."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        reason = str(exc) if isinstance(exc, NotRegularFile) else exc.strerror or str(exc)
+        err(f"error: cannot {verb} {path}: {reason}; it was not changed")
+        return False
+    return True
 
 
 def _report(results: list[Result], fmt: str, verbose: bool, cover: list[Any] | None) -> None:
@@ -245,7 +261,8 @@ def _update(fixtures: list[Fixture], results: list[Result]) -> int:
             show_diagnostics(exc.diagnostics, exc.sources)
             err(f"error: the update of {fx.path} would not load; the file was left as it was")
             continue
-        write_atomic(Path(fx.path), text)
+        if not _write(Path(fx.path), text, "update"):
+            continue
         rewritten += len(done)
         err(f"updated {len(done)} case{'s' if len(done) != 1 else ''} in {fx.path}")
     for r in results:

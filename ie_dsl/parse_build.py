@@ -1,10 +1,11 @@
 """Rule nodes built while the LALR parser reduces: Lark's `transformer=` callbacks, one
 method per grammar rule (or alias), so no parse tree is made and none is walked after.
 
-Used by parser.py only. The parser is built with `keep_all_tokens=True`, so each callback
-gets every token its rule matched, brackets and keywords included, and the callbacks of the
-rules below it. Spans are taken from those: a node's span runs from the start of its rule's
-first child to the end of its last, which is what Lark's `propagate_positions` gave.
+Used by parse_engine.py only, whose Lark is built with `keep_all_tokens=True`, so each
+callback gets every token its rule matched, brackets and keywords included, and what the
+callbacks of the rules below it returned. Spans are taken from those: a node's span runs
+from the start of its rule's first child to the end of its last, which is what Lark's
+`propagate_positions` gave.
 
 A pattern or single-token test travels up as `(node, start, end)`: the node and the text its
 rule covered (`start`, `end` are offsets in the parsed text). The two differ for brackets:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ie_dsl import ir, prefilter
+from ie_dsl import gates, ir, prefilter
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.gates import entry, gated
 from ie_dsl.lexicon import Lexicon
@@ -42,6 +42,9 @@ class CompiledRule:
     options: tuple[tuple[frozenset[str], ...], ...] = ()
     # per alternative, what must begin at increasing positions (prefilter.chains), or ()
     chains: tuple[prefilter.Chain, ...] = ()
+    # what the first token of a match must be (gates.entry), when the code begins with a
+    # choice: checked at a start before searching; else None
+    entry: Any = None
 
 
 @dataclass(frozen=True)
@@ -331,9 +334,11 @@ def compile_rule(
     words, types, inside, nullable = prefilter.first(rule.pattern)
     clauses = tuple(dict.fromkeys(prefilter.clauses(rule.pattern)))
     alts = prefilter.options(rule.pattern)
+    code = gated(gen.freeze(), gen.answers)
     return CompiledRule(
         rule=rule,
-        code=gated(gen.freeze(), gen.answers),
+        code=code,
+        entry=gates.first(code),
         nslots=marks + (len(items) + 1 if mark_elements else 0),
         clauses=clauses,
         first_words=None if nullable else words,

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ie_dsl.predicates import Answers
-from ie_dsl.vm import ANN, ANY, JMP, MATCH, NORM, SPLIT, TEST, Code
+from ie_dsl.vm import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 
 # (bits of each word the rule's NORM instructions name, the bits of this gate's words,
 # the types an annotation may begin with, the tests one of which the token may pass,
@@ -73,6 +73,23 @@ def gated(code: Code, answers: Answers | None = None) -> Code:
         (SPLIT, ins[1], ins[2], ins[3], gate(ins[1]), gate(ins[2])) if ins[0] == SPLIT else ins
         for ins in code
     )
+
+
+def first(code: Code) -> Gate | None:
+    """What the first token of any match of gated `code` must be, when it begins with a
+    choice (the union of its first SPLIT's gates, after any zero-width instructions);
+    else None."""
+    pc = 0
+    while code[pc][0] in (SAVE, LOOK, ASSERT):  # zero-width: the choice after them decides
+        pc += 1
+    ins = code[pc]
+    if ins[0] != SPLIT or len(ins) < 6 or ins[4] is None or ins[5] is None:
+        return None
+    a, b = ins[4], ins[5]
+    tests = tuple(dict.fromkeys(a[3] + b[3]))
+    if len(tests) > MAX_TESTS:
+        return None
+    return (a[0], a[1] | b[1], tuple(sorted(set(a[2] + b[2]))), tests, None, None)
 
 
 def entry(code: Code, answers: Answers | None = None) -> Gate | None:

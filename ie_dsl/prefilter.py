@@ -400,6 +400,6 @@ def _pairs_of(cr: CompiledRule) -> list[Pair]:
     if (fewest, most) != (0, 0) or types:
         return []
     heads: list[str | tuple[str]] = [*sorted(cr.first_words), *((t,) for t in sorted(cr.first_types))]
-    if len(heads) * len(words) > 256:
-        return []
+    if len(heads) * len(words) > 256 or not _COMMON.isdisjoint(cr.first_words):
+        return []  # (a head such as `the` is on every line: its pairs cost more than they save)
     return [(head, word) for head in heads for word in sorted(words)]

@@ -30,7 +30,7 @@ from ie_dsl.numbers import find_numbers
 from ie_dsl.prefilter import Chain
 from ie_dsl.text import segment
 from ie_dsl.view import Annotation, BudgetExceeded, DocView
-from ie_dsl.vm import Around, Window, search
+from ie_dsl.vm import Around, Window, search, shut
 
 __all__ = ["Annotation", "BudgetExceeded", "DocView", "annotate", "extract", "iter_extract", "run_rule"]
 
@@ -81,6 +81,8 @@ def run_rule(
     if starts and cr.chains:
         last = _last_start(cr.chains, view, lo, hi)
         starts = [s for s in starts if s <= last]
+    if starts and cr.entry is not None:  # a choice of many first tokens: one check, not one per option
+        starts = [s for s in starts if not shut(cr.entry, view, s, hi)]
     if not starts:
         return out
     w = Window(lo, hi, around)  # what one search solved, every later start reuses
@@ -135,6 +137,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         r = rules[k].rule
         by_scope.setdefault((r.scope, r.window), []).append(k)
     seen: set[tuple[int, int, int]] = set()
+    choosing = any(choices[k] is not None for k in live)
     # where each rule may start in the document (None: anywhere), so that a window with no
     # start of a rule costs one bisection, not a run
     starts: dict[int, list[int] | None] = {k: at[k] for k in at}
@@ -144,7 +147,9 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
         for wi, a in enumerate(firsts):
             b = ends[wi]
             held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
-            todo = [k for k in ks if masks[k] & held == masks[k] and _chosen(choices[k], held)]
+            todo = [k for k in ks if masks[k] & held == masks[k]]
+            if choosing:
+                todo = [k for k in todo if choices[k] is None or any(m & held == m for m in choices[k])]
             if not todo:
                 continue
             if view.deadline is not None and time.monotonic() > view.deadline:
@@ -179,11 +184,8 @@ def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[in
     words, types = view.words, view.present_types()
     word_hits = index.word_bits.keys() & words
     type_hits = index.type_bits.keys() & types
-    have = 0
-    for w in word_hits:
-        have |= index.word_bits[w]
-    for t in type_hits:
-        have |= index.type_bits[t]
+    have = reduce(or_, map(index.word_bits.__getitem__, word_hits), 0)
+    have = reduce(or_, map(index.type_bits.__getitem__, type_hits), have)
     woken = set(index.always)
     for w in index.words.keys() & words:
         woken.update(index.words[w])
@@ -216,13 +218,11 @@ def _chosen(choice: tuple[int, ...] | None, held: int) -> bool:
 
 def _sentence_bits(index: RuleIndex, view: DocView, word_hits: set[str], type_hits: set[str]) -> list[int]:
     """Per sentence, the clause bits of its atoms: its words and the types starting in it."""
-    norms, word_bits = view.norms, index.word_bits
-    out = []
-    for sent in view.seg.sentences:
-        held = 0
-        for w in word_hits.intersection(norms[sent.first_token : sent.end_token]):
-            held |= word_bits[w]
-        out.append(held)
+    norms, bit_of = view.norms, index.word_bits.__getitem__
+    out = [
+        reduce(or_, map(bit_of, word_hits.intersection(norms[sent.first_token : sent.end_token])), 0)
+        for sent in view.seg.sentences
+    ]
     for t in type_hits:
         bit = index.type_bits[t]
         for i in view.starts_of(t):

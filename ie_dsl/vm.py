@@ -184,7 +184,7 @@ def _dead(ins: tuple[Any, ...], norms: list[str], d: Any, pos: int, hi: int) -> 
     return False
 
 
-def _shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
+def shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
     """Can no path through `gate` (gates.Gate) go on at `pos`?"""
     if pos >= hi:
         return True
@@ -219,7 +219,7 @@ def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) 
     """Can a bounded look-around body with entry `gate` not match at `pos`: from the token
     at pos (ahead), or from the one before it and the annotations ending at pos (behind)?"""
     if ahead:
-        return _shut(gate, d, pos, w.hi)
+        return shut(gate, d, pos, w.hi)
     tok = pos - 1
     if tok < w.lo:
         return True

@@ -454,9 +454,11 @@ def _connect(scheduler: str | Client | None, n_workers: int) -> Iterator[Client]
         # Forked workers start in a tenth of the time of spawned ones, which import Dask and
         # iedsl afresh (0.4 s against 2-4 s for two), and they inherit the compiled rules
         # (ShippedRules). Where fork is not safe (macOS, Windows), Dask's default stays.
+        # Dask's statistical profiler (the dashboard's Profile page) samples the matcher's deep
+        # stacks every 10 ms: a job's own cluster has no dashboard user, so it is off.
         method = "fork" if sys.platform.startswith("linux") else dask.config.get(_METHOD)
         # ":0": any free port for the scheduler's HTTP server, so two jobs on one machine do not clash
-        with dask.config.set({_METHOD: method}):
+        with dask.config.set({_METHOD: method, "distributed.worker.profile.enabled": False}):
             cluster = LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             )

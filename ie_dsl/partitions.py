@@ -11,6 +11,7 @@ a local run, so the parts concatenated are the bytes a local run prints.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import gzip
 import hashlib
 import json
@@ -94,7 +95,21 @@ class ShippedRules:
             _PROGRAMS.clear()  # one rule set at a time is the common case; do not hoard old ones
             loaded = pickle.loads(self.blob)
             _PROGRAMS[self.digest] = loaded.program if isinstance(loaded, RuleBook) else loaded
+            _freeze_on_worker()
         return _PROGRAMS[self.digest]
+
+
+def _freeze_on_worker() -> None:
+    """On a Dask worker, whose rules live as long as it does: keep their many objects out of
+    the cyclic collector's full passes, as `iedsl run` does (cli/runner.py). Not in a
+    process of the user's own (a local Dask scheduler), whose heap is not ours to freeze."""
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return
+    gc.freeze()
 
 
 # -- the plan, on the client ----------------------------------------------------------------

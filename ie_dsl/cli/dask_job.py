@@ -9,6 +9,7 @@ local `iedsl run -f csv -o FILE` uses, so it holds the same bytes.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator
@@ -72,9 +73,19 @@ class DaskRun:
 
 def dask_job(rules: list[str], inputs: list[str], run: DaskRun) -> int:
     """Run the job, then write the --errors file and the statements file; returns the exit code."""
+    book = load_book(rules)
+    # As a local run does (cli/runner.py): the rules' objects stay out of the collector's full
+    # passes, here and in the workers of the job's own cluster, which are forked from here.
+    gc.freeze()
+    try:
+        return _job(book, inputs, run)
+    finally:
+        gc.unfreeze()
+
+
+def _job(book: RuleBook, inputs: list[str], run: DaskRun) -> int:
     from ie_dsl.distributed import JobError, JobOptions, run_job  # Dask loads only when asked for
 
-    book = load_book(rules)
     target = statements_file(run.out, run.fmt, run.claims)
     sink = None
     if run.fmt != "jsonl" or run.claims:

@@ -259,13 +259,15 @@ def line_cuts(path: str, every_bytes: int | None, every_lines: int | None) -> li
 
 
 class _Range:
-    """A binary file read line by line up to the first line that starts at or past `end`."""
+    """A binary file read line by line up to the first line that starts at or past `end`
+    (then `reached`, and the file is at that line's start)."""
 
     def __init__(self, fh: Any, end: int | None):
-        self.fh, self.end, self.at_line_start = fh, end, True
+        self.fh, self.end, self.at_line_start, self.reached = fh, end, True, False
 
     def readline(self, size: int = -1) -> bytes:
         if self.end is not None and self.at_line_start and self.fh.tell() >= self.end:
+            self.reached = True
             return b""
         line = self.fh.readline(size)
         self.at_line_start = line.endswith(b"\n")
@@ -289,26 +291,69 @@ def read_part(
         return
     given, start, end = part["path"], part["start"], part["end"]
     name, lines = reader._display(given), reader._Lines(part["first_line"] - 1, start)
+    path = os.path.join(base, given)
+    fh = kept = None
     try:
-        opener: Any = gzip.open if given.endswith(".gz") else open
-        with opener(os.path.join(base, given), "rb") as fh:
-            if start:
-                # A UTF-16 file is reported once, by the part that reads its first line.
-                if reader._utf16(fh.read(4)):
-                    return
-                # The line that holds byte start-1 belongs to the part before. In a .gz file,
-                # seeking decompresses everything before: about 0.1 s per 20 MB.
-                fh.seek(start - 1)
-                while (rest := fh.readline(_CHUNK)) and not rest.endswith(b"\n"):
-                    pass
-                lines.offset = fh.tell()
-            yield from reader._jsonl_docs(_Range(fh, end), name, on_problem, options, lines)
+        fh, at = _open(path, start)
+        # A UTF-16 file is reported once, by the part that reads its first line.
+        if at is None and start and reader._utf16(fh.peek(4)[:4]):
+            return
+        if at != start:  # at: a line start this file is at already (one kept from a part before)
+            # The line that holds byte start-1 belongs to the part before. In a .gz file,
+            # seeking decompresses what lies between: about 0.1 s per 20 MB.
+            fh.seek(max(start - 1, 0))
+            while start and (rest := fh.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                pass
+        lines.offset = fh.tell()
+        ranged = _Range(fh, end)
+        yield from reader._jsonl_docs(ranged, name, on_problem, options, lines)
+        if ranged.reached and path.endswith(".gz"):
+            kept, fh = fh, None
     except (OSError, EOFError, zlib.error) as exc:  # as reader._read_jsonl_file reports it
         if lines.number:
             reason = f"cannot read past line {lines.number}: {reader._os_reason(exc)}"
             on_problem(Problem(name, "unreadable", reason, lines.number + 1, lines.offset))
         else:
             on_problem(reader._os_problem(name, exc))
+    finally:
+        if fh is not None:
+            fh.close()
+    if kept is not None:
+        _keep(path, kept)
+
+
+# .gz files this worker stopped reading at the end of a part, by path: (identity, file). The
+# next part of the same file that this worker does goes on from there instead of
+# decompressing the file from its start again (which made a file in N parts cost N/2 reads).
+_KEPT: dict[str, tuple[tuple[int, int, int], Any]] = {}
+_KEEP = 4
+
+
+def _identity(path: str) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _open(path: str, start: int) -> tuple[Any, int | None]:
+    """`path` opened for a part starting at `start`, and the line start it is at if it is one
+    a part before stopped at (no further than `start`), else None."""
+    entry = _KEPT.pop(path, None)  # taken out while in use: another thread opens its own
+    if entry is not None:
+        identity, fh = entry
+        if identity == _identity(path) and fh.tell() <= start:
+            return fh, fh.tell()
+        fh.close()
+    return (gzip.open if path.endswith(".gz") else open)(path, "rb"), None
+
+
+def _keep(path: str, fh: Any) -> None:
+    try:
+        _KEPT[path] = (_identity(path), fh)
+    except OSError:
+        fh.close()
+        return
+    while len(_KEPT) > _KEEP:
+        _KEPT.pop(next(iter(_KEPT)))[1].close()
 
 
 def count_newlines(path: str, lo: int, hi: int) -> int:

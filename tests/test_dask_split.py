@@ -20,11 +20,12 @@ import pytest
 from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
-from ie_dsl import compile_rules
+from ie_dsl import compile_rules, reader
 from ie_dsl.cli import app
 from ie_dsl.distributed import SKIPPED, JobOptions, extract_bag, run_job
 from ie_dsl.output import FORMATS
-from ie_dsl.partitions import auto_size, line_cuts
+from ie_dsl.partitions import _KEPT, auto_size, line_cuts, read_part
+from ie_dsl.reader import Problem, ReadOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -145,6 +146,27 @@ def test_line_cuts_and_the_default_size(tmp_path):
     assert line_cuts(str(tmp_path / "missing.jsonl"), 10, None) == []
     assert auto_size(2_300_000, 2) == 287_500  # eight parts
     assert auto_size(10**12, 2) == 64_000_000 and auto_size(0, 0) == 1
+
+
+def test_parts_of_a_gzip_file_read_in_any_order(corpus):
+    """A worker takes up a .gz file where its last part of it stopped (not from the start):
+    parts read in order, out of order and twice give the documents of the whole file."""
+    path = str(corpus / "docs.jsonl.gz")
+    starts = [(0, 1), *line_cuts(path, None, 150)]
+    plan = [
+        {"path": path, "start": s, "end": e, "first_line": n}
+        for (s, n), e in zip(starts, [o for o, _ in starts[1:]] + [None], strict=True)
+    ]
+    problems: list[Problem] = []
+    whole = [(d.id, d.line) for d in reader.read_paths([path], problems.append, ReadOptions())]
+    assert len(plan) == 14 and len(whole) == 1999 and len(problems) == 1
+    for order in (range(14), [3, 1, 2, 2, 0, *range(4, 14)]):
+        found: dict[int, list[tuple[str, int | None]]] = {}
+        for k in order:
+            found[k] = [(d.id, d.line) for d in read_part(plan[k], "", problems.append, ReadOptions())]
+            assert k == 13 or path in _KEPT  # left where this part stopped, for the next one
+        assert [doc for k in range(14) for doc in found[k]] == whole
+    assert len(problems) == 3  # the broken line: in the whole file, then by its part in each order
 
 
 def test_every_format_works_or_is_refused(client, corpus, tmp_path):

@@ -75,6 +75,17 @@ class Program:
         """Statement rule name -> the roles its `=>` names."""
         return {cr.rule.name: {role for role, _ in cr.rule.args} for cr in self.statements}
 
+    @cached_property
+    def starting_words(self) -> frozenset[str]:
+        """Every word some rule of any stage may start on or is paired by: a document looks
+        them all up in one pass (DocView.prefetch), not a pass per stage or rule."""
+        out: set[str] = set()
+        for stage in self.stages:
+            out |= stage.pair_words
+            for cr in stage.rules:
+                out |= cr.first_words or frozenset()
+        return frozenset(out)
+
     @property
     def always(self) -> tuple[CompiledRule, ...]:
         """Statement rules tried in every window (no anchor)."""

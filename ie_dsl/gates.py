@@ -26,8 +26,8 @@ from ie_dsl.vm import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TES
 
 # (bits of each word the rule's NORM instructions name, the bits of this gate's words,
 # the types an annotation may begin with, the tests one of which the token may pass,
-# what the words and tests answered per token text if the tests look at the token alone,
-# or None, and the Answers that table belongs to)
+# what the tests answered per token text if they look at the token alone, or None, and
+# the Answers that table belongs to)
 Gate = tuple[
     dict[str, int], int, tuple[str, ...], tuple[Callable[[Any, int], bool], ...], dict[str, bool] | None, Any
 ]
@@ -60,12 +60,12 @@ def gated(code: Code, answers: Answers | None = None) -> Code:
         key = (mask, types, tests)
         if key not in made:
             known = None
-            if answers is not None and tests <= answers.pure:
-                # the same words and tests in another rule's gate answer the same: one table
-                sets = frozenset(forms for forms, bit in bits.items() if bit & mask)
-                known = answers.shared.get((sets, tests))
+            if tests and answers is not None and tests <= answers.pure:
+                # whether one of the tests lets a token text in: the same for every gate
+                # with these tests, in any rule (one table)
+                known = answers.shared.get(tests)
                 if known is None:
-                    known = answers.shared[(sets, tests)] = answers.table()
+                    known = answers.shared[tests] = answers.table()
             made[key] = (words, mask, tuple(sorted(types)), tuple(tests), known, answers)
         return made[key]
 

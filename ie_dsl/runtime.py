@@ -19,7 +19,7 @@ from datetime import date
 from functools import reduce
 from itertools import compress
 from operator import or_
-from typing import Any
+from typing import Any, NamedTuple
 
 from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program, RuleIndex
@@ -126,18 +126,25 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
     follow its first element does. So a document costs the rules that can match in it, not
     all of them.
     """
-    rules, masks, choices = index.rules, index.masks, index.choices
-    live, at, hits = _live(index, view)
+    rules, masks = index.rules, index.masks
+    live, at, bits, choices = _live(index, view)
     if not live:
         return
-    view.prefetch(index.first_words)  # one pass finds where the other rules may start
-    bits = _sentence_bits(index, view, *hits)
+    # one pass finds where the rules may start: the stage's short lists of first words, and
+    # those of the long lists (THREAT's modifiers, nouns ...) that the document holds
+    present: dict[int, _Starts] = {}
+    for k in live:
+        fw = rules[k].first_words
+        if fw is not None and len(fw) > 8:
+            present[k] = _Starts(frozenset(view.words.intersection(fw)), rules[k])
+    view.prefetch(
+        view.words.intersection(index.first_words).union(*(p.first_words for p in present.values()))
+    )
     by_scope: dict[tuple[str, int], list[int]] = {}
     for k in live:
         r = rules[k].rule
         by_scope.setdefault((r.scope, r.window), []).append(k)
     seen: set[tuple[int, int, int]] = set()
-    choosing = any(choices[k] is not None for k in live)
     # where each rule may start in the document (None: anywhere), so that a window with no
     # start of a rule costs one bisection, not a run
     starts: dict[int, list[int] | None] = {k: at[k] for k in at}
@@ -148,8 +155,8 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
             b = ends[wi]
             held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
             todo = [k for k in ks if masks[k] & held == masks[k]]
-            if choosing:
-                todo = [k for k in todo if choices[k] is None or any(m & held == m for m in choices[k])]
+            if choices:
+                todo = [k for k in todo if k not in choices or any(m & held == m for m in choices[k])]
             if not todo:
                 continue
             if view.deadline is not None and time.monotonic() > view.deadline:
@@ -160,7 +167,8 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 here = starts.get(k, _UNKNOWN)
                 if here is _UNKNOWN:
                     cr = rules[k]
-                    here = starts[k] = None if cr.first_words is None else view.first_positions(cr)
+                    here = None if cr.first_words is None else view.first_positions(present.get(k, cr))
+                    starts[k] = here
                 if here is not None:
                     i = bisect.bisect_left(here, lo)
                     if i == len(here) or here[i] >= hi:
@@ -173,19 +181,37 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
 
 _UNKNOWN: Any = object()
 
-Hits = tuple[set[str], set[str]]  # a document's words and types that some clause of a stage holds
+
+class _Starts(NamedTuple):
+    """What DocView.first_positions reads of a rule, with its first words cut down to those
+    a document holds (found by the stage's one pass, not by a pass of their own)."""
+
+    first_words: frozenset[str]
+    rule: CompiledRule
+
+    @property
+    def first_types(self) -> frozenset[str]:
+        return self.rule.first_types
+
+    @property
+    def first_inside(self) -> frozenset[str]:
+        return self.rule.first_inside
+
+    @property
+    def follow(self) -> Any:
+        return self.rule.follow
 
 
-def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[int]], Hits]:
+def _live(
+    index: RuleIndex, view: DocView
+) -> tuple[list[int], dict[int, list[int]], list[int], dict[int, tuple[int, ...]]]:
     """The rules (ascending indexes) woken by the document's anchors or pairs that meet all
     their clauses in it (and, if woken by pairs, with what follows found there too); where
-    those woken by pairs may start; the Hits."""
+    those woken by pairs may start; the clause bits of each sentence (_sentence_bits); for
+    the rules that are a choice, the masks of the alternatives the document holds (a window
+    needs one of them)."""
     rules, masks, choices = index.rules, index.masks, index.choices
     words, types = view.words, view.present_types()
-    word_hits = index.word_bits.keys() & words
-    type_hits = index.type_bits.keys() & types
-    have = reduce(or_, map(index.word_bits.__getitem__, word_hits), 0)
-    have = reduce(or_, map(index.type_bits.__getitem__, type_hits), have)
     woken = set(index.always)
     for w in index.words.keys() & words:
         woken.update(index.words[w])
@@ -198,29 +224,38 @@ def _live(index: RuleIndex, view: DocView) -> tuple[list[int], dict[int, list[in
             for k in index.pairs[pair]:
                 heads.setdefault(k, []).extend(found[pair])
         woken.update(heads)
+    if not woken:
+        return [], {}, [], {}
+    if any(masks[k] or choices[k] is not None for k in woken):
+        bits = _sentence_bits(index, view, index.type_bits.keys() & types)
+        have = reduce(or_, bits, 0)
+    else:  # (PERSON alone, say: rules that need no atom are tried in every window)
+        bits, have = [0] * len(view.seg.sentences), 0
     live = []
     at: dict[int, list[int]] = {}
+    viable: dict[int, tuple[int, ...]] = {}
     for k in sorted(woken):
-        if masks[k] & have == masks[k] and _chosen(choices[k], have):
+        if masks[k] & have == masks[k]:
+            if choices[k] is not None:
+                viable[k] = tuple(m for m in choices[k] if m & have == m)
+                if not viable[k]:
+                    continue
             follow = rules[k].follow
             if k in heads and follow is not None:  # the pair is there: is the rest of what follows?
                 at[k] = view.reaching(heads[k], follow[2][1:])
                 if not at[k]:
                     continue
             live.append(k)
-    return live, at, (word_hits, type_hits)
+    return live, at, bits, {k: viable[k] for k in live if k in viable}
 
 
-def _chosen(choice: tuple[int, ...] | None, held: int) -> bool:
-    """Does `held` cover one of a rule's alternative masks (RuleIndex.choices), if it has any?"""
-    return choice is None or any(m & held == m for m in choice)
-
-
-def _sentence_bits(index: RuleIndex, view: DocView, word_hits: set[str], type_hits: set[str]) -> list[int]:
-    """Per sentence, the clause bits of its atoms: its words and the types starting in it."""
-    norms, bit_of = view.norms, index.word_bits.__getitem__
+def _sentence_bits(index: RuleIndex, view: DocView, type_hits: set[str]) -> list[int]:
+    """Per sentence, the clause bits of its atoms: its words and the types starting in it
+    (OR-ed together, the document's)."""
+    norms, word_bits = view.norms, index.word_bits
+    bit_of, keys = word_bits.__getitem__, word_bits.keys()
     out = [
-        reduce(or_, map(bit_of, word_hits.intersection(norms[sent.first_token : sent.end_token])), 0)
+        reduce(or_, map(bit_of, keys & norms[sent.first_token : sent.end_token]), 0)
         for sent in view.seg.sentences
     ]
     for t in type_hits:
@@ -326,6 +361,7 @@ def annotate(
     size = len(view.norms)
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
+    view.prefetch(view.words.intersection(program.starting_words))  # (one pass for all stages)
     for stage in program.stages[:-1]:
         made: dict[str, list[Cand]] = {}
         for cr, s, e, _caps in _rule_matches(stage, view):

@@ -108,21 +108,26 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
                         pc = ins[1]
                         continue
                     return pc * (hi - lo + 1) + pos - lo
+                word = norms[pos]
                 gate = ins[4]
-                if gate is not None:
-                    known = gate[4]  # (most gates: a token text seen before is one probe)
-                    got = None if known is None else known.get(texts[pos])
-                    if got is None:
-                        got = _text_lets_in(gate, d, pos)
+                if gate is not None and not gate[0].get(word, 0) & gate[1]:
+                    got = False  # not one of its words: one of its tests, or a type?
+                    if gate[3]:
+                        known = gate[4]  # (a token text seen before: one probe)
+                        got = None if known is None else known.get(texts[pos])
+                        if got is None:
+                            got = _tests_let_in(gate, d, pos)
                     if not got and (not gate[2] or not _starts_in(gate, d, pos, hi)):
                         pc = ins[2]
                         continue
                 gate = ins[5]
-                if gate is not None:
-                    known = gate[4]
-                    got = None if known is None else known.get(texts[pos])
-                    if got is None:
-                        got = _text_lets_in(gate, d, pos)
+                if gate is not None and not gate[0].get(word, 0) & gate[1]:
+                    got = False
+                    if gate[3]:
+                        known = gate[4]
+                        got = None if known is None else known.get(texts[pos])
+                        if got is None:
+                            got = _tests_let_in(gate, d, pos)
                     if not got and (not gate[2] or not _starts_in(gate, d, pos, hi)):
                         pc = ins[1]
                         continue
@@ -188,17 +193,24 @@ def shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
     """Can no path through `gate` (gates.Gate) go on at `pos`?"""
     if pos >= hi:
         return True
+    return not _lets_in(gate, d, pos) and not _starts_in(gate, d, pos, hi)
+
+
+def _lets_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
+    """Is token `tok` one of the gate's words, or does it pass one of its tests?"""
+    if gate[0].get(d.norms[tok], 0) & gate[1]:
+        return True
+    if not gate[3]:
+        return False
     known = gate[4]
-    got = None if known is None else known.get(d.texts[pos])
-    if got is None:
-        got = _text_lets_in(gate, d, pos)
-    return not got and not _starts_in(gate, d, pos, hi)
+    got = None if known is None else known.get(d.texts[tok])
+    return _tests_let_in(gate, d, tok) if got is None else got
 
 
-def _text_lets_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
-    """Is token `tok` one of the gate's words, or does it pass one of its tests? Remembered
-    per token text where the gate's tests look at the token alone."""
-    got = bool(gate[0].get(d.norms[tok], 0) & gate[1]) or any(test(d, tok) for test in gate[3])
+def _tests_let_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
+    """Does token `tok` pass one of the gate's tests? Remembered per token text where the
+    tests look at the token alone."""
+    got = any(test(d, tok) for test in gate[3])
     if gate[4] is not None:
         gate[5].put(gate[4], d.texts[tok], got)
     return got
@@ -223,11 +235,7 @@ def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) 
     tok = pos - 1
     if tok < w.lo:
         return True
-    known = gate[4]
-    got = None if known is None else known.get(d.texts[tok])
-    if got is None:
-        got = _text_lets_in(gate, d, tok)
-    if got:
+    if _lets_in(gate, d, tok):
         return False
     for t in gate[2]:
         starts = d.ann_end.get(t)

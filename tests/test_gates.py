@@ -141,7 +141,7 @@ def test_rules_compiled_together_share_a_look_around_body(tmp_path):
     assert r_look[1] is q_look[1]
 
 
-def test_a_gate_of_tests_on_the_token_alone_remembers_its_answer_by_text(tmp_path):
+def test_a_gate_remembers_what_its_tests_answered_per_token_text(tmp_path):
     book = book_of(
         tmp_path,
         "rule r: ORG ([/ly$/] | , [!punct]{1,3} ,)? warned\n",
@@ -153,7 +153,8 @@ def test_a_gate_of_tests_on_the_token_alone_remembers_its_answer_by_text(tmp_pat
     assert known is not None and known == {}
     found = book.extract("d", "Acme duly warned. Acme warned. Acme , sadly , warned.")
     assert [st["span"]["start"] for st in found] == [0, 18, 31]
-    assert known == {"duly": True, "warned": False, ",": True}
+    assert known["duly"] is True and known["warned"] is False
+    assert all(answer == text.endswith("ly") for text, answer in known.items())
 
 
 def test_a_look_around_needing_a_word_out_of_its_reach_is_answered_without_a_walk(tmp_path):

@@ -130,6 +130,10 @@ def main() -> None:
     a = p.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     corpus = limited(a.corpus, a.limit, a.work)
+    if a.rules == str(ROOT / "rules"):  # a copy: every run has the same rules, even while rules/ is edited
+        shutil.rmtree(a.work / "rules", ignore_errors=True)
+        shutil.copytree(ROOT / "rules", a.work / "rules")
+        a.rules = str(a.work / "rules")
     # one run before timing compiles the rules into the cache: both commands then load them from it
     seed = next((ROOT / "seeds").glob("*.txt"))
     subprocess.run([*IEDSL, "run", a.rules, str(seed), "-q", "-f", "jsonl"], capture_output=True, cwd=ROOT)

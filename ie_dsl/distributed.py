@@ -45,6 +45,8 @@ MANIFEST = "manifest.json"
 SKIPPED = "iedsl-skipped"  # the worker event topic of documents extract_bag(errors="skip") left out
 
 _log = logging.getLogger(__name__)
+_METHOD = "distributed.worker.multiprocessing-method"
+_FORKS = sys.platform.startswith("linux")  # a job's own LocalCluster forks its workers (_connect)
 
 _SCATTERED: dict[tuple[int, str], Any] = {}  # (client, digest) -> the Future of the rules sent
 
@@ -249,7 +251,9 @@ def run_job(
     settings.update(doc_date=options.doc_date and options.doc_date.isoformat(), base=base, iedsl=__version__)
     fp = fingerprint({p: s.text for p, s in book.sources.items()}, paths, settings)
     out.mkdir(parents=True, exist_ok=True)
-    rules_blob = ShippedRules(book)  # before the cluster starts: workers forked after it have the rules
+    # Made before the cluster starts: the workers of the job's own cluster, forked after it,
+    # have the compiled rules, and nothing needs to be pickled for them.
+    rules_blob = ShippedRules(book, inherited=scheduler is None and _FORKS)
     with _locked(out), _connect(scheduler, n_workers) as client:
         manifest = _read_json(out / MANIFEST)
         if manifest is not None and manifest.get("fingerprint") != fp:
@@ -284,7 +288,8 @@ def run_job(
         failures: list[str] = []
         if todo:
             shipped = client.scatter(rules_blob, broadcast=True, hash=True)
-            _SCATTERED[(id(client), rules_blob.digest)] = shipped  # see extract_bag
+            if scheduler is not None:  # a client that outlives the job: see extract_bag
+                _SCATTERED[(id(client), rules_blob.digest)] = shipped
             ctx = dict(settings, out_dir=str(out), digest=digest)
             run = os.urandom(4).hex()
             futures = client.map(
@@ -456,7 +461,7 @@ def _connect(scheduler: str | Client | None, n_workers: int) -> Iterator[Client]
         # (ShippedRules). Where fork is not safe (macOS, Windows), Dask's default stays.
         # Dask's statistical profiler (the dashboard's Profile page) samples the matcher's deep
         # stacks every 10 ms: a job's own cluster has no dashboard user, so it is off.
-        method = "fork" if sys.platform.startswith("linux") else dask.config.get(_METHOD)
+        method = "fork" if _FORKS else dask.config.get(_METHOD)
         # ":0": any free port for the scheduler's HTTP server, so two jobs on one machine do not clash
         with dask.config.set({_METHOD: method, "distributed.worker.profile.enabled": False}):
             cluster = LocalCluster(
@@ -464,6 +469,3 @@ def _connect(scheduler: str | Client | None, n_workers: int) -> Iterator[Client]
             )
         with cluster, Client(cluster) as client:
             yield client
-
-
-_METHOD = "distributed.worker.multiprocessing-method"

@@ -19,6 +19,7 @@ import os
 import pickle
 import struct
 import tempfile
+import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,20 +56,26 @@ class ShippedRules:
 
     A RuleBook is pickled with the standard pickle (as its IR: the worker recompiles the
     Program, a fraction of a second); a bare Program is cloudpickled (it holds closures).
-    The wrapper itself is plain data, so Dask sends it without its fallback serializers. The
-    process that makes it keeps the Program under its digest, so a worker forked from it
-    afterwards (the job's own LocalCluster, on Linux) has it without unpickling. A worker
-    running another iedsl version refuses it, naming both.
+    The wrapper itself is plain data, so Dask sends it without its fallback serializers. A
+    worker running another iedsl version refuses it, naming both.
+
+    The process that makes it keeps the Program under its digest. With `inherited`, for
+    workers forked from this process afterwards (the job's own LocalCluster, on Linux, and
+    any worker its nannies fork again), no bytes are made at all: they have the Program.
     """
 
-    def __init__(self, rules: RuleBook | Program):
-        if isinstance(rules, RuleBook):
-            self.blob = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+    def __init__(self, rules: RuleBook | Program, inherited: bool = False):
+        if inherited:
+            self.blob = b""
+            self.digest = f"inherited-{uuid.uuid4().hex}"
         else:
-            import cloudpickle
+            if isinstance(rules, RuleBook):
+                self.blob = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                import cloudpickle
 
-            self.blob = cloudpickle.dumps(rules)
-        self.digest = hashlib.sha256(self.blob).hexdigest()
+                self.blob = cloudpickle.dumps(rules)
+            self.digest = hashlib.sha256(self.blob).hexdigest()
         self.version = __version__
         _PROGRAMS.clear()
         _PROGRAMS[self.digest] = rules.program if isinstance(rules, RuleBook) else rules
@@ -92,6 +99,8 @@ class ShippedRules:
                 "install the same iedsl version on every worker"
             )
         if self.digest not in _PROGRAMS:
+            if not self.blob:
+                raise RuntimeError("the rules were left to workers forked from the client; this one was not")
             _PROGRAMS.clear()  # one rule set at a time is the common case; do not hoard old ones
             loaded = pickle.loads(self.blob)
             _PROGRAMS[self.digest] = loaded.program if isinstance(loaded, RuleBook) else loaded

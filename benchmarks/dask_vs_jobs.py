@@ -50,10 +50,10 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(args: list[str]) -> dict[str, float]:
+def timed(args: list[str], cwd: Path) -> dict[str, float]:
     """Run a command; its wall time, the CPU it (and its children) used, and foreign CPU."""
     cpu, busy, start = children_cpu(), busy_seconds(), time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
     wall = time.perf_counter() - start
     own = children_cpu() - cpu
     if done.returncode not in (0, 1):
@@ -130,13 +130,22 @@ def main() -> None:
     a = p.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     corpus = limited(a.corpus, a.limit, a.work)
-    if a.rules == str(ROOT / "rules"):  # a copy: every run has the same rules, even while rules/ is edited
+    # Copies of the code and the rules: on a shared checkout, an edit to any module of ie_dsl
+    # during the benchmark would make the next command recompile the rules (the cache is keyed
+    # by the code), and an edit to rules/ would make the outputs differ.
+    code = a.work / "code"
+    shutil.rmtree(code, ignore_errors=True)
+    shutil.copytree(ROOT / "ie_dsl", code / "ie_dsl", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "grammar", code / "grammar")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")])
+    sys.path.insert(0, str(code))
+    if a.rules == str(ROOT / "rules"):
         shutil.rmtree(a.work / "rules", ignore_errors=True)
         shutil.copytree(ROOT / "rules", a.work / "rules")
         a.rules = str(a.work / "rules")
     # one run before timing compiles the rules into the cache: both commands then load them from it
     seed = next((ROOT / "seeds").glob("*.txt"))
-    subprocess.run([*IEDSL, "run", a.rules, str(seed), "-q", "-f", "jsonl"], capture_output=True, cwd=ROOT)
+    subprocess.run([*IEDSL, "run", a.rules, str(seed), "-q", "-f", "jsonl"], capture_output=True, cwd=a.work)
     rows: dict[str, list[dict[str, float]]] = {"jobs": [], "dask": []}
     identical = sorted_equal = True
     for n in range(a.rounds):
@@ -148,7 +157,7 @@ def main() -> None:
             "dask": [*run, str(dask_out), "--engine", "dask"],
         }
         for name in ("jobs", "dask") if n % 2 == 0 else ("dask", "jobs"):
-            rows[name].append(timed(commands[name]))
+            rows[name].append(timed(commands[name], a.work))  # not ROOT: its ie_dsl would come first
             print(f"round {n + 1} {name:5}: {shown(rows[name][-1])}")
         mine, theirs = jobs_out.read_bytes(), parts_of(dask_out)
         identical &= mine == theirs

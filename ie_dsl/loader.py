@@ -1,9 +1,12 @@
 """Find and read rule files: paths -> RuleSet (parsed DSL and YAML rule files, lexicons).
 
-A directory contributes every `.ie`, `.yaml` and `.yml` file below it. A YAML file with
-`entries:` is a lexicon; one with `rules:`, `define:` or `use:` is a rule file. `use`
-paths are relative to the file that says them and may not leave the rule root (the
-directory given, or a given file's directory).
+A directory contributes every `.ie`, `.yaml` and `.yml` file below it, except fixture files
+(YAML with a top-level `cases:`, which `iedsl test` reads). Symbolic links to directories
+are followed; a file they lead to outside every rule root is refused (E204), as a `use`
+there would be. A YAML file with `entries:` is a lexicon; one with `rules:`, `define:` or
+`use:` is a rule file. `use` paths are relative to the file that says them and may not
+leave the rule roots (the directories given, the directories of the files given, and the
+shipped pack); `use "@pack/FILE"` names a file of the shipped pack.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon, load_lexicon
+from ie_dsl.resources import PACK, data_dir, is_pack, pack_path, with_pack
 from ie_dsl.source import BOM, SourceFile, SourceSpan, lf_lines
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
@@ -30,6 +34,8 @@ _MACRO_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A `rule` or `entity` statement starts a line (continuation lines are indented, and no
 # string or comment spans lines), so counting these counts a file's rules without parsing.
 _RULE_START = re.compile(r"^(?:rule|entity)\b[ \t]*([^\s:]*)", re.MULTILINE)
+# A fixture file (docs/testing.md) has a top-level `cases:` key; a rule file or lexicon never does.
+_FIXTURE_MARK = re.compile(rb"^cases\s*:", re.MULTILINE)
 
 
 @dataclass
@@ -43,6 +49,11 @@ class RuleSet:
     warnings: list[Diagnostic] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)  # files that could not be read or parsed
     read: list[str] = field(default_factory=list)  # real paths of the files read, for the cache
+    # file -> whose names it declares: "@pack" (the shipped pack) or "" (the user's); the
+    # types of one are not the other's unless a file `use`s them (ie_dsl/scoping.py)
+    roots: dict[str, str] = field(default_factory=dict)
+    # (file, used file) -> where the first says `use`, to report what the use brings in there
+    use_sites: dict[tuple[str, str], SourceSpan] = field(default_factory=dict)
 
 
 def display_path(path: Path) -> str:
@@ -53,9 +64,45 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def is_fixture(path: Path) -> bool:
+    """Is `path` a fixture file (YAML with a top-level `cases:`)? A cheap look, no parse."""
+    if path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return bool(_FIXTURE_MARK.search(fh.read(MAX_FILE_BYTES)))
+    except OSError:
+        return False
+
+
+def _walk(directory: Path) -> list[tuple[Path, Path | None]]:
+    """(file, the symbolic link to a directory it was reached through, or None) for every
+    rule file and lexicon below `directory`, sorted; fixture files are left out. Linked
+    directories are followed once each (a link back up would loop)."""
+    found: list[tuple[Path, Path | None]] = []
+    seen: set[str] = set()
+    link_of: dict[str, Path | None] = {str(directory): None}
+    for top, dirs, names in os.walk(directory, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        via = link_of.get(top)
+        for d in dirs:
+            sub = os.path.join(top, d)
+            link_of[sub] = Path(sub) if os.path.islink(sub) else via
+        for name in names:
+            path = Path(top, name)
+            if path.suffix in RULE_SUFFIXES and path.is_file() and not is_fixture(path):
+                found.append((path, via))
+    return sorted(found)
+
+
 def rule_files(directory: Path) -> list[Path]:
-    """The rule files and lexicons under a directory, sorted."""
-    return sorted(p for p in directory.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+    """The rule files and lexicons under a directory (through linked directories too, fixture
+    files left out), sorted."""
+    return [path for path, _via in _walk(directory)]
 
 
 class _Loader:
@@ -68,26 +115,37 @@ class _Loader:
         self.anywhere = False  # may `use` reach outside the roots?
         self.rules = 0  # rules counted so far, in load order
         self.full = False  # more than MAX_RULES: E405 given, nothing more is read
+        self.pack = data_dir("rules").resolve()
+
+    def inside(self, target: Path) -> bool:
+        """May a file at `target` (resolved) be read: is it under a rule root or the pack?"""
+        return self.anywhere or any(target.is_relative_to(root) for root in (*self.roots, self.pack))
 
     def load_path(self, given: Path) -> None:
         real = given.resolve()
         if real.is_dir():
-            found = rule_files(real)
+            found = _walk(real)
             if not found:
                 self.errors.append(Diagnostic("E201", f"no rule files (.ie, .yaml) in {given}"))
-            for path in found:
+            refused: set[Path] = set()
+            for path, via in found:
                 target = path.resolve()
-                if not self.anywhere and not any(target.is_relative_to(root) for root in self.roots):
+                if self.inside(target):
+                    self.load_file(target)
+                elif via is not None:  # once per linked directory, not once per file in it
+                    if via not in refused:
+                        refused.add(via)
+                        self.errors.append(self._outside_link(via))
+                else:
                     self.errors.append(
                         Diagnostic(
                             "E204",
                             f"{display_path(path)} links outside the rule root",
                             None,
-                            "copy the file into the rules directory",
+                            "copy the file into the rules directory, or give its directory as a "
+                            "rule path too (on the command line or in the project file's `rules`)",
                         )
                     )
-                    continue
-                self.load_file(target)
         elif real.is_file():
             self.load_file(real)
         elif real.exists():  # a FIFO would block the read; a device is no rule file
@@ -101,6 +159,27 @@ class _Loader:
             )
         else:
             self.errors.append(Diagnostic("E201", f"rule path not found: {given}"))
+
+    def _outside_link(self, link: Path) -> Diagnostic:
+        """E204 for a linked directory whose files lie outside every rule root: nothing in it
+        is read, and the message says so rather than leaving the files silently out."""
+        try:
+            target = os.readlink(link)
+        except OSError:
+            target = str(link.resolve())
+        return Diagnostic(
+            "E204",
+            f"{display_path(link)} is a symbolic link to {target}, outside the rule root: "
+            "none of its files is read",
+            None,
+            f"give {link.resolve()} as a rule path too (on the command line or in the project "
+            "file's `rules`), or pass --allow-outside-root",
+        )
+
+    def namespace(self, path: Path) -> str:
+        """Whose names a file (resolved) declares: the shipped pack's (`@pack`), or the user's
+        (""), however many rule roots the user gave."""
+        return PACK if path.is_relative_to(self.pack) else ""
 
     def load_file(self, path: Path, via: SourceSpan | None = None) -> str | None:
         """Read one file (once); returns its display path, or None if it failed."""
@@ -142,6 +221,7 @@ class _Loader:
             self.errors.append(self._not_utf8(shown, data, err))
             return None
         self.result.read.append(str(path))
+        self.result.roots[shown] = self.namespace(path)
         self.loading.append(path)
         try:
             return self._read(path, shown, text)
@@ -211,7 +291,17 @@ class _Loader:
 
     def _load_yaml(self, source: SourceFile, path: Path) -> None:
         data = load_yaml(source)
-        if isinstance(data, LocDict) and "entries" in data:
+        if isinstance(data, LocDict) and "cases" in data:  # given by name: directories skip them
+            self.errors.append(
+                Diagnostic(
+                    "E203",
+                    "this is a fixture file (it has `cases:`), not rules",
+                    span_of(data.where("cases"), source.path),
+                    "give it to `iedsl test` after the rules, or list it under `fixtures` in the "
+                    "project file",
+                )
+            )
+        elif isinstance(data, LocDict) and "entries" in data:
             lexicon, diags = load_lexicon(data, source)
             self._sort(diags)
             if lexicon is not None:
@@ -241,14 +331,29 @@ class _Loader:
         self.result.files.append(rule_file)
         used: list[str] = []
         for use in rule_file.uses:
-            target = (path.parent / use.path).resolve()
-            if not self.anywhere and not any(target.is_relative_to(root) for root in self.roots):
+            if is_pack(use.path):
+                try:
+                    target = pack_path(use.path).resolve()
+                except ValueError:
+                    self.errors.append(
+                        Diagnostic(
+                            "E204",
+                            f"`use` leaves the shipped pack: {use.path}",
+                            use.span,
+                            "name a file inside it: @pack/lexicons/places.yaml",
+                        )
+                    )
+                    continue
+            else:
+                target = (path.parent / use.path).resolve()
+            if not self.inside(target):
                 self.errors.append(
                     Diagnostic(
                         "E204",
                         f"`use` reaches outside the rule root: {use.path}",
                         use.span,
-                        "keep used files inside the rules directory",
+                        "keep used files inside the rules directory, give their directory as a rule "
+                        "path too, or use a file of the shipped pack as @pack/FILE",
                     )
                 )
                 continue
@@ -267,6 +372,7 @@ class _Loader:
             shown = self.load_file(target, use.span)
             if shown is not None:
                 used.append(shown)
+                self.result.use_sites.setdefault((rule_file.path, shown), use.span)
         self.result.imports[rule_file.path] = used
 
 
@@ -406,14 +512,15 @@ def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagn
 
 def load_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleSet:
     """Read every rule file and lexicon under `paths` (and what they `use`). A `use` may
-    reach outside the given paths (symbolic links resolved) only with `allow_outside_root`.
+    reach outside the given paths and the shipped pack (symbolic links resolved) only with
+    `allow_outside_root`. `@pack` (and `@pack/FILE`) among `paths` names the shipped pack.
 
     Files that cannot be read or parsed are left out and their problems listed in
     `RuleSet.errors`, so that checking can still report what is wrong elsewhere.
     """
     loader = _Loader()
     loader.anywhere = allow_outside_root
-    paths = [Path(p) for p in paths]
+    paths = [Path(p) for p in with_pack(paths)]
     # every given path is a root before any file is read, so order on the command line
     # does not decide what a `use` may reach
     loader.roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]

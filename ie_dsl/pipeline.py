@@ -24,6 +24,7 @@ from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.ir import RuleIR
 from ie_dsl.loader import RuleSet, display_path, load_rules
 from ie_dsl.lowering import lower
+from ie_dsl.resources import PACK, data_dir, with_pack
 from ie_dsl.runtime import extract, iter_extract
 from ie_dsl.source import SourceFile
 
@@ -91,6 +92,7 @@ def diagnose(
     still lowered, so one run reports unknown names and bad `=>` arguments together.
     """
     ruleset: RuleSet | None = None
+    paths = with_pack(paths)
     try:
         with _compiling():
             ruleset = load_rules(paths, allow_outside_root)
@@ -112,8 +114,9 @@ def diagnose(
 
 
 def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) -> RuleBook:
-    """Load, check, lower and compile the rules under `paths`. Raises IEDslError."""
-    paths = list(paths)
+    """Load, check, lower and compile the rules under `paths` (`@pack`, `@pack/FILE`: the
+    shipped pack). Raises IEDslError."""
+    paths = with_pack(paths)
     with _compiling():
         ruleset = load_rules(paths, allow_outside_root)
         if _refused(ruleset):
@@ -136,8 +139,9 @@ def provenance(paths: Iterable[str | Path], read: Iterable[str]) -> dict[str, st
     name statements give it: the name of the rule root it lies under (the first of `paths`
     that holds it: a directory, or a given file's directory) and the path inside that root,
     with `/` (`rules/threats.ie`). The same wherever the rules are compiled from, so that
-    a local run, `--jobs` and the workers of a cluster write the same bytes. A file outside
-    every root (a `use` allowed to leave it) keeps its absolute path."""
+    a local run, `--jobs` and the workers of a cluster write the same bytes. A file of the
+    shipped pack reached by `use "@pack/..."` is `@pack/...`; a file outside every root (a
+    `use` allowed to leave it) keeps its absolute path."""
     roots = []
     for given in paths:
         real = Path(given).resolve()
@@ -147,6 +151,8 @@ def provenance(paths: Iterable[str | Path], read: Iterable[str]) -> dict[str, st
         path = Path(file)
         root = next((r for r in roots if path.is_relative_to(r)), None)
         inside = (root.name, *path.relative_to(root).parts) if root is not None else None
+        if inside is None and path.is_relative_to(pack := data_dir("rules").resolve()):
+            inside = (PACK, *path.relative_to(pack).parts)
         names[display_path(path)] = "/".join(p for p in inside if p) if inside else path.as_posix()
     return names
 

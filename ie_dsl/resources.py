@@ -1,4 +1,5 @@
-"""Where the grammar and the shipped rule pack live, installed or in a checkout."""
+"""Where the grammar and the shipped rule pack live, installed or in a checkout, and how
+`@pack` names them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,34 @@ def grammar_text() -> str:
 PACK = "@pack"  # names the rule pack shipped with iedsl, wherever rule paths are given
 
 
+def is_pack(path: str | Path) -> bool:
+    """Does `path` name the shipped pack or a file in it (`@pack`, `@pack/lexicons/places.yaml`)?"""
+    text = str(path)
+    return text == PACK or text.startswith(PACK + "/")
+
+
+def pack_path(path: str | Path) -> Path:
+    """`@pack` -> the pack's directory; `@pack/X` -> X inside it. The result may not exist
+    (the caller reports that), and never lies outside the pack: `@pack/../x` is refused
+    with ValueError."""
+    text = str(path)
+    root = data_dir("rules")
+    if text == PACK:
+        return root
+    inner = text[len(PACK) + 1 :]
+    target = (root / inner).resolve()
+    if Path(inner).is_absolute() or not target.is_relative_to(root.resolve()):
+        raise ValueError(f"{text} leaves the shipped pack")
+    return root / inner
+
+
 def with_pack(paths: Iterable[str | Path]) -> list[str | Path]:
-    """Rule paths with `@pack` replaced by the directory of the shipped pack."""
-    return [data_dir("rules") if str(p) == PACK else p for p in paths]
+    """Rule paths with `@pack` (and `@pack/FILE`) replaced by where the shipped pack is.
+    A path that leaves the pack (`@pack/../x`) is kept as written: reading it reports it."""
+    out: list[str | Path] = []
+    for p in paths:
+        try:
+            out.append(pack_path(p) if is_pack(p) else p)
+        except ValueError:
+            out.append(p)
+    return out

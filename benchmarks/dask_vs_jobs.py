@@ -56,7 +56,7 @@ def timed(args: list[str], cwd: Path) -> dict[str, float]:
     done = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
     wall = time.perf_counter() - start
     own = children_cpu() - cpu
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1) or "Traceback" in done.stderr:  # 1: documents failed
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return {"wall": wall, "cpu": own, "foreign": max(0.0, busy_seconds() - busy - own)}
 
@@ -127,22 +127,33 @@ def main() -> None:
     )
     p.add_argument("--no-warm", action="store_true", help="skip the job on an already running cluster")
     p.add_argument("--json", type=Path, help="also write the figures here")
+    p.add_argument("--from-git", metavar="REV", help="measure the code and rules of this commit (e.g. HEAD)")
     a = p.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     corpus = limited(a.corpus, a.limit, a.work)
     # Copies of the code and the rules: on a shared checkout, an edit to any module of ie_dsl
     # during the benchmark would make the next command recompile the rules (the cache is keyed
     # by the code), and an edit to rules/ would make the outputs differ.
+    # With --from-git REV, the copies are of that commit (a working tree others are editing
+    # may not even import).
     code = a.work / "code"
     shutil.rmtree(code, ignore_errors=True)
-    shutil.copytree(ROOT / "ie_dsl", code / "ie_dsl", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "grammar", code / "grammar")
+    code.mkdir()
+    if a.from_git:
+        tar = subprocess.run(
+            ["git", "archive", a.from_git, "ie_dsl", "grammar", "rules"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(code)], input=tar.stdout, check=True)
+    else:
+        for name in ("ie_dsl", "grammar", "rules"):
+            shutil.copytree(ROOT / name, code / name, ignore=shutil.ignore_patterns("__pycache__"))
     os.environ["PYTHONPATH"] = os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")])
     sys.path.insert(0, str(code))
     if a.rules == str(ROOT / "rules"):
-        shutil.rmtree(a.work / "rules", ignore_errors=True)
-        shutil.copytree(ROOT / "rules", a.work / "rules")
-        a.rules = str(a.work / "rules")
+        a.rules = str(code / "rules")
     # one run before timing compiles the rules into the cache: both commands then load them from it
     seed = next((ROOT / "seeds").glob("*.txt"))
     subprocess.run([*IEDSL, "run", a.rules, str(seed), "-q", "-f", "jsonl"], capture_output=True, cwd=a.work)

@@ -530,6 +530,20 @@ def load_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) ->
     return loader.result
 
 
+def read_sources(diags: Iterable[Diagnostic]) -> dict[str, SourceFile]:
+    """The files the diagnostics point into, read back from disk as the loader read them
+    (their bytes, bad UTF-8 as U+FFFD), so that every one is shown with line:col and caret."""
+    sources: dict[str, SourceFile] = {}
+    for d in diags:
+        if d.span and d.span.file not in sources:
+            try:
+                text = Path(d.span.file).read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            sources[d.span.file] = SourceFile(d.span.file, text)
+    return sources
+
+
 def _kind(path: Path) -> str:
     """What a path that is not a regular file or a directory is, in words."""
     try:

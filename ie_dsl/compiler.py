@@ -42,6 +42,8 @@ class CompiledRule:
     options: tuple[tuple[frozenset[str], ...], ...] = ()
     # per alternative, what must begin at increasing positions (prefilter.chains), or ()
     chains: tuple[prefilter.Chain, ...] = ()
+    # per option of a first choice, where it begins and what it needs (prefilter.branches)
+    branches: tuple[prefilter.Branch, ...] = ()
     # what the first token of a match must be (gates.entry), when the code begins with a
     # choice: checked at a start before searching; else None
     entry: Any = None
@@ -357,6 +359,7 @@ def compile_rule(
         first_inside=inside,
         follow=prefilter.follow(rule.pattern),
         chains=prefilter.chains(rule.pattern),
+        branches=prefilter.branches(rule.pattern),
         options=tuple(tuple(c for c in dict.fromkeys(conj) if c not in clauses) for conj in alts)
         if len(alts) > 1
         else (),

@@ -43,6 +43,9 @@ class RuleIndex:
     # Rules whose pattern is a choice (a loose rule's variants, an entity's shapes) may
     # also need one of several masks, one per alternative (see `options`); None: no choice.
     choices: tuple[tuple[int, ...] | None, ...]
+    # For a rule that begins with a choice (CompiledRule.branches): per option, the masks
+    # of its alternatives (a window holds the option if it covers one); None: no branches.
+    forks: tuple[tuple[tuple[int, ...], ...] | None, ...]
     first_words: frozenset[str]  # the words other rules start on (sets of up to 8): found in one pass
     # Rules that begin with known words or types followed by known words are woken instead
     # by those pairs, which are much rarer than either: (head, next word) -> rules, where a
@@ -224,6 +227,29 @@ def follow(pattern: ir.Node) -> Follow | None:
     return one_token, frozenset(o.type for o in options if isinstance(o, ir.Ann)), tuple(reach)
 
 
+# A branch of a rule that begins with a choice: (first words or None for any token, first
+# types, first inside types, the alternatives of clauses it needs: prefilter.options).
+Branch = tuple[frozenset[str] | None, frozenset[str], frozenset[str], tuple["Conj", ...]]
+
+
+def branches(pattern: ir.Node) -> tuple[Branch, ...]:
+    """For a pattern that begins with a choice (a loose rule's variants, THREAT's shapes),
+    each option's first tokens and what a window must hold for it: a window then starts
+    searches only where an option it holds can begin ("new" begins THREAT's "new militant
+    groups", but not in a window without a militant word). () for any other pattern."""
+    pattern = _unwrap(pattern)
+    head = _unwrap(pattern.items[0]) if isinstance(pattern, ir.Seq) and pattern.items else pattern
+    if not isinstance(head, ir.Alt) or len(head.options) < 2:
+        return ()
+    out = []
+    for option in head.options:
+        words, types, inside, nullable = first(option)
+        out.append((None if nullable else words, types, inside, tuple(options(option))))
+    if all(b[0] is None for b in out):
+        return ()
+    return tuple(out)
+
+
 Atoms = tuple[frozenset[str], frozenset[str]]  # one of these words, or an annotation of these types
 Chain = tuple[Atoms, ...]
 
@@ -342,6 +368,7 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
     masks: list[int] = []
     choices: list[tuple[int, ...] | None] = []
+    forks: list[tuple[tuple[int, ...], ...] | None] = []
     first_words: set[str] = set()
     pairs: dict[Pair, list[int]] = {}
 
@@ -361,6 +388,7 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         masks.append(mask_of(cr.clauses))
         alts = tuple(mask_of(conj) for conj in cr.options)
         choices.append(alts if len(alts) > 1 and all(alts) else None)
+        forks.append(tuple(tuple(mask_of(conj) for conj in b[3]) for b in cr.branches) or None)
         paired = _pairs_of(cr)
         if paired:  # (the pairs found also tell where the rule may start)
             for pair in paired:
@@ -383,6 +411,7 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
         atom_bits["t"],
         tuple(masks),
         tuple(choices),
+        tuple(forks),
         frozenset(first_words),
         {p: tuple(ks) for p, ks in pairs.items()},
         frozenset(h for h, _ in pairs if isinstance(h, str)),

@@ -148,6 +148,8 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
     # where each rule may start in the document (None: anywhere), so that a window with no
     # start of a rule costs one bisection, not a run
     starts: dict[int, list[int] | None] = {k: at[k] for k in at}
+    forks = index.forks
+    ways: dict[tuple[int, int], list[int]] = {}  # (rule, option) -> where the option may begin
     for key, ks in by_scope.items():
         los, his = view.windows(*key)
         firsts, ends = view.window_sentences(*key)
@@ -155,8 +157,10 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
             b = ends[wi]
             held = bits[a] if b == a + 1 else reduce(or_, bits[a:b])
             todo = [k for k in ks if masks[k] & held == masks[k]]
-            if choices:
-                todo = [k for k in todo if k not in choices or any(m & held == m for m in choices[k])]
+            if choices:  # (a rule with forks checks its options below)
+                todo = [
+                    k for k in todo if k not in choices or forks[k] or any(m & held == m for m in choices[k])
+                ]
             if not todo:
                 continue
             if view.deadline is not None and time.monotonic() > view.deadline:
@@ -164,11 +168,18 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
             lo, hi = los[wi], his[wi]
             around: Around | None = None
             for k in todo:  # ascending, as `live`
-                here = starts.get(k, _UNKNOWN)
-                if here is _UNKNOWN:
-                    cr = rules[k]
-                    here = None if cr.first_words is None else view.first_positions(present.get(k, cr))
-                    starts[k] = here
+                if forks[k] is not None and k not in at:
+                    here = _forked(rules[k], choices[k], held, view, lo, hi, ways)
+                    if here is not None and not here:
+                        continue  # no option the window holds begins in it
+                else:
+                    here = None
+                if here is None:
+                    here = starts.get(k, _UNKNOWN)
+                    if here is _UNKNOWN:
+                        cr = rules[k]
+                        here = None if cr.first_words is None else view.first_positions(present.get(k, cr))
+                        starts[k] = here
                 if here is not None:
                     i = bisect.bisect_left(here, lo)
                     if i == len(here) or here[i] >= hi:
@@ -180,6 +191,46 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
 
 
 _UNKNOWN: Any = object()
+
+
+class _FirstOf(NamedTuple):
+    """What DocView.first_positions reads of a rule, for one option of its first choice."""
+
+    first_words: frozenset[str]
+    first_types: frozenset[str]
+    first_inside: frozenset[str]
+    follow: Any = None
+
+
+def _forked(
+    cr: CompiledRule,
+    fork: list[tuple[int, list[int]]],
+    held: int,
+    view: DocView,
+    lo: int,
+    hi: int,
+    ways: dict[tuple[int, int], list[int]],
+) -> list[int] | None:
+    """Where in [lo, hi) a rule that begins with a choice may start: where an option whose
+    clauses the window holds (`held`) begins (CompiledRule.branches); None if such an
+    option may begin anywhere. `fork`: the options the document holds, with the masks of
+    their alternatives; `ways` keeps each option's positions for the document."""
+    got: set[int] = set()
+    for i, masks in fork:
+        for m in masks:
+            if m & held == m:
+                break
+        else:
+            continue  # the window holds none of the option's alternatives
+        where = ways.get((cr.rule.order, i))
+        if where is None:
+            words, types, inside, _ = cr.branches[i]
+            if words is None:
+                return None
+            mine = _FirstOf(frozenset(view.words.intersection(words)), types, inside)
+            where = ways[(cr.rule.order, i)] = view.first_positions(mine)
+        got.update(where[bisect.bisect_left(where, lo) : bisect.bisect_left(where, hi)])
+    return sorted(got)
 
 
 class _Starts(NamedTuple):
@@ -204,12 +255,13 @@ class _Starts(NamedTuple):
 
 def _live(
     index: RuleIndex, view: DocView
-) -> tuple[list[int], dict[int, list[int]], list[int], dict[int, tuple[int, ...]]]:
+) -> tuple[list[int], dict[int, list[int]], list[int], dict[int, Any]]:
     """The rules (ascending indexes) woken by the document's anchors or pairs that meet all
     their clauses in it (and, if woken by pairs, with what follows found there too); where
     those woken by pairs may start; the clause bits of each sentence (_sentence_bits); for
-    the rules that are a choice, the masks of the alternatives the document holds (a window
-    needs one of them)."""
+    the rules that are a choice, what of it the document holds (a window needs one): the
+    masks of its alternatives, or for a rule with forks (RuleIndex.forks) its options as
+    (index, masks of their alternatives)."""
     rules, masks, choices = index.rules, index.masks, index.choices
     words, types = view.words, view.present_types()
     woken = set(index.always)
@@ -226,17 +278,27 @@ def _live(
         woken.update(heads)
     if not woken:
         return [], {}, [], {}
-    if any(masks[k] or choices[k] is not None for k in woken):
+    if any(masks[k] or choices[k] is not None or index.forks[k] is not None for k in woken):
         bits = _sentence_bits(index, view, index.type_bits.keys() & types)
         have = reduce(or_, bits, 0)
     else:  # (PERSON alone, say: rules that need no atom are tried in every window)
         bits, have = [0] * len(view.seg.sentences), 0
     live = []
     at: dict[int, list[int]] = {}
-    viable: dict[int, tuple[int, ...]] = {}
+    viable: dict[int, Any] = {}
     for k in sorted(woken):
         if masks[k] & have == masks[k]:
-            if choices[k] is not None:
+            fork = index.forks[k]
+            if fork is not None:  # the options whose alternatives the document holds
+                held_options = []
+                for i, ms in enumerate(fork):
+                    held = [m for m in ms if m & have == m]
+                    if held:
+                        held_options.append((i, held))
+                if not held_options:
+                    continue
+                viable[k] = held_options
+            elif choices[k] is not None:
                 viable[k] = tuple(m for m in choices[k] if m & have == m)
                 if not viable[k]:
                     continue

@@ -97,3 +97,48 @@ def test_no_search_starts_after_the_last_place_a_chain_can_begin(tmp_path, monke
     text = "Acme and Bolt warned of it , Cogs said ."
     assert [st["span"]["start"] for st in book.extract("d", text)] == [0]
     assert searched == [0]  # Cogs comes after the last 'warned': never searched
+
+
+def test_branches_give_each_option_of_a_first_choice_its_first_tokens_and_needs():
+    node = ir.Seq(
+        (
+            ir.Alt(
+                (
+                    ir.Seq((words("new", "more"), words("militants"))),
+                    ir.Seq((ir.Ann("PLACE"), words("turmoil"))),
+                )
+            ),
+        )
+    )
+    (new, place) = prefilter.branches(node)
+    assert new == (
+        frozenset({"new", "more"}),
+        frozenset(),
+        frozenset(),
+        ((frozenset({"w:new", "w:more"}), frozenset({"w:militants"})),),
+    )
+    assert place[:2] == (frozenset(), frozenset({"PLACE"}))
+    assert prefilter.branches(ir.Seq((words("a"), words("b")))) == ()  # no choice first
+
+
+def test_a_window_starts_only_where_an_option_it_holds_begins(tmp_path, monkeypatch):
+    book = book_of(
+        tmp_path,
+        "entity THREAT: (new | more) (militants | fighters) | PLACE (turmoil | unrest)\n",
+        **{"p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
+    )
+    searched: list[int] = []
+    real = runtime.search
+
+    def counting(code, d, w, start, *rest):
+        searched.append(start)
+        return real(code, d, w, start, *rest)
+
+    monkeypatch.setattr(runtime, "search", counting)
+    text = "Ruritania saw more rain and new militants. Ruritania turmoil grew with more trade."
+    view = runtime.DocView("d", text, runtime.segment(text))
+    runtime.annotate(book.program, view, builtins=False)
+    assert [(a.start, a.end) for a in view.of_type("THREAT")] == [(5, 7), (8, 10)]
+    # first sentence: only the new/more option is held (no turmoil word), so no search from
+    # Ruritania; second: only the PLACE option (no militant word), so none from 'more'
+    assert searched == [2, 5, 8]

@@ -33,7 +33,7 @@ THREE_MISTAKES = (
 def test_check_reports_every_problem_across_stages(tmp_path):
     d = rules_dir(tmp_path, THREE_MISTAKES)
     result = runner.invoke(app, ["check", str(d), "--format", "concise"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # errors in the rules
     lines = result.stderr.strip().splitlines()
     assert [line.split()[2] for line in lines[:-1]] == ["E101", "E210", "E218", "W201"]
     assert lines[0].endswith("main.ie:2:19: error E101 unclosed parenthesis")

@@ -348,7 +348,7 @@ def test_other_commands_with_stdout_closed_say_so_in_one_line(other, command):
 
 def test_other_commands_with_stderr_closed_give_their_whole_result(other):
     done = _closed("2>&-", other["check"], stdout=subprocess.PIPE)
-    assert done.returncode == 1  # the rules have an error: that is check's answer
+    assert done.returncode == 2  # the rules have an error: check's answer is exit 2
     (problem,) = json.loads(done.stdout)
     assert problem["code"] == "E101"
     junit = other["dir"] / "report.xml"

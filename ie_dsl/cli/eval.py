@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ie_dsl import coverage
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book
-from ie_dsl.cli.run import split_paths
+from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book, split_paths
 from ie_dsl.evaluate import (
     ROLES,
     Counts,
@@ -33,7 +32,9 @@ EVAL_FORMATS = ("text", "json")
 def eval_cli(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Rule files or directories (@pack: the shipped pack), then inputs."),
+        typer.Argument(
+            help="Rule files or directories (@pack: the shipped pack; none: the project's), then inputs."
+        ),
     ],
     gold: Annotated[Path, typer.Option("--gold", "-g", help="Gold statements (JSONL).")],
     ignore: Annotated[
@@ -52,7 +53,7 @@ def eval_cli(
 
     Exit codes: 0 scored; 1 some documents could not be read; 2 bad usage, gold file or rules.
     """
-    rules, inputs = split_paths(paths)
+    rules, inputs = split_paths(paths, "iedsl eval RULES... INPUTS... --gold GOLD.jsonl")
     if not inputs:
         err("error: no inputs given: iedsl eval RULES... INPUTS... --gold GOLD.jsonl")
         raise typer.Exit(EXIT_USAGE)

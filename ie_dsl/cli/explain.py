@@ -1,17 +1,36 @@
-"""`iedsl explain RULE TEXT_OR_FILE`: why a rule did or did not fire."""
+"""`iedsl explain RULE TEXT_OR_FILE`: why a rule did or did not fire.
+
+The rules come from --rules, else the project file, else rules/ or the shipped pack; only
+the named rule and what it needs are compiled (ie_dsl/rulesubset.py)."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ie_dsl.analysis import suggest
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book
-from ie_dsl.explain import attempts, explain_rule, rules_named
+from ie_dsl.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    OUTSIDE_ROOT_ENV,
+    PACK,
+    current_project,
+    err,
+    fail_rules,
+    mine,
+    rule_paths,
+    show_diagnostics,
+)
+from ie_dsl.diagnostics import IEDslError
+from ie_dsl.explain import attempts, explain_rule
+from ie_dsl.pipeline import RuleBook
 from ie_dsl.reader import read_documents
+from ie_dsl.rulesubset import NoSuchRule, compile_for
 
 
 def _is_path(target: str) -> bool:
@@ -34,11 +53,39 @@ def _documents(target: str) -> list[tuple[str, str]]:
     return [("<text>", target)]
 
 
+def _rule_paths(given: list[str] | None) -> list[str]:
+    """--rules, else the project's, else rules/ if there is one here, else the shipped pack."""
+    if given:
+        return given
+    project = current_project()
+    if project is not None:
+        return list(project.rules)
+    return ["rules"] if Path("rules").is_dir() else [PACK]
+
+
+def _book(rule: str, given: list[str] | None) -> RuleBook:
+    """The named rule and only what it needs, compiled; exit 2 for broken rules or a name no
+    rule has (with the nearest names)."""
+    paths = _rule_paths(given)
+    try:
+        book = compile_for(rule_paths(paths), rule, os.environ.get(OUTSIDE_ROOT_ENV) == "1")
+    except NoSuchRule as exc:
+        hint = suggest(rule, exc.names)
+        where = ", ".join(paths)
+        err(f"error: no rule named {rule!r} in {where}" + (f"; {hint}" if hint else ""))
+        raise typer.Exit(EXIT_USAGE) from None
+    except IEDslError as exc:
+        fail_rules(mine(exc.diagnostics, paths))
+    show_diagnostics(mine(book.warnings, paths), dict(book.sources))
+    return book
+
+
 def explain_cli(
     rule: Annotated[str, typer.Argument(help="The rule's name (or an entity type).")],
     target: Annotated[str, typer.Argument(help="A sentence in quotes, or a document, directory or corpus.")],
     rules: Annotated[
-        list[str] | None, typer.Option("--rules", "-r", help="Rule paths (default: rules/, else @pack).")
+        list[str] | None,
+        typer.Option("--rules", "-r", help="Rule paths (default: the project's, else rules/, else @pack)."),
     ] = None,
     near_misses: Annotated[
         bool, typer.Option("--near-misses", help="Rank the sentences where the rule came closest.")
@@ -51,15 +98,7 @@ def explain_cli(
     if fmt not in ("text", "json"):
         err(f"error: unknown format {fmt!r}; use text or json")
         raise typer.Exit(EXIT_USAGE)
-    book = load_book(rules or (["rules"] if Path("rules").is_dir() else [PACK]))
-    if not rules_named(book, rule):
-        names = sorted(
-            {cr.rule.name for cr in book.program.statements}
-            | {cr.rule.name for s in book.program.strata for cr in s}
-        )
-        hint = suggest(rule, frozenset(names))
-        err(f"error: no rule named {rule!r}" + (f"; {hint}" if hint else ""))
-        raise typer.Exit(EXIT_USAGE)
+    book = _book(rule, rules)
     docs = _documents(target)
     if near_misses:
         ranked = [

@@ -14,37 +14,18 @@ from typing import Annotated
 import typer
 
 from ie_dsl.checkpoint import Interrupted, SignalGuard
-from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, PACK, err, plug_closed_streams
+from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, err, plug_closed_streams, split_paths
 from ie_dsl.cli.runner import Runner, Settings
-from ie_dsl.loader import RULE_SUFFIXES
 from ie_dsl.output import FORMATS, NotRegularFile, output_target
 from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
-
-
-def looks_like_rules(arg: str) -> bool:
-    """A rule file, a directory holding `.ie` files, or `@pack`."""
-    if arg == PACK:
-        return True
-    path = Path(arg)
-    if path.is_file():
-        return path.suffix in RULE_SUFFIXES
-    return path.is_dir() and any(path.rglob("*.ie"))
-
-
-def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
-    """The leading rule paths (the first always), then the inputs."""
-    k = 1
-    while k < len(paths) and looks_like_rules(paths[k]):
-        k += 1
-    return paths[:k], paths[k:]
 
 
 def run_cli(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Rule files or directories (@pack: the shipped pack), then inputs "
-            "(files, directories, globs, - for stdin; read in sorted order)."
+            help="Rule files or directories (@pack: the shipped pack; none: the project's), then "
+            "inputs (files, directories, globs, - for stdin; read in sorted order)."
         ),
     ],
     fmt: Annotated[

@@ -31,6 +31,7 @@ import typer
 from ie_dsl.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, OUTSIDE_ROOT_ENV, err, load_book, rule_paths
 from ie_dsl.cli.corroborate import render_clusters
+from ie_dsl.cli.progress import Progress
 from ie_dsl.corroborate import corroborate
 from ie_dsl.output import CheckpointSink, MemorySink, PipeClosed, Sink, StdoutSink, dumps
 from ie_dsl.parallel import extract_outcomes, failure_of, outcome, problem_of
@@ -109,7 +110,8 @@ class Runner:
         for problem in early:
             self.problem(problem)
         # sys.stderr is None when the run started with fd 2 closed (`2>&-`, a daemon)
-        progress = _Progress(enabled=not self.quiet and sys.stderr is not None and sys.stderr.isatty())
+        terminal = sys.stderr is not None and sys.stderr.isatty()
+        progress = Progress(terminal and not self.quiet, paths, self.skip)  # resumed: from where it was
         try:
             docs = self._todo(read_paths(paths, self._read_problem, self.options), progress)
             if self.jobs > 1:
@@ -268,7 +270,7 @@ class Runner:
             self.date_noted = True
             err(f"note: {note} (noted once)")
 
-    def _todo(self, docs: Iterator[Document], progress: _Progress) -> Iterator[Document]:
+    def _todo(self, docs: Iterator[Document], progress: Progress) -> Iterator[Document]:
         """The documents to match: past those an interrupted run finished (the last of which
         must be the one it recorded)."""
         for doc in docs:
@@ -365,25 +367,3 @@ class Runner:
 
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-class _Progress:
-    """A one-line progress display on stderr (only on a terminal)."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.count = 0
-        self.last = 0.0
-
-    def tick(self, doc_id: str) -> None:
-        self.count += 1
-        now = time.monotonic()
-        if self.enabled and now - self.last > 0.2:
-            self.last = now
-            sys.stderr.write(f"\r\x1b[K{self.count} documents… {doc_id[-50:]}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.last:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()

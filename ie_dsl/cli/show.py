@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book
-from ie_dsl.cli.run import split_paths
+from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book, split_paths
 from ie_dsl.cli.target import emit, is_stdout, output_problem
 from ie_dsl.corroborate import corroborate
 from ie_dsl.reader import read_documents
@@ -20,8 +19,8 @@ def show_cli(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Rule files or directories (@pack: the shipped pack), then inputs "
-            "(files, directories, globs, - for stdin)."
+            help="Rule files or directories (@pack: the shipped pack; none: the project's), then "
+            "inputs (files, directories, globs, - for stdin)."
         ),
     ],
     output: Annotated[
@@ -50,7 +49,7 @@ def show_cli(
     rule, click a statement to highlight its sentence and arguments, hover an argument to
     see where it came from. It needs no network access.
     """
-    rules, inputs = split_paths(paths)
+    rules, inputs = split_paths(paths, "iedsl show RULES... INPUTS... -o report.html")
     if not inputs:
         err("error: no inputs given: iedsl show RULES... INPUTS... -o report.html")
         raise typer.Exit(EXIT_USAGE)

@@ -15,8 +15,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PACK, err, load_book, show_diagnostics
-from ie_dsl.cli.run import looks_like_rules
+from ie_dsl.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    current_project,
+    err,
+    kind_of,
+    load_book,
+    show_diagnostics,
+)
 from ie_dsl.cli.target import output_problem
 from ie_dsl.diagnostics import Diagnostic
 from ie_dsl.fixtures import (
@@ -26,7 +34,6 @@ from ie_dsl.fixtures import (
     Result,
     example_cases,
     find_fixture_files,
-    is_fixture_file,
     junit_xml,
     load_fixture,
     parse_fixture,
@@ -38,21 +45,19 @@ from ie_dsl.fixtures import (
 from ie_dsl.fixtures.update import rewrite
 from ie_dsl.output import NotRegularFile, write_atomic
 from ie_dsl.pipeline import RuleBook
+from ie_dsl.project import PROJECT_FILE
+from ie_dsl.resources import is_pack
 from ie_dsl.source import SourceFile, SourceSpan
 
 
 def _is_fixture_arg(arg: str) -> bool:
-    """A fixture file, or a directory with fixture files and no `.ie` rules."""
-    path = Path(arg)
-    if arg == PACK:
-        return False
-    if path.is_dir():
-        return not looks_like_rules(arg) and bool(find_fixture_files(path))
-    return is_fixture_file(path)
+    """A fixture file, or a directory with fixture files and no rules (cli.common.kind_of)."""
+    return kind_of(arg) == "fixtures"
 
 
 def split_args(paths: list[str]) -> tuple[list[str], list[str]]:
-    """(rule paths, fixture paths): the rules come first; the first fixture ends them."""
+    """(rule paths, fixture paths) as given: the rules come first; the first fixture ends
+    them. Exits 2 when neither is given and there is no project."""
     k = 0
     while k < len(paths) and not _is_fixture_arg(paths[k]):
         k += 1
@@ -64,6 +69,12 @@ def split_args(paths: list[str]) -> tuple[list[str], list[str]]:
         if not _is_fixture_arg(arg):
             err(f"error: {arg} is not a fixture (a YAML file with `cases:`); rules come before fixtures")
             raise typer.Exit(EXIT_USAGE)
+    if not rules and not fixtures and current_project() is None:
+        err(
+            f"error: no rules or fixtures given, and no {PROJECT_FILE} here or above: "
+            "iedsl test RULES... [FIXTURES...], or make a project with `iedsl init`"
+        )
+        raise typer.Exit(EXIT_USAGE)
     return rules, fixtures
 
 
@@ -73,19 +84,30 @@ def _shown(path: Path) -> str:
     return rel if not rel.startswith("..") else str(path)
 
 
-def default_fixture_dir(rules: list[str]) -> Path | None:
-    """`tests/fixtures` in the first rules path's directory or the nearest directory above it,
-    looking no higher than the repository (a directory holding `.git` or `pyproject.toml`)."""
-    if not rules or rules[0] == PACK:
-        return None
-    start = Path(rules[0]).resolve()
+def default_fixtures(rules: list[str]) -> list[str]:
+    """The fixtures to run when none are given: the project's, when the rules are the
+    project's or lie inside it; else the fixture files inside the rule directories and a
+    `tests/fixtures` (or `fixtures`) directory beside the first rules path or one level up.
+    Never higher: another checkout's fixtures are not this rule set's."""
+    project = current_project()
+    if project is not None and rules and all(is_pack(r) or project.owns(r) for r in rules):
+        if all(is_pack(r) for r in rules) and not set(rules) <= set(project.rules):
+            return []
+        return [_shown(Path(f)) for f in project.fixtures if Path(f).exists()]
+    found: list[str] = []
+    for r in rules:
+        if not is_pack(r) and Path(r).is_dir() and find_fixture_files(Path(r)):
+            found.append(r)  # fixtures kept beside the rules (never loaded as rules)
+    first = next((r for r in rules if not is_pack(r)), None)
+    if first is None:
+        return found
+    start = Path(first).resolve()
     start = start if start.is_dir() else start.parent
-    for d in (start, *start.parents):
-        if (d / "tests" / "fixtures").is_dir():
-            return d / "tests" / "fixtures"
-        if (d / ".git").exists() or (d / "pyproject.toml").exists():
-            return None
-    return None
+    for d in (start, start.parent):
+        for sub in (d / "tests" / "fixtures", d / "fixtures"):
+            if sub.is_dir() and not sub.resolve().is_relative_to(start) and find_fixture_files(sub):
+                return [*found, _shown(sub)]
+    return found
 
 
 def _load_fixtures(paths: list[str]) -> list[Fixture]:
@@ -109,29 +131,33 @@ def _fail_usage(diags: list[Diagnostic], sources: dict[str, SourceFile], what: s
     raise typer.Exit(EXIT_USAGE)
 
 
-def plan(rules: list[str], fixtures: list[Fixture]) -> list[tuple[RuleBook, list[Case]]]:
+def plan(
+    rules: list[str], fixtures: list[Fixture], fallback: tuple[str, ...] = ()
+) -> list[tuple[RuleBook, list[Case]]]:
     """The books to compile and the cases each runs: rule examples first, then fixture cases.
 
     With rules on the command line every fixture uses them; without, each fixture uses its
-    own `rules:` (fixtures naming the same rules share one compiled book)."""
+    own `rules:`, else `fallback` (the project's rules); fixtures naming the same rules share
+    one compiled book."""
     groups: dict[tuple[str, ...], list[Fixture]] = {}
     missing = []
     for fx in fixtures:
-        key = tuple(rules) or fx.rules
+        key = tuple(rules) or fx.rules or fallback
         if not key:
             missing.append(
                 Diagnostic(
                     "E608",
                     "this fixture names no rules",
                     SourceSpan(fx.path, 0, 1),
-                    "give RULES on the command line, or `rules: <path>` in the fixture",
+                    "give RULES on the command line, `rules: <path>` in the fixture, or make a "
+                    "project (iedsl init)",
                 )
             )
         groups.setdefault(key, []).append(fx)
     if missing:
         _fail_usage(missing, {fx.path: fx.source for fx in fixtures}, "fixtures")
-    if rules and not groups:
-        groups[tuple(rules)] = []
+    if (rules or fallback) and not groups:
+        groups[tuple(rules) or fallback] = []
     out = []
     for key, members in groups.items():
         book = load_book(list(key))
@@ -145,13 +171,13 @@ def plan(rules: list[str], fixtures: list[Fixture]) -> list[tuple[RuleBook, list
 
 def run_tests_cli(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="Rule files or directories (@pack: the shipped pack), then fixture files or "
-            "directories. No rules: each fixture's `rules:`. No fixtures: tests/fixtures/ "
-            "beside the rules."
+            "directories. No rules: the project's, else each fixture's `rules:`. No fixtures: "
+            "the project's, else those beside the rules."
         ),
-    ],
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
     junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to this file.")] = None,
     keyword: Annotated[
@@ -176,18 +202,19 @@ def run_tests_cli(
     if problem:  # before any work, as `run -o`: a device, a FIFO, a directory, no directory
         err(f"error: {problem}")
         raise typer.Exit(EXIT_USAGE)
-    rules, fixture_args = split_args(paths)
+    rules, fixture_args = split_args(paths or [])
+    project = current_project()
+    fallback = project.rules if project is not None else ()
     if not fixture_args:
-        found = default_fixture_dir(rules)
-        if found is not None and find_fixture_files(found):
-            fixture_args = [_shown(found)]
-        else:
-            err("note: no fixtures given, none in tests/fixtures/ beside the rules: rule examples only")
+        fixture_args = default_fixtures(rules or list(fallback))
+        if not fixture_args:
+            where = "in the project" if current_project() is not None else "beside the rules"
+            err(f"note: no fixtures given, none {where}: rule examples only")
     fixtures = _load_fixtures(fixture_args)
     started = time.perf_counter()
     results: list[Result] = []
     cover: list[Any] = []
-    for book, cases in plan(rules, fixtures):
+    for book, cases in plan(rules, fixtures, fallback):
         chosen = select(cases, keyword)
         results += [run_case(book, case) for case in chosen]
         if coverage:

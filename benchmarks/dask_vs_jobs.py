@@ -13,7 +13,8 @@ and, unless --no-warm, the job alone on a LocalCluster that is already running (
 scheduler=client: what a second job on a running cluster costs). It checks that the outputs are
 byte-identical after sorting their lines (and says whether they are identical as they are),
 and prints wall time, the CPU our processes used, and the CPU other processes used meanwhile
-("foreign": the machine is shared; where it is large, a core was not ours). --json FILE keeps
+("foreign": the machine is shared; where it is large, a core was not ours), then the ratios
+per round, of the best wall times and of the median CPU times. --json FILE keeps
 the figures. Everything goes to the work directory (default /tmp/iedsl-dask-bench), never into
 the project: the corpus is for research use only.
 """
@@ -180,10 +181,14 @@ def main() -> None:
         print(f"warm  {n + 1}     : {shown(r)}")
     ratios = [d["wall"] / j["wall"] for d, j in zip(rows["dask"], rows["jobs"], strict=True)]
     each = ", ".join(f"{r:.2f}" for r in ratios)
+    best = {name: min(r["wall"] for r in rows[name]) for name in rows}
+    cpu = {name: statistics.median(r["cpu"] for r in rows[name]) for name in rows}
     print(
-        f"dask / jobs per round: {each} (median {statistics.median(ratios):.2f}); "
-        f"outputs byte-identical after sorting: {sorted_equal}; identical as they are: {identical}"
+        f"dask / jobs per round: {each} (median {statistics.median(ratios):.2f}); best of each: "
+        f"{best['dask']:.2f} / {best['jobs']:.2f} s = {best['dask'] / best['jobs']:.2f}; median CPU: "
+        f"{cpu['dask']:.2f} / {cpu['jobs']:.2f} s = {cpu['dask'] / cpu['jobs']:.2f}"
     )
+    print(f"outputs byte-identical after sorting: {sorted_equal}; identical as they are: {identical}")
     if a.json:
         summary: dict[str, Any] = {"corpus": str(corpus), "rounds": rows, "warm": warm, "ratios": ratios}
         summary.update(sorted_equal=sorted_equal, identical=identical, cpus=os.cpu_count())

@@ -13,6 +13,7 @@ from ie_dsl.cli.common import (
     EXIT_USAGE,
     OUTSIDE_ROOT_ENV,
     err,
+    kind_of,
     mine,
     rule_paths,
     split_rules,
@@ -38,7 +39,12 @@ def check_cli(
         raise typer.Exit(EXIT_USAGE)
     rules, rest = split_rules(paths or [], "iedsl check RULES...")
     if rest:  # every argument of check is a rule path: name what is not one
-        err(f"error: {rest[0]} is not a rule file or a directory of rules")
+        what = (
+            "a fixture file (it has `cases:`): `iedsl test` runs it"
+            if kind_of(rest[0]) == "fixtures"
+            else "not a rule file or a directory of rules"
+        )
+        err(f"error: {rest[0]} is {what}")
         raise typer.Exit(EXIT_USAGE)
     outside = os.environ.get(OUTSIDE_ROOT_ENV) == "1"
     diags, sources = diagnose(rule_paths(rules), outside)

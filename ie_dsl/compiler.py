@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from ie_dsl import gates, ir, prefilter
+from ie_dsl.context import CUE
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.gates import entry, gated
 from ie_dsl.lexicon import Lexicon
@@ -87,6 +88,23 @@ class Program:
             for cr in stage.rules:
                 out |= cr.first_words or frozenset()
         return frozenset(out)
+
+    @cached_property
+    def stating(self) -> tuple[tuple[int, ...], int] | None:
+        """What a document needs for a statement (not a cue: cues only qualify statements)
+        to be possible, whatever its entity strata find: None if a statement rule needs
+        nothing, else the statement stage's indexes of those rules and the bits of every
+        type a stratum makes (taken as present). None also when there are no strata (the
+        statement stage's own check says as much)."""
+        idx = self.stages[-1]
+        ks = tuple(k for k, cr in enumerate(idx.rules) if cr.rule.output != CUE)
+        if not self.strata or any(not idx.masks[k] and idx.choices[k] is None for k in ks):
+            return None
+        made = {cr.rule.output for stratum in self.strata for cr in stratum}
+        bits = 0
+        for t in made & idx.type_bits.keys():
+            bits |= idx.type_bits[t]
+        return ks, bits
 
     @property
     def always(self) -> tuple[CompiledRule, ...]:

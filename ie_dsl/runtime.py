@@ -408,13 +408,15 @@ def annotate(
     view: DocView,
     outcomes: list[tuple[Annotation, Annotation | None]] | None = None,
     builtins: bool = True,
-) -> None:
+    stating: bool = False,
+) -> bool:
     """Add lexicon, NUMBER, DATE and entity-rule annotations to `view`, cascade by cascade.
 
     `builtins` False computes NUMBER and DATE only if a rule matches them (extract: they are
     costly and `when` finds its dates itself). If `outcomes` is a list, each entity-rule
     match is appended to it with None if it was kept, or with the annotation that beat it
-    (for coverage)."""
+    (for coverage). `stating` (extract): stop before the entity rules, and return False,
+    if no statement could be made in the document whatever they find (_idle); else True."""
     by_type: dict[str, list[Cand]] = {}
     _lexicon_matches(program, view, by_type)
     wanted = {"NUMBER", "DATE"} if builtins else {"NUMBER", "DATE"} & program.used
@@ -423,6 +425,8 @@ def annotate(
     size = len(view.norms)
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
+    if stating and _idle(program, view):
+        return False
     view.prefetch(view.words.intersection(program.starting_words))  # (one pass for all stages)
     for stage in program.stages[:-1]:
         made: dict[str, list[Cand]] = {}
@@ -436,6 +440,26 @@ def annotate(
             view.set_annotations(type_name, chosen)
             if outcomes is not None:
                 outcomes.extend(_outcomes(cands, chosen))
+    return True
+
+
+def _idle(program: Program, view: DocView) -> bool:
+    """Can no statement (cues aside) be made in the document, whatever its entity rules
+    find? Its words and the types annotated so far, with every type an entity rule makes,
+    meet no statement rule's clauses (Program.stating). Most news articles hold no word a
+    threat statement needs: their entity rules need not run."""
+    stating = program.stating
+    if stating is None:
+        return False
+    ks, have = stating
+    idx = program.stages[-1]
+    have = reduce(or_, map(idx.word_bits.__getitem__, idx.word_bits.keys() & view.words), have)
+    have = reduce(or_, map(idx.type_bits.__getitem__, idx.type_bits.keys() & view.present_types()), have)
+    masks, choices = idx.masks, idx.choices
+    for k in ks:
+        if masks[k] & have == masks[k] and (choices[k] is None or any(m & have == m for m in choices[k])):
+            return False
+    return True
 
 
 def _arg(view: DocView, cr: CompiledRule, slot: int, caps: list[int]) -> dict[str, Any] | None:
@@ -520,7 +544,8 @@ def _matched(
     view.deadline = deadline
     if overridden is not None:  # cues are applied, not output: coverage still sees them
         view.cues = overridden
-    annotate(program, view, builtins=False)
+    if not annotate(program, view, builtins=False, stating=overridden is None):
+        return []  # (no statement can be made: finish() would make [] of nothing)
     cands: dict[str, list[tuple[int, int, int, int, bool, Any]]] = {}
     for cr, s, e, caps in _rule_matches(program.stages[-1], view):
         r = cr.rule

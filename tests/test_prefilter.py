@@ -142,3 +142,28 @@ def test_a_window_starts_only_where_an_option_it_holds_begins(tmp_path, monkeypa
     # first sentence: only the new/more option is held (no turmoil word), so no search from
     # Ruritania; second: only the PLACE option (no militant word), so none from 'more'
     assert searched == [2, 5, 8]
+
+
+def test_entity_rules_do_not_run_where_no_statement_can_be_made(tmp_path, monkeypatch):
+    book = book_of(
+        tmp_path,
+        "entity THREAT: armed groups\n"
+        "rule warns: ORG warned of THREAT => warn(org, threat)\n"
+        'rule negation mode all group cue: not => cue(polarity="negative")\n',
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    stages: list[int] = []
+    real = runtime._rule_matches
+
+    def counting(index, view):
+        stages.append(len(index.rules))
+        return real(index, view)
+
+    monkeypatch.setattr(runtime, "_rule_matches", counting)
+    # no 'warned': no statement can be made (a cue alone is never output), THREAT not sought
+    assert book.extract("d", "Acme did not see armed groups.") == []
+    assert stages == []
+    found = book.extract("d", "Acme warned of armed groups.")
+    assert [st["args"]["threat"]["text"] for st in found] == ["armed groups"] and len(stages) == 2
+    stages.clear()  # coverage asks for every match, so everything runs
+    assert book.extract("d", "Acme did not see armed groups.", overridden=[]) == [] and len(stages) == 2

@@ -102,8 +102,9 @@ class Program:
             return None
         made = {cr.rule.output for stratum in self.strata for cr in stratum}
         bits = 0
-        for t in made & idx.type_bits.keys():
-            bits |= idx.type_bits[t]
+        for t, bit in idx.type_bits.items():
+            if t.split("[", 1)[0] in made:  # (and the filtered types made of them: THREAT[kind=x])
+                bits |= bit
         return ks, bits
 
     @property

@@ -107,10 +107,16 @@ def _last_start(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int) -> i
     for chain in chains:
         at = hi
         for words, types in reversed(chain):
-            starts = [ann_start[t] for t in types if t in ann_start]
             at -= 1
-            while at >= lo and norms[at] not in words and not any(at in s for s in starts):
-                at -= 1
+            starts: set[int] = set()
+            for t in types:
+                starts.update(ann_start.get(t, ()))  # (the positions an annotation begins at)
+            if starts:
+                while at >= lo and norms[at] not in words and at not in starts:
+                    at -= 1
+            else:
+                while at >= lo and norms[at] not in words:
+                    at -= 1
             if at < lo:
                 break
         else:

@@ -89,6 +89,10 @@ def args_parser() -> argparse.ArgumentParser:
         default=300.0,
         help="stop the stream after this many seconds (0: no limit; default 300)",
     )
+    p.add_argument(
+        "--baseline",
+        help="a commit whose engine and rule pack iedsl_pack_baseline runs (to compare in one run)",
+    )
     p.add_argument("--startup-runs", type=int, default=9, help="runs of `iedsl run` start-up (median)")
     p.add_argument("--jobs-runs", type=int, default=2, help="timed runs of each --jobs setting")
     p.add_argument("--child", help=argparse.SUPPRESS)
@@ -142,10 +146,17 @@ def select(spec: str) -> list[str]:
 
 
 def run_child(name: str, opts: dict[str, Any]) -> dict[str, Any]:
-    """Run one case in a fresh interpreter; its result is the last line of its stdout."""
+    """Run one case in a fresh interpreter; its result is the last line of its stdout. A
+    baseline case imports ie_dsl from the --baseline checkout."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--child-opts", json.dumps(opts)]
+    env = None
+    if name in bench_cases.BASELINE:
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [opts["baseline"], os.environ.get("PYTHONPATH")])),
+        )
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
@@ -163,6 +174,7 @@ def run_child(name: str, opts: dict[str, Any]) -> dict[str, Any]:
 def pool(base: dict[str, Any], more: dict[str, Any]) -> None:
     """Add a later round's passes to a throughput result: the median is over all passes."""
     base["times_s"] += more["times_s"]
+    base["cpu_times_s"] = base.get("cpu_times_s", []) + more.get("cpu_times_s", [])
     base["round_medians"] += more["round_medians"]
     med = statistics.median(base["times_s"])
     base.update(
@@ -174,6 +186,27 @@ def pool(base: dict[str, Any], more: dict[str, Any]) -> None:
     )
     rm = base["round_medians"]
     base["round_spread"] = (max(rm) - min(rm)) / med
+
+
+def baseline(work: Path, commit: str) -> dict[str, str]:
+    """The engine and rule pack of `commit` (ie_dsl, grammar, rules), unpacked once under
+    WORK/baseline/: what the baseline cases import and run."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", "--short", f"{commit}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    if not sha:
+        sys.exit(f"--baseline: no commit {commit!r} in {ROOT}")
+    where = work / "baseline" / sha
+    if not (where / "ie_dsl").is_dir():
+        where.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "ie_dsl", "grammar", "rules"], capture_output=True, cwd=ROOT, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+    return {"baseline": str(where), "baseline_commit": sha}
 
 
 def environment() -> dict[str, Any]:
@@ -221,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     from workloads import prepare
 
     prepare(a.work, a.corpus, log=lambda m: print(m, file=sys.stderr))
+    if a.baseline:
+        opts |= baseline(work, a.baseline)
+    elif needs := [n for n in names if n in bench_cases.BASELINE]:
+        sys.exit(f"{', '.join(needs)}: give the commit to compare with, --baseline COMMIT")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = a.out or a.work / "results" / f"bench-{stamp}{'-quick' if a.quick else ''}"
     out.parent.mkdir(parents=True, exist_ok=True)

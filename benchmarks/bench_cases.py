@@ -86,13 +86,14 @@ def _throughput(
             break
     first_s = time.perf_counter() - t0
     part = texts[:n]
-    times = []
+    times, cpu = [], []
     for _ in range(o["runs"]):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m = 0
         for i, text in enumerate(part):
             m += process(i, text)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)  # (less moved by other jobs than wall time)
         matches = m
     med = statistics.median(times)
     nbytes = sum(len(t.encode("utf-8")) for t in part)
@@ -113,6 +114,7 @@ def _throughput(
         "rss_setup_mib": rss_setup,
         "vmrss_mib": _vmrss_mib(),
         "round_medians": [med],
+        "cpu_times_s": cpu,
     }
 
 
@@ -489,6 +491,10 @@ CASES: dict[str, Case] = {
     "iedsl_pack": Case(
         "iedsl: the shipped rule pack (rules/)", _tp(lambda o: _iedsl(lambda: [Path(o["root"]) / "rules"]))
     ),
+    "iedsl_pack_baseline": Case(
+        "iedsl: the engine and rule pack of --baseline COMMIT",
+        _tp(lambda o: _iedsl(lambda: [Path(o["baseline"]) / "rules"])),
+    ),
     "docsize_10k": _docsize_case(10_000, False),
     "docsize_100k": _docsize_case(100_000, False),
     "docsize_1m": _docsize_case(1_000_000, False),
@@ -507,6 +513,9 @@ CASES: dict[str, Case] = {
         "differential",
     ),
 }
+
+
+BASELINE = frozenset({"iedsl_pack_baseline"})  # cases run with the --baseline checkout's ie_dsl
 
 
 def run_case(name: str, opts: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from ie_dsl.diagnostics import Diagnostic
 from ie_dsl.morph import inflections
 from ie_dsl.source import SourceFile, SourceSpan
-from ie_dsl.text import literal_tokens, norm
+from ie_dsl.text import FINAL_ABBREVIATIONS, literal_tokens, norm
 from ie_dsl.yamlfile import LocDict, LocList, span_of
 
 TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -56,6 +56,9 @@ class Lexicon:
     phrases: list[Phrase] = field(default_factory=list)
 
 
+_FINAL_NORMS = frozenset(norm(a) for a in FINAL_ABBREVIATIONS)
+
+
 def _case_matters(text: str) -> bool:
     """Under `smart`, aliases written in capitals (CSTO) or with a capital inside a word
     (LeT, JuD) are compared exactly: their lower-case forms are ordinary words."""
@@ -76,6 +79,17 @@ def _phrases_for(alias: str, entry: LexEntry, case: str, inflect: bool) -> list[
         for form in sorted(inflections(norms[-1]) - {norms[-1]}):
             out.append(Phrase(norms[:-1] + (form,), None, entry))
     return out
+
+
+def _without_final_period(phrase: Phrase) -> Phrase | None:
+    """`Acme Inc.` as `Acme Inc`: at a sentence's end the document has `Inc` and a full
+    stop (text.FINAL_ABBREVIATIONS), and the entry then matches the name without it."""
+    if phrase.exact is not None and phrase.exact[-1] not in FINAL_ABBREVIATIONS:
+        return None
+    if phrase.exact is None and phrase.norms[-1] not in _FINAL_NORMS:
+        return None
+    exact = None if phrase.exact is None else phrase.exact[:-1] + (phrase.exact[-1][:-1],)
+    return Phrase(phrase.norms[:-1] + (phrase.norms[-1][:-1],), exact, phrase.entry)
 
 
 def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, list[Diagnostic]]:
@@ -112,6 +126,7 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
         diags.append(Diagnostic("E302", "a lexicon needs `entries:` as a list", span_of(data.node, path)))
         return lex, diags
     owner: dict[tuple[tuple[str, ...], tuple[str, ...] | None], str] = {}
+    unlisted: list[Phrase] = []  # names ending in `Inc.` and the like, without the period
     for item, node in zip(entries, entries.nodes, strict=False):
         canonical, aliases, attrs, inflect = _entry_fields(item, file_inflect)
         if canonical is None:
@@ -163,6 +178,13 @@ def load_lexicon(data: LocDict, source: SourceFile) -> tuple[Lexicon | None, lis
                     )
                     continue
                 lex.phrases.append(phrase)
+            bare = _without_final_period(phrases[0]) if phrases else None
+            if bare is not None:
+                unlisted.append(bare)
+    for bare in unlisted:  # after every listed name: a name listed as `Acme Inc` wins quietly
+        if (bare.norms, bare.exact) not in owner:
+            owner[(bare.norms, bare.exact)] = bare.entry.canonical
+            lex.phrases.append(bare)
     return lex, diags
 
 

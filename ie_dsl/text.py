@@ -124,6 +124,13 @@ _NEVER_SPLIT = frozenset(
     + [w.upper() + "." for w in _TITLES]
     + ["No.", "NO.", "vs.", "e.g.", "i.e.", "E.g.", "I.e.", "cf.", "approx."]
 )
+# Abbreviations whose period also ends the sentence when the sentence ends with them ("... of
+# Acme Inc."): there the token is split into the word and a full stop, so that `inc` matches
+# it and the full stop stays out of what a rule captures (titles never end a sentence).
+FINAL_ABBREVIATIONS = frozenset(
+    [w + "." for w in _OTHER_ABBREVS] + [w.upper() + "." for w in _OTHER_ABBREVS if w[0].isupper()]
+) - _NEVER_SPLIT
+_CLOSER_TOKENS = frozenset("\u201d\"\u2019')]}\u00bb")
 _STARTERS = frozenset(
     "The A An He She It They We I This That These Those In On At But And However Meanwhile "
     "There His Her Its Their Our".split()
@@ -350,6 +357,40 @@ def _sentence_cuts(text: str, starts: list[int], ends: list[int]) -> list[int]:
     return cuts
 
 
+def _final_periods(texts: list[str], cuts: list[int]) -> list[int]:
+    """The tokens that are a listed abbreviation ending a sentence (FINAL_ABBREVIATIONS),
+    before any closing quotes or brackets; `cuts` are the sentences' ends, ascending."""
+    out: list[int] = []
+    first = 0
+    for cut in cuts:
+        k = cut - 1
+        while k > first and texts[k] in _CLOSER_TOKENS:
+            k -= 1
+        if texts[k] in FINAL_ABBREVIATIONS:
+            out.append(k)
+        first = cut
+    return out
+
+
+def _split_periods(
+    splits: list[int], starts: list[int], ends: list[int], texts: list[str]
+) -> tuple[list[int], list[int], list[str]]:
+    """The token lists with each token of `splits` (ascending) cut before its last character."""
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    new_texts: list[str] = []
+    at = 0
+    for k in splits:
+        new_starts += starts[at:k]
+        new_ends += ends[at:k]
+        new_texts += texts[at:k]
+        new_starts += [starts[k], ends[k] - 1]
+        new_ends += [ends[k] - 1, ends[k]]
+        new_texts += [texts[k][:-1], "."]
+        at = k + 1
+    return new_starts + starts[at:], new_ends + ends[at:], new_texts + texts[at:]
+
+
 def segment(text: str) -> Segmentation:
     """Split ``text`` into tokens, sentences and paragraphs.  Never raises on a ``str``; empty or
     whitespace-only text gives empty lists.  All offsets index into ``text``."""
@@ -362,6 +403,12 @@ def segment(text: str) -> Segmentation:
     pcuts = _paragraph_cuts(text, starts)
     scuts = sorted(set(_sentence_cuts(text, starts, ends)).union(pcuts))
     scuts.append(n)
+    splits = [] if FINAL_ABBREVIATIONS.isdisjoint(texts) else _final_periods(texts, scuts)
+    if splits:  # "... Acme Inc." ends in "Inc" and "."; the cuts after each move one on
+        starts, ends, texts = _split_periods(splits, starts, ends, texts)
+        n = len(starts)
+        pcuts = [c + bisect_left(splits, c) for c in pcuts]
+        scuts = [c + bisect_left(splits, c) for c in scuts]
     pcut_iter = iter(pcuts + [n])
     next_pcut = next(pcut_iter)
     first = 0

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ie_dsl.text import Segmentation, norm, segment, tokenize
+from ie_dsl.text import FINAL_ABBREVIATIONS, Segmentation, norm, segment, tokenize
+
+_CLOSERS = set("\u201d\"\u2019')]}\u00bb")
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -84,8 +86,18 @@ def check_invariants(seg: Segmentation) -> None:
         for sent in seg.sentences[para.first_sentence : para.end_sentence]:
             assert sent.paragraph == pi
     assert expect_sent == len(seg.sentences)
-    # tokenize() applies exactly the same token rules.
-    assert tokenize(text) == list(zip(starts, ends, strict=True))
+    # tokenize() applies exactly the same token rules, but for the listed abbreviations that
+    # end a sentence, which segment() splits into the word and a full stop.
+    merged = list(zip(starts, ends, strict=True))
+    for sent in reversed(seg.sentences):
+        for k in range(sent.end_token - 1, sent.first_token, -1):
+            pair = text[starts[k - 1] : ends[k]]
+            if text[starts[k] : ends[k]] == "." and ends[k - 1] == starts[k] and pair in FINAL_ABBREVIATIONS:
+                merged[k - 1 : k + 1] = [(starts[k - 1], ends[k])]
+                after = seg.texts[k + 1 : sent.end_token]
+                assert all(t in _CLOSERS for t in after), "split inside a sentence"
+                break
+    assert tokenize(text) == merged
 
 
 # ------------------------------------------------------------------------------ token rules
@@ -268,6 +280,45 @@ def test_acronym_splits_only_before_common_starter() -> None:
     assert sents("Shares of Acme Corp. rose. Acme Corp. The firm said.") == [
         "Shares of Acme Corp. rose.", "Acme Corp.", "The firm said.",
     ]
+
+
+def sentence_tokens(text: str) -> list[list[str]]:
+    seg = segment(text)
+    return [seg.texts[s.first_token : s.end_token] for s in seg.sentences]
+
+
+def test_an_abbreviation_ending_a_sentence_is_the_word_and_a_full_stop() -> None:
+    text = "Shares of Acme Corp. rose. Acme Corp. The firm bought Beta Inc.\n\nGamma Co. said etc."
+    assert sentence_tokens(text) == [
+        ["Shares", "of", "Acme", "Corp.", "rose", "."],  # inside a sentence: one token
+        ["Acme", "Corp", "."],
+        ["The", "firm", "bought", "Beta", "Inc", "."],  # at a paragraph's end
+        ["Gamma", "Co.", "said", "etc", "."],  # at the text's end
+    ]
+    # the sentences and paragraphs themselves are what they were
+    assert sents(text) == [
+        "Shares of Acme Corp. rose.",
+        "Acme Corp.",
+        "The firm bought Beta Inc.",
+        "Gamma Co. said etc.",
+    ]
+    assert paras(text) == [
+        "Shares of Acme Corp. rose. Acme Corp. The firm bought Beta Inc.",
+        "Gamma Co. said etc.",
+    ]
+    check_invariants(segment(text))
+
+
+def test_only_listed_non_title_abbreviations_are_split() -> None:
+    # before closing quotes too; titles, acronyms and initials are never split
+    assert sentence_tokens("He said “we bought Acme Inc.” Then left.") == [
+        ["He", "said", "“", "we", "bought", "Acme", "Inc.", "”", "Then", "left", "."]
+    ]
+    assert sentence_tokens("They sold Acme Inc.”") == [["They", "sold", "Acme", "Inc", ".", "”"]]
+    assert sentence_tokens("He went to the U.S.") == [["He", "went", "to", "the", "U.S."]]
+    assert sentence_tokens("Ask Gen.") == [["Ask", "Gen."]]
+    assert sentence_tokens("Inc.") == [["Inc", "."]]
+    assert sentence_tokens("ACME CORP.") == [["ACME", "CORP", "."]]
 
 
 def test_quotes_and_brackets() -> None:

@@ -43,6 +43,22 @@ def _numbers(n: int) -> Callable[[], object]:
     return lambda: find_numbers(norms)
 
 
+MONEY_WORDS = (
+    "paid 50 mln dlrs , $ 1.5 billion , between 5 and 10 mln Canadian dlrs , 12 cts vs 1.20 "
+    "dlrs , 17 - 1 / 2 to 19 dlrs , 45 - mln - dlr , USD 20 m , 5 , 6 , seven , pct"
+).split()
+
+
+def _money(n: int) -> Callable[[], object]:
+    """find_money over one 'sentence' of n copies of MONEY_WORDS (7 mentions each)."""
+    from ie_dsl.money import find_money
+    from ie_dsl.text import norm
+
+    texts = MONEY_WORDS * n
+    joined = [False] * len(texts)
+    return lambda: find_money([norm(w) for w in texts], texts, joined)
+
+
 DATE_WORDS = (
     "on Thursday , since 2021 , in the past three years , June 2023 , the 15th of May , may "
     "march the first quarter 14/02/2024 early July "
@@ -101,6 +117,7 @@ SEGMENT_INPUTS: dict[str, Callable[[int], str]] = {
     "initials": lambda n: "A. " * (330 * n),
     "lines": lambda n: "x\n" * (500 * n),
     "words+newlines": lambda n: "word " * 10 * n + "\n" * (500 * n) + "word",
+    "final-abbreviations": lambda n: "Acme Inc. The " * (100 * n),
 }
 
 
@@ -116,13 +133,19 @@ def _segment(make: Callable[[int], str]) -> Case:
 
 CASES: dict[str, Case] = {
     "numbers": _numbers,
+    "money": _money,
     "dates": _dates,
     "report": _report,
     "long-word": _long_word,
     **{f"segment:{name}": _segment(make) for name, make in SEGMENT_INPUTS.items()},
 }
 # (n for the line counts of the tests, n for the timed run): counting slows a call 10-30x
-SIZES: dict[str, tuple[int, int]] = {"numbers": (500, 5000), "dates": (50, 500), "report": (5, 20)}
+SIZES: dict[str, tuple[int, int]] = {
+    "numbers": (500, 5000),
+    "money": (100, 1000),
+    "dates": (50, 500),
+    "report": (5, 20),
+}
 DEFAULT_SIZES = (5, 50)
 
 

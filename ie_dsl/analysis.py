@@ -12,12 +12,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ie_dsl import nodes as n
+from ie_dsl.anchors import misplaced_anchors
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon
 from ie_dsl.loader import RuleSet
+from ie_dsl.money import CURRENCIES
+from ie_dsl.scoping import declared, hidden_types
 from ie_dsl.source import SourceFile, SourceSpan
 
-BUILTIN_TYPES = frozenset({"NUMBER", "DATE"})
+BUILTIN_TYPES = frozenset({"NUMBER", "DATE", "MONEY"})
+# The attributes of the built-in types' annotations, and the values each takes (None: any).
+BUILTIN_ATTRIBUTES: dict[str, dict[str, frozenset[str] | None]] = {
+    "NUMBER": {},
+    "DATE": {"grain": frozenset({"day", "week", "month", "quarter", "year", "decade"})},
+    "MONEY": {"currency": CURRENCIES, "low": None, "high": None},
+}
 MODES = ("longest", "first", "all")
 SCOPES = ("sentence", "paragraph", "window")
 TOKEN_CLASSES = frozenset(
@@ -68,6 +77,19 @@ def walk(pattern: n.Pattern) -> Iterator[n.Pattern]:
             stack.extend(reversed(node.args))
 
 
+def attr_tests(test: n.AttrTest) -> Iterator[n.AttrCmp]:
+    """The comparisons of an attribute filter."""
+    stack: list[n.AttrTest] = [test]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, n.AttrCmp):
+            yield t
+        elif isinstance(t, n.AttrNot):
+            stack.append(t.test)
+        else:
+            stack.extend(reversed(t.tests))
+
+
 def token_types(test: n.TokenTest) -> Iterator[n.TType]:
     stack: list[n.TokenTest] = [test]
     while stack:
@@ -87,6 +109,20 @@ class _Checker:
         self.by_path = {f.path: f for f in rs.files}
         entity_types = {r.name for f in rs.files for r in f.rules if r.kind == "entity"}
         self.types = frozenset(entity_types | {lx.type for lx in rs.lexicons} | BUILTIN_TYPES)
+        self.warnings: list[Diagnostic] = []
+        # type -> attribute -> the values its annotations have (None: any value)
+        self.attributes: dict[str, dict[str, set[str] | None]] = {
+            t: {k: None if v is None else set(v) for k, v in attrs.items()}
+            for t, attrs in BUILTIN_ATTRIBUTES.items()
+        }
+        for lx in rs.lexicons:
+            known = self.attributes.setdefault(lx.type, {})
+            for entry in lx.entries:
+                for key, value in entry.attrs:
+                    values = known.setdefault(key, set())
+                    if values is not None:
+                        values.add(value)
+        self.declared = declared(rs)  # file -> the types it declares (ie_dsl/scoping.py)
 
     def macros_for(self, f: n.RuleFile) -> dict[str, n.Define]:
         scope: dict[str, n.Define] = {}
@@ -101,16 +137,9 @@ class _Checker:
                         "E214", f"{d.name} is defined twice in this file", d.span, "rename one of them"
                     )
                 )
-            if d.name in self.types:
-                self.errors.append(
-                    Diagnostic(
-                        "E214",
-                        f"define {d.name} hides the type {d.name}",
-                        d.span,
-                        "give the macro another name",
-                    )
-                )
             own[d.name] = d
+        # a macro hides only a type its file sees (its rule root's, or a used file's)
+        self.errors += hidden_types(self.rs, f, self.by_path, BUILTIN_TYPES, self.declared)
         scope.update(own)
         return scope
 
@@ -122,12 +151,16 @@ class _Checker:
         for node in walk(pattern):
             if isinstance(node, n.Ref):
                 self._check_ref(node, macros, params, used)
+                if node.where is not None:
+                    self._check_where(node.name, node.where, node.span, macros, params)
             elif isinstance(node, n.TokenSet):
                 for t in token_types(node.test):
                     if t.name in self.types:
                         used.add(t.name)
                     else:
                         self._unknown(t.name, t.span, macros)
+                    if t.where is not None:
+                        self._check_where(t.name, t.where, t.span, macros, params)
             elif isinstance(node, n.Gap) and node.max is not None and node.max < node.min:
                 self.errors.append(Diagnostic("E222", "a gap's maximum is below its minimum", node.span))
             elif isinstance(node, n.Repeat) and node.max is not None and node.max < node.min:
@@ -169,6 +202,54 @@ class _Checker:
             used.add(ref.name)
             return
         self._unknown(ref.name, ref.span, macros)
+
+    def _check_where(
+        self,
+        name: str,
+        where: n.AttrTest,
+        span: SourceSpan,
+        macros: Mapping[str, n.Define],
+        params: frozenset[str],
+    ) -> None:
+        """E228 for a filter on a macro or on an attribute no annotation of the type has;
+        W227 for a value none has (where the values are known)."""
+        if name not in self.types:
+            if name in macros or name in params:
+                what = "a macro" if name in macros else "a macro parameter"
+                hint = "filter a type: PLACE[kind=country]"
+                message = f"{name} is {what}: only a type has attributes"
+                self.errors.append(Diagnostic("E228", message, span, hint))
+            return  # an unknown name is E210 already
+        known = self.attributes.get(name, {})
+        for cmp in attr_tests(where):
+            if cmp.key not in known:
+                have = ", ".join(sorted(known))
+                hint = suggest(cmp.key, frozenset(known)) or (
+                    f"{name} annotations have: {have}"
+                    if have
+                    else f"no {name} annotation has attributes (only lexicon entries' attrs and "
+                    "the built-in DATE and MONEY have them)"
+                )
+                message = f"{name} annotations have no attribute {cmp.key!r}"
+                self.errors.append(Diagnostic("E228", message, cmp.span, hint))
+                continue
+            values = known[cmp.key]
+            if values is None:
+                continue
+            folded = {v.lower(): v for v in values}
+            for text, exact in cmp.values:
+                if (text in values) if exact else (text.lower() in folded):
+                    continue
+                close = suggest(text, frozenset(values))
+                self.warnings.append(
+                    Diagnostic(
+                        "W227",
+                        f"no {name} annotation has {cmp.key}={text}",
+                        cmp.span,
+                        close or f"the values of {cmp.key}: " + ", ".join(sorted(values)[:12]),
+                        severity="warning",
+                    )
+                )
 
     def _macro_types(self, d: n.Define, macros: Mapping[str, n.Define], seen: set[str]) -> set[str]:
         out: set[str] = set()
@@ -248,6 +329,7 @@ class _Checker:
                     f"an entity rule makes {rule.name} annotations; use `rule` to emit statements",
                 )
             )
+        self.warnings.extend(misplaced_anchors(rule.pattern, macros, self.types))
         return self.check_pattern(rule.pattern, macros, frozenset())
 
 
@@ -326,6 +408,7 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
         c.check_macro_cycles(f, macros)
         for d in f.defines:
             c.check_pattern(d.body, macros, frozenset(d.params))
+            c.warnings.extend(misplaced_anchors(d.body, macros, c.types))
         for rule in f.rules:
             used = c.check_rule(rule, macros)
             cr = CheckedRule(rule, f.path, macros, order)
@@ -346,7 +429,7 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
             names[rule.name] = rule
             statements.append(cr)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
-    warnings = [*rs.warnings, *_unused(rs, entity_rules)]
+    warnings = [*rs.warnings, *c.warnings, *_unused(rs, entity_rules)]
     checked = CheckedRules(
         strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(warnings), scopes
     )

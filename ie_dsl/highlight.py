@@ -34,6 +34,10 @@ _NUMBER = r"\d+(?:[.,]\d+)*"
 _NAME = r"[^\W\d_]\w*"  # a rule name, capture name, role or option value
 _TYPE = r"[A-Z][A-Z0-9_]*(?![\w'’-])"
 _MACRO = r"[A-Z][A-Z0-9_]*(?=\()"
+# A type with an attribute filter, `PLACE[kind=country]`: a `[` against the type whose first
+# word is compared (=, != or in); otherwise the `[` starts a token test after the type.
+_FILTERED = r"[A-Z][A-Z0-9_]*(?=\[[\t (!]*(?:\w+|\"(?:[^\"\\\n]|\\.)*\")[\t ]*(?:!?=|in\b))"
+_KEY = r"\w[\w.'’-]*(?=[\t ]*(?:!?=|in\b))"
 _LEMMA = r"~[^\W\d_]\w*(?:-\w+)*"
 _REGEX = r"/(?:[^/\\\n]|\\.)+/[aimsx]*"
 _QUANT = r"(?:[?*+]|\{\d*(?:,\d*)?\})\??"
@@ -100,6 +104,14 @@ class IedslLexer(RegexLexer):
         "emit": [
             include("space"),
             (rf'({_NAME})(\s*)(=)(\s*)(?=")', bygroups(Name.Attribute, Whitespace, Operator, Whitespace)),
+            # `target=each(targets)`: one statement per conjunct
+            (
+                rf"({_NAME})(\s*)(=)(\s*)(each)(\()(\s*)({_NAME})(\s*)(\))",
+                bygroups(
+                    Name.Attribute, Whitespace, Operator, Whitespace, Keyword, Punctuation,
+                    Whitespace, Name.Variable, Whitespace, Punctuation,
+                ),
+            ),
             # `speaker=?`: resolved from the document
             (
                 rf"({_NAME})(\s*)(=)(\s*)(\?)",
@@ -126,6 +138,7 @@ class IedslLexer(RegexLexer):
             (r'"', String.Double, "string"),
             (_REGEX, String.Regex),
             (_LEMMA, Name.Builtin),
+            (rf"({_FILTERED})(\[)", bygroups(Name.Class, Punctuation), "filter"),
             (_TYPE, Name.Class),
             (_NUMBER, Number),
         ],
@@ -151,6 +164,19 @@ class IedslLexer(RegexLexer):
             (r"[|!^$]", Operator),
             (r"_(?!\w)", Name.Builtin.Pseudo),
             (r"[(),;.:]", Punctuation),
+        ],
+        # An attribute filter: `PLACE[kind=country & capital in (yes, national)]`.
+        "filter": [
+            (r"[ \t]+", Whitespace),
+            (r"\]", Punctuation, "#pop"),
+            (r"!=|=", Operator),
+            (r"in\b", Operator.Word),
+            (r"[&|!]", Operator),
+            (r"[(),]", Punctuation),
+            (r'"', String.Double, "string"),
+            (_KEY, Name.Attribute),
+            (r"\w[\w.'’-]*", Text),
+            default("#pop"),
         ],
         # A single-token test: `[~group & !cap]`.
         "brackets": [

@@ -178,3 +178,6 @@ class RuleIR:
     # For a loose rule, per element: the grammar macro's name where the element is a gap
     # the expansion put between skeleton elements (explanations say what it skipped).
     gaps: tuple[str | None, ...] = ()
+    # `role=each(capture)`: (role, the types of the conjuncts) for each such role; a
+    # statement is emitted per conjunct of the capture (conjuncts.py)
+    each: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -12,21 +12,24 @@ captures of the rule that uses it. Nothing inside a look-around is captured.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ie_dsl import ir, loose
 from ie_dsl import nodes as n
 from ie_dsl.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
+from ie_dsl.attrfilter import base_type, derived_name
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.expansion import MAX_EXPANSION, MAX_EXPANSION_TOTAL, Expansion
 from ie_dsl.ir import nullable
 from ie_dsl.morph import inflections
 from ie_dsl.source import SourceSpan
-from ie_dsl.text import literal_tokens, norm
+from ie_dsl.text import FINAL_ABBREVIATIONS, literal_tokens, norm
 from ie_dsl.tokenregex import FLAGS, TokenRegexError, compile_token_regex
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
+_EACH = re.compile(r"each\((\w+)\)")  # a YAML emit's `role: each(capture)`
 RESERVED_FIELDS = frozenset({"doc", "type", "args", "span", "sentence", "rule"})
 
 
@@ -68,8 +71,8 @@ class _RuleScope:
 
 
 def _direct_types(node: ir.Node) -> tuple[str, ...]:
-    if isinstance(node, ir.Ann):
-        return (node.type,)
+    if isinstance(node, ir.Ann):  # PLACE[kind=country] is a PLACE annotation
+        return (base_type(node.type),)
     if isinstance(node, ir.Alt):
         out: list[str] = []
         for o in node.options:
@@ -133,7 +136,7 @@ class _Lowerer:
         if isinstance(t, n.TRegex):
             return self.regex(t, scope)
         if isinstance(t, n.TType):
-            return ir.TIn(t.name)
+            return ir.TIn(t.name if t.where is None else derived_name(t.name, t.where))
         if isinstance(t, n.TNot):
             return ir.TNot(self.test(t.test, scope))
         if isinstance(t, n.TAnd):
@@ -176,9 +179,13 @@ class _Lowerer:
         if not toks:
             scope.errors.append(Diagnostic("E223", f"{text!r} contains no token", span))
             return ir.Seq(())
-        if exact:
-            return _seq([ir.Tok(ir.TText(frozenset([x]))) for x in toks])
-        return _seq([ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks])
+        def one(x: str) -> ir.Node:
+            node: ir.Node = ir.Tok(ir.TText(frozenset([x])) if exact else ir.TNorm(frozenset([norm(x)])))
+            if x in FINAL_ABBREVIATIONS:  # `Inc.` is also the `Inc` and full stop ending a sentence
+                node = ir.Alt((node, ir.Seq((one(x[:-1]), one(".")))))
+            return node
+
+        return _seq([one(x) for x in toks])
 
     def node(
         self,
@@ -251,7 +258,7 @@ class _Lowerer:
             home = self.scopes.get(d.span.file, macros)
             inner = self.node(d.body, scope, home, args, private, captured=True)
         else:
-            inner = ir.Ann(p.name)
+            inner = ir.Ann(p.name if p.where is None else derived_name(p.name, p.where))
         if private or captured:
             return inner
         return ir.Cap(scope.new_slot(p.name.lower(), _direct_types(inner), implicit=True), inner)
@@ -343,11 +350,17 @@ def lower_rule(
         )
     names = [c.name for c in scope.captures]
     args: list[tuple[str, tuple[int, ...]]] = []
+    each: list[tuple[str, tuple[str, ...]]] = []
     fields: list[tuple[str, str]] = []
     output = rule.name
     if rule.emit is not None and rule.kind == "rule":
         output = rule.emit.type
         for a in rule.emit.args:
+            listed = _EACH.fullmatch(a.capture or "") if not a.each else None
+            if a.each or listed:  # role=each(capture): a statement per conjunct
+                a = replace(a, capture=listed.group(1) if listed else a.capture, each=True)
+                if a.capture in names:
+                    each.append((a.role, _inner_types(pattern, set(_slots(scope, a.capture)))))
             if a.const is not None:
                 if a.role in RESERVED_FIELDS:
                     scope.errors.append(
@@ -402,6 +415,7 @@ def lower_rule(
             elements=elements,
             gaps=gaps,
             order=cr.order,
+            each=tuple(each),
         ),
         scope.errors,
     )
@@ -481,6 +495,26 @@ def lower(
     if errors:
         raise IEDslError(errors)
     return strata, statements
+
+
+def _inner_types(node: ir.Node, slots: set[int], inside: bool = False) -> tuple[str, ...]:
+    """The types of the annotations matched inside the captures `slots` of `node` (not in
+    look-arounds), in the order written: what `each(capture)` splits the capture into."""
+    out: list[str] = []
+    stack: list[tuple[ir.Node, bool]] = [(node, inside)]
+    while stack:
+        item, within = stack.pop()
+        if isinstance(item, ir.Ann):
+            if within and item.type not in out:
+                out.append(item.type)
+        elif isinstance(item, ir.Cap):
+            stack.append((item.item, within or item.slot in slots))
+        elif isinstance(item, (ir.Seq, ir.Alt)):
+            parts = item.items if isinstance(item, ir.Seq) else item.options
+            stack.extend((p, within) for p in reversed(parts))
+        elif isinstance(item, ir.Rep):
+            stack.append((item.item, within))
+    return tuple(out)
 
 
 def _one_token(shown: str, text: str, span: SourceSpan, scope: _RuleScope) -> list[str]:

@@ -47,10 +47,12 @@ class TRegex:
 
 @dataclass(frozen=True, slots=True)
 class TType:
-    """Token lies inside an annotation of type `name`."""
+    """Token lies inside an annotation of type `name` (whose attributes pass `where`, if
+    given: `[PLACE[kind=country]]`)."""
 
     name: str
     span: SourceSpan
+    where: AttrTest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,40 @@ class TOr:
 
 
 TokenTest = TWord | TExact | TLemma | TRegex | TType | TNot | TAnd | TOr
+
+# ---- attribute filters: TYPE[key=value] -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttrCmp:
+    """`key=value`, `key!=value` (`negate`) or `key in (v1, v2)` inside `TYPE[ ... ]`.
+    Each value is (text, exact): a bare word compares in any case, a "quoted" one exactly."""
+
+    key: str
+    values: tuple[tuple[str, bool], ...]
+    negate: bool
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class AttrNot:
+    test: AttrTest
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class AttrAnd:
+    tests: tuple[AttrTest, ...]
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class AttrOr:
+    tests: tuple[AttrTest, ...]
+    span: SourceSpan
+
+
+AttrTest = AttrCmp | AttrNot | AttrAnd | AttrOr
 
 # ---- patterns ---------------------------------------------------------------------------
 
@@ -124,6 +160,7 @@ class Ref:
     args: tuple[Pattern, ...]
     span: SourceSpan
     called: bool = False  # written NAME(...)
+    where: AttrTest | None = None  # TYPE[key=value]: only annotations whose attributes pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +215,14 @@ RESOLVED = "?"  # `role=?`: the role is resolved from the whole document (attrib
 
 @dataclass(frozen=True, slots=True)
 class EmitArg:
-    """`role`, `role=capture`, `role=?` or `field="constant"` inside `=> type(...)`."""
+    """`role`, `role=capture`, `role=?`, `role=each(capture)` or `field="constant"` inside
+    `=> type(...)`."""
 
     role: str
     capture: str | None
     const: str | None
     span: SourceSpan
+    each: bool = False  # role=each(capture): one statement per conjunct of the capture
 
 
 @dataclass(frozen=True, slots=True)

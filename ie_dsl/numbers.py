@@ -11,9 +11,10 @@ See docs/segmentation.md for the recognised expressions.
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 
-__all__ = ["find_numbers"]
+__all__ = ["NUMBER_WORDS", "exact_arithmetic", "find_numbers", "number_at", "plain"]
 
 # Digit tokens: plain, thousands-separated, or decimal.  "2nd", "1.2.3" and "1,2" are not numbers.
 _DIGITS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
@@ -37,6 +38,8 @@ _SCALES = {
     "thousand": 10**3, "million": 10**6, "mln": 10**6,
     "billion": 10**9, "bln": 10**9, "trillion": 10**12, "trn": 10**12,
 }
+# The words a number expression can begin with (besides digits and "a"/"an").
+NUMBER_WORDS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_SCALES) | {"hundred", "dozen"}
 # Exact arithmetic: the default 28-digit context would round long digit strings.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _ARTICLES = frozenset({"a", "an"})
@@ -131,7 +134,22 @@ def _number_at(norms: list[str], i: int, n: int) -> tuple[int, Decimal] | None:
         return j, total + value
 
 
-def _plain(value: Decimal) -> int | float:
+def exact_arithmetic() -> AbstractContextManager[Context]:
+    """The decimal context number_at needs to be exact (`with exact_arithmetic(): ...`)."""
+    return localcontext(_EXACT)
+
+
+def number_at(norms: list[str], i: int) -> tuple[int, Decimal] | None:
+    """The longest number expression starting at token `i` of `norms` (as find_numbers reads
+    them), as (end token, value), or None. For the MONEY type (money.py), which reads amounts
+    with the same grammar; call it inside `exact_arithmetic()` for exact values."""
+    if i >= len(norms):
+        return None
+    parsed = _number_at(norms, i, len(norms))
+    return parsed if parsed is not None and parsed[0] > i else None
+
+
+def plain(value: Decimal) -> int | float:
     """int when integral, else float."""
     if value == value.to_integral_value():
         return int(value)
@@ -152,6 +170,6 @@ def find_numbers(norms: list[str]) -> list[tuple[int, int, int | float]]:
                 i += 1
                 continue
             end, value = parsed
-            out.append((i, end, _plain(value)))
+            out.append((i, end, plain(value)))
             i = end
     return out

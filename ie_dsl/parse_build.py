@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from lark import Token
 
 from ie_dsl import nodes as n
+from ie_dsl.attrfilter import parse_filter
 from ie_dsl.diagnostics import Diagnostic
 from ie_dsl.nodes import RESOLVED
 from ie_dsl.source import SourceSpan
@@ -180,6 +181,9 @@ class NodeBuilder:
     def emit_resolved(self, c: Children) -> n.EmitArg:  # role "=" "?"
         return n.EmitArg(str(c[0]), RESOLVED, None, self._over(c))
 
+    def emit_each(self, c: Children) -> n.EmitArg:  # role "=" "each(" capture ")"
+        return n.EmitArg(str(c[0]), str(c[3]), None, self._over(c), each=True)
+
     def emit_const(self, c: Children) -> n.EmitArg:  # role "=" STRING
         return n.EmitArg(str(c[0]), None, self._unquote(c[2]), self._over(c))
 
@@ -294,6 +298,18 @@ class NodeBuilder:
     def ref(self, c: Children) -> Part:
         return self._token(n.Ref(str(c[0]), (), self._tspan(c[0])), c[0])
 
+    def _where(self, tok: Token) -> tuple[str, n.AttrTest | None]:
+        """The type and the filter of a TYPE_FILTER token (`PLACE[kind=country]`); a
+        malformed filter is noted (E115) and read as no filter."""
+        name, _, rest = str(tok).partition("[")
+        where, problems = parse_filter(rest[:-1], self.path, self.origin, tok.start_pos + len(name) + 1)
+        self._note(problems)
+        return name, where
+
+    def ref_where(self, c: Children) -> Part:  # TYPE[filter]
+        name, where = self._where(c[0])
+        return self._token(n.Ref(name, (), self._tspan(c[0]), where=where), c[0])
+
     def call(self, c: Children) -> Part:  # NAME( item (, item)* )
         items = tuple(a[0] for a in c[1:-1] if not isinstance(a, Token))
         return self._whole(c, lambda span: n.Ref(c[0][:-1], items, span, called=True))
@@ -338,6 +354,10 @@ class NodeBuilder:
 
     def t_type(self, c: Children) -> Part:
         return self._token(n.TType(str(c[0]), self._tspan(c[0])), c[0])
+
+    def t_type_where(self, c: Children) -> Part:  # TYPE[filter] inside [ ]
+        name, where = self._where(c[0])
+        return self._token(n.TType(name, self._tspan(c[0]), where), c[0])
 
     def t_neg(self, c: Children) -> Part:  # "!" test
         return self._whole(c, lambda span: n.TNot(c[1][0], span))

@@ -21,11 +21,14 @@ from itertools import compress
 from operator import or_
 from typing import Any, NamedTuple
 
+from ie_dsl.attrfilter import base_type, derive
 from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program, RuleIndex
+from ie_dsl.conjuncts import split
 from ie_dsl.context import apply_context
 from ie_dsl.cutting import chunks, shifted
 from ie_dsl.dates import find_dates, find_document_date
+from ie_dsl.money import money_annotations
 from ie_dsl.numbers import find_numbers
 from ie_dsl.prefilter import Chain
 from ie_dsl.text import segment
@@ -392,7 +395,7 @@ def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Ca
 
 
 def _builtin_matches(view: DocView, wanted: set[str], by_type: dict[str, list[Cand]]) -> None:
-    """NUMBER and DATE annotations, sentence by sentence, for the built-in types in `wanted`."""
+    """NUMBER, DATE and MONEY annotations, for the built-in types in `wanted`."""
     norms, texts = view.norms, view.texts
     for sent in view.seg.sentences:
         lo, hi = sent.first_token, sent.end_token
@@ -407,6 +410,11 @@ def _builtin_matches(view: DocView, wanted: set[str], by_type: dict[str, list[Ca
                     "DATE", lo + a, lo + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value or None
                 )
                 by_type.setdefault("DATE", []).append((0, lo + a, lo + b, -1, False, ann))
+    if "MONEY" in wanted:  # (money.py looks only at sentences with a currency in them)
+        by_type["MONEY"] = [(0, a.start, a.end, -1, False, a) for a in money_annotations(view)]
+
+
+BUILT_IN = frozenset({"NUMBER", "DATE", "MONEY"})
 
 
 def annotate(
@@ -416,21 +424,23 @@ def annotate(
     builtins: bool = True,
     stating: bool = False,
 ) -> bool:
-    """Add lexicon, NUMBER, DATE and entity-rule annotations to `view`, cascade by cascade.
+    """Add lexicon, NUMBER, DATE, MONEY and entity-rule annotations to `view`, cascade by
+    cascade, and those of attribute filters (PLACE[kind=country]) once their type is settled.
 
-    `builtins` False computes NUMBER and DATE only if a rule matches them (extract: they are
+    `builtins` False computes NUMBER, DATE and MONEY only if a rule matches them (extract: they are
     costly and `when` finds its dates itself). If `outcomes` is a list, each entity-rule
     match is appended to it with None if it was kept, or with the annotation that beat it
     (for coverage). `stating` (extract): stop before the entity rules, and return False,
     if no statement could be made in the document whatever they find (_idle); else True."""
     by_type: dict[str, list[Cand]] = {}
     _lexicon_matches(program, view, by_type)
-    wanted = {"NUMBER", "DATE"} if builtins else {"NUMBER", "DATE"} & program.used
+    wanted = BUILT_IN if builtins else BUILT_IN & {base_type(t) for t in program.used}
     if wanted:
         _builtin_matches(view, wanted, by_type)
     size = len(view.norms)
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
+    derive(view, program.used, by_type)  # PLACE[kind=country] and the like (attrfilter.py)
     if stating and _idle(program, view):
         return False
     view.prefetch(view.words.intersection(program.starting_words))  # (one pass for all stages)
@@ -446,6 +456,7 @@ def annotate(
             view.set_annotations(type_name, chosen)
             if outcomes is not None:
                 outcomes.extend(_outcomes(cands, chosen))
+        derive(view, program.used, made)
     return True
 
 
@@ -559,7 +570,9 @@ def _matched(
     statements = []
     for group in sorted(cands):
         chosen = resolve(cands[group], len(view.norms))
-        statements.extend(_statement(view, cr, s, e, caps) for cr, s, e, caps in chosen)
+        for cr, s, e, caps in chosen:
+            st = _statement(view, cr, s, e, caps)
+            statements.extend(split(view, cr.rule, st, caps) if cr.rule.each else (st,))  # each()
         if overridden is not None:
             overridden.extend(_losers(view, cands[group], chosen))
     return finish(program, view, statements)

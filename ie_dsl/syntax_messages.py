@@ -124,6 +124,8 @@ TERMINAL_NAMES = {
     "WORD": "a word",
     "TYPE_NAME": "a TYPE",
     "MACRO_CALL": "a MACRO(...)",
+    "TYPE_FILTER": "a TYPE[attribute=value]",
+    "EACH": "each(capture)",
     "STRING": 'a "quoted string"',
     "_NL": "a line break",
     "QUANT": "a quantifier",

@@ -48,6 +48,8 @@ from typing import Any
 import regex
 
 from ie_dsl import ir
+from ie_dsl.attrfilter import derive
+from ie_dsl.conjuncts import split
 from ie_dsl.runtime import Annotation, DocView, _statement, annotate, finish, resolve
 from ie_dsl.text import segment
 
@@ -331,6 +333,7 @@ def reference_annotate(program: Any, v: DocView) -> None:
         for type_name, cands in made.items():
             old = [(a.priority, a.start, a.end, a.order, False, a) for a in _anns(v, type_name)]
             v.set_annotations(type_name, resolve(old + cands, len(v.norms)))
+        derive(v, program.used, made)  # filtered types (PLACE[kind=x]): the engine's own step
 
 
 def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, Any]]:
@@ -350,5 +353,6 @@ def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, An
     statements = []
     for group in sorted({g for g, _ in cands}):
         for cr, s, e, caps in resolve([c for g, c in cands if g == group], len(v.norms)):
-            statements.append(_statement(v, cr, s, e, slots(cr.rule, caps)))
+            st = _statement(v, cr, s, e, slots(cr.rule, caps))
+            statements.extend(split(v, cr.rule, st, slots(cr.rule, caps)))  # each(): the engine's
     return finish(program, v, statements)

@@ -511,3 +511,16 @@ def test_pygments_and_textmate_agree(name: str, text: str) -> None:
             else:
                 assert set(scopes) <= {"meta.token-test.iedsl"}, f"{name}: {value!r} is {ttype} but {scopes}"
         pos += len(value)
+
+
+def test_attribute_filters_and_each_are_highlighted() -> None:
+    text = 'rule r: t:PLACE[kind in (a, "b") & x!=y] PLACE[cap] => d(x=each(t))\n'
+    assert _scope_of(text, "kind") == ("entity.other.attribute-name.iedsl",)
+    assert _scope_of(text, "in") == ("keyword.operator.word.iedsl",)
+    assert _scope_of(text, "!=") == ("keyword.operator.comparison.iedsl",)
+    assert _scope_of(text, "cap") == ("meta.token-test.iedsl", "support.type.token-class.iedsl")
+    assert _scope_of(text, "each") == ("keyword.control.each.iedsl",)
+    tokens = _tokens(text)
+    assert (Name.Attribute, "kind") in tokens and (Operator.Word, "in") in tokens
+    assert (Keyword.Type, "cap") in tokens  # PLACE[cap]: the type, then a token test
+    assert (Keyword, "each") in tokens and (Name.Variable, "t") in tokens

@@ -82,6 +82,7 @@ def test_spans_point_at_the_source():
         ("_", n.AnyToken),
         ("...", n.Gap),
         ("ORG", n.Ref),
+        ("PLACE[kind=country]", n.Ref),
         ("NEAR(a, b)", n.Ref),
         ("(?= a)", n.Look),
         ("(?<! a b)", n.Look),
@@ -95,6 +96,39 @@ def test_spans_point_at_the_source():
 )
 def test_each_construct_parses(pattern, kind):
     assert isinstance(parse_pattern(pattern, "p"), kind)
+
+
+def test_attribute_filters_parse_into_the_type_and_the_filter():
+    ref = parse_pattern('PLACE[kind in (country, "Region")] ', "p")
+    assert (ref.name, ref.where.key) == ("PLACE", "kind")
+    assert ref.where.values == (("country", False), ("Region", True))
+    test = parse_pattern("[ORG[!kind=x | a!=b] & cap]", "p").test
+    assert isinstance(test, n.TAnd) and test.tests[0].name == "ORG"
+    assert isinstance(test.tests[0].where, n.AttrOr)
+    # a `[` whose first word is not compared is a token test after the type, as before
+    seq = parse_pattern("PLACE[cap]", "p")
+    assert isinstance(seq, n.Seq) and seq.items[0].where is None and isinstance(seq.items[1], n.TokenSet)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "column", "message"),
+    [
+        ("PLACE[kind=]", 11, "expected a value after `=`"),
+        ("PLACE[kind in country]", 14, "expected `(` after `in`"),
+        ("PLACE[kind=military alliance]", 20, "unexpected 'alliance'"),
+        ("PLACE[(kind=a]", 13, "expected `)`"),
+    ],
+)
+def test_a_malformed_filter_is_a_located_e115(pattern, column, message):
+    with pytest.raises(IEDslError) as info:
+        parse_pattern(pattern, "p")
+    (d,) = info.value.diagnostics
+    assert d.code == "E115" and message in d.message and d.span.start == column
+
+
+def test_each_in_an_emit():
+    r = rule_of("rule r: t:(a (and a)*) => deal(target=each(t), each=t)\n")
+    assert [(a.role, a.capture, a.each) for a in r.emit.args] == [("target", "t", True), ("each", "t", False)]
 
 
 def test_quantifiers():
@@ -340,6 +374,9 @@ LEXED = [
     "rule r priority +3 scope sentence 2: rule use define 2 3.5 priority mode\n",
     "define M(A) = A # a comment (with a bracket\n  , B\n\n# only a comment\nentity E: a\n",
     'rule r: "a \\" b" /x\\/y/ ~lemma-x Gen. U.S. ...{2,} a{3} x?? [a|b&!c]\n',
+    # attribute filters (a `[` against a type whose first word is compared), each()
+    'rule r: t:(ORG[kind=x] (, ORG[k in (a, "b]")])*) [PLACE[!k!=v] & cap] PLACE[cap] $\n'
+    "  => d(x=each(t), y=each)\n",
 ]
 
 
@@ -353,6 +390,7 @@ def test_the_lean_loop_lexes_the_tokens_larks_lexer_gives(stock, text):
 # Token soup from the grammar's vocabulary, for the property below.
 VOCABULARY = (
     "rule use define entity priority mode scope group loose r x ORG M( ) ( [ ] | & ! : = => ? "
+    "ORG[k=v] ORG[k!=v] ORG[!k in (a, b)] ORG[k=] each( "
     ', ; . ... _ ^ $ (?= (?! (?<= (?<! "s" /r/ ~l 2 +3 {2} {1,} {,} * + ?? @example @counterexample'
 ).split() + ["\n", "\n  ", "\n# c\n"]
 

@@ -2,7 +2,7 @@
 
 `check(ruleset)` -> CheckedRules, or IEDslError listing every problem (E2xx) with
 "did you mean" hints. Macros are file-scoped: a file sees its own `define`s and those of
-the rule files it `use`s. Types (lexicon types, entity types, NUMBER) are global.
+the rule files it `use`s. Types (lexicon types, entity types, NUMBER, DATE, MONEY) are global.
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ class _Checker:
         if hint is None:
             hint = (
                 f'to match the word literally, quote it: "{name}"; types come from lexicons '
-                "(type:), entity rules and NUMBER"
+                "(type:), entity rules and the built-ins NUMBER, DATE and MONEY"
             )
         self.errors.append(Diagnostic("E210", f"unknown type or macro {name}", span, hint))  # type: ignore[arg-type]
 

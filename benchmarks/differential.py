@@ -99,10 +99,11 @@ def spacy_matches(
 def tokens_agree(nlp: Any, text: str, start: int, end: int) -> bool:
     """Whether both tokenizers cut text[start:end] into the same tokens (spaCy's whitespace
     tokens ignored)."""
-    from ie_dsl.text import tokenize
+    from ie_dsl.text import segment
 
     piece = text[start:end]
-    ours = [(a, b) for a, b in tokenize(piece)]
+    seg = segment(piece)  # (not tokenize: an "Inc." ending a sentence is two tokens there)
+    ours = list(zip(seg.starts, seg.ends, strict=True))
     theirs = [(t.idx, t.idx + len(t)) for t in nlp.make_doc(piece) if not t.is_space]
     return ours == theirs
 

@@ -44,7 +44,8 @@ RULES = [  # the four shapes of workloads.make_rules
 ]  # fmt: skip
 TEXTS = [
     "Acme Corp said on Monday its profit rose. John Smith bought a stake in Beta Holdings Inc today.",
-    "It went to Beta Holdings Inc. John Smith bought a stake in Beta Holdings Inc.",  # "Inc." is one token
+    # "Inc." inside a sentence is one token (at a sentence's end iedsl has "Inc" and ".")
+    "It went to Beta Holdings Inc. John Smith bought a stake in Beta Holdings Inc. today.",
     "First National Bank said its profit and its earnings grew. It has offices in Hong Kong and New York.",
     "John Smith said he sold a stake in Acme Corp to Beta Holdings Inc last year.",
     "Acme Corp said. Profit rose.",  # spaCy's match crosses the sentence end: dropped

@@ -186,9 +186,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 if here is None:
                     here = starts.get(k, _UNKNOWN)
                     if here is _UNKNOWN:
-                        cr = rules[k]
-                        here = None if cr.first_words is None else view.first_positions(present.get(k, cr))
-                        starts[k] = here
+                        here = starts[k] = _first_positions(view, present.get(k, rules[k]))
                 if here is not None:
                     i = bisect.bisect_left(here, lo)
                     if i == len(here) or here[i] >= hi:
@@ -200,6 +198,17 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
 
 
 _UNKNOWN: Any = object()
+
+
+def _first_positions(view: DocView, cr: Any) -> list[int] | None:
+    """Where a rule (or a _Starts) may start in the document, ascending; None: anywhere. A
+    rule that starts on one type alone (a loose rule's subject) starts where it does."""
+    if cr.first_words is None:
+        return None
+    if not cr.first_words and not cr.first_inside and cr.follow is None and len(cr.first_types) == 1:
+        (only,) = cr.first_types
+        return view.starts_of(only)
+    return view.first_positions(cr)
 
 
 class _FirstOf(NamedTuple):

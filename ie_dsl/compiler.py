@@ -10,7 +10,7 @@ import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ie_dsl import gates, ir, prefilter
 from ie_dsl.context import CUE
@@ -48,6 +48,18 @@ class CompiledRule:
     # what the first token of a match must be (gates.entry), when the code begins with a
     # choice: checked at a start before searching; else None
     entry: Any = None
+
+
+class Stating(NamedTuple):
+    """The statement rules other than cues, by what wakes them (Program.stating, runtime._idle):
+    those always looked at (pair-indexed ones), by anchor word, by anchor type; the types an
+    entity rule makes (taken as present before they run) and their clause bits."""
+
+    checked: tuple[int, ...]
+    by_word: dict[str, tuple[int, ...]]
+    by_type: dict[str, tuple[int, ...]]
+    made: frozenset[str]
+    made_bits: int
 
 
 @dataclass(frozen=True)
@@ -90,22 +102,28 @@ class Program:
         return frozenset(out)
 
     @cached_property
-    def stating(self) -> tuple[tuple[int, ...], int] | None:
+    def stating(self) -> Stating | None:
         """What a document needs for a statement (not a cue: cues only qualify statements)
-        to be possible, whatever its entity strata find: None if a statement rule needs
-        nothing, else the statement stage's indexes of those rules and the bits of every
-        type a stratum makes (taken as present). None also when there are no strata (the
-        statement stage's own check says as much)."""
+        to be possible, whatever its entity strata find; None if a statement rule needs
+        nothing, or if there are no strata (the statement stage's own check says as much).
+        See Stating."""
         idx = self.stages[-1]
-        ks = tuple(k for k, cr in enumerate(idx.rules) if cr.rule.output != CUE)
+        ks = {k for k, cr in enumerate(idx.rules) if cr.rule.output != CUE}
         if not self.strata or any(not idx.masks[k] and idx.choices[k] is None for k in ks):
             return None
         made = {cr.rule.output for stratum in self.strata for cr in stratum}
+        made_types = frozenset(t for t in idx.type_bits if t.split("[", 1)[0] in made)  # (THREAT[kind=x])
         bits = 0
-        for t, bit in idx.type_bits.items():
-            if t.split("[", 1)[0] in made:  # (and the filtered types made of them: THREAT[kind=x])
-                bits |= bit
-        return ks, bits
+        for t in made_types:
+            bits |= idx.type_bits[t]
+        paired = {k for ps in idx.pairs.values() for k in ps}
+        return Stating(
+            tuple(sorted(ks & (paired | set(idx.always)))),
+            {w: tuple(sorted(ks.intersection(rs))) for w, rs in idx.words.items() if ks.intersection(rs)},
+            {t: tuple(sorted(ks.intersection(rs))) for t, rs in idx.types.items() if ks.intersection(rs)},
+            made_types,
+            bits,
+        )
 
     @property
     def always(self) -> tuple[CompiledRule, ...]:

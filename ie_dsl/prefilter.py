@@ -232,6 +232,9 @@ def follow(pattern: ir.Node) -> Follow | None:
 Branch = tuple[frozenset[str] | None, frozenset[str], frozenset[str], tuple["Conj", ...]]
 
 
+MIN_BRANCHES = 5  # fewer options (a loose rule's variants) start where the rule does: no gain
+
+
 def branches(pattern: ir.Node) -> tuple[Branch, ...]:
     """For a pattern that begins with a choice (a loose rule's variants, THREAT's shapes),
     each option's first tokens and what a window must hold for it: a window then starts
@@ -239,7 +242,7 @@ def branches(pattern: ir.Node) -> tuple[Branch, ...]:
     groups", but not in a window without a militant word). () for any other pattern."""
     pattern = _unwrap(pattern)
     head = _unwrap(pattern.items[0]) if isinstance(pattern, ir.Seq) and pattern.items else pattern
-    if not isinstance(head, ir.Alt) or len(head.options) < 2:
+    if not isinstance(head, ir.Alt) or len(head.options) < MIN_BRANCHES:
         return ()
     out = []
     for option in head.options:

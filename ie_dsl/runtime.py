@@ -25,7 +25,7 @@ from ie_dsl.attrfilter import base_type, derive
 from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program, RuleIndex
 from ie_dsl.conjuncts import split
-from ie_dsl.context import apply_context
+from ie_dsl.context import CUE, apply_context
 from ie_dsl.cutting import chunks, shifted
 from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.money import money_annotations
@@ -471,16 +471,24 @@ def annotate(
 
 def _idle(program: Program, view: DocView) -> bool:
     """Can no statement (cues aside) be made in the document, whatever its entity rules
-    find? Its words and the types annotated so far, with every type an entity rule makes,
-    meet no statement rule's clauses (Program.stating). Most news articles hold no word a
-    threat statement needs: their entity rules need not run."""
+    find? No statement rule that its words and the types annotated so far would wake (with
+    every type an entity rule makes taken as present) has all its clauses there
+    (Program.stating). Most news articles hold no word a threat statement needs: their
+    entity rules need not run."""
     stating = program.stating
     if stating is None:
         return False
-    ks, have = stating
     idx = program.stages[-1]
-    have = reduce(or_, map(idx.word_bits.__getitem__, idx.word_bits.keys() & view.words), have)
-    have = reduce(or_, map(idx.type_bits.__getitem__, idx.type_bits.keys() & view.present_types()), have)
+    types = view.present_types() | stating.made
+    ks = set(stating.checked)
+    for w in stating.by_word.keys() & view.words:
+        ks.update(stating.by_word[w])
+    for t in stating.by_type.keys() & types:
+        ks.update(stating.by_type[t])
+    if not ks:
+        return True
+    have = reduce(or_, map(idx.word_bits.__getitem__, idx.word_bits.keys() & view.words), stating.made_bits)
+    have = reduce(or_, map(idx.type_bits.__getitem__, idx.type_bits.keys() & types), have)
     masks, choices = idx.masks, idx.choices
     for k in ks:
         if masks[k] & have == masks[k] and (choices[k] is None or any(m & have == m for m in choices[k])):
@@ -573,9 +581,13 @@ def _matched(
     if not annotate(program, view, builtins=False, stating=overridden is None):
         return []  # (no statement can be made: finish() would make [] of nothing)
     cands: dict[str, list[tuple[int, int, int, int, bool, Any]]] = {}
+    stated = False  # a match of a rule that is not a cue (cues alone make no statement)
     for cr, s, e, caps in _rule_matches(program.stages[-1], view):
         r = cr.rule
         cands.setdefault(r.group, []).append((r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps)))
+        stated = stated or r.output != CUE
+    if not stated and overridden is None:
+        return []  # (finish() would drop the cues and return [])
     statements = []
     for group in sorted(cands):
         chosen = resolve(cands[group], len(view.norms))

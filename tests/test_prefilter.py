@@ -99,32 +99,29 @@ def test_no_search_starts_after_the_last_place_a_chain_can_begin(tmp_path, monke
     assert searched == [0]  # Cogs comes after the last 'warned': never searched
 
 
+OTHER_SHAPES = tuple(ir.Seq((words(f"x{i}"), words(f"y{i}"))) for i in range(prefilter.MIN_BRANCHES - 2))
+
+
 def test_branches_give_each_option_of_a_first_choice_its_first_tokens_and_needs():
-    node = ir.Seq(
-        (
-            ir.Alt(
-                (
-                    ir.Seq((words("new", "more"), words("militants"))),
-                    ir.Seq((ir.Ann("PLACE"), words("turmoil"))),
-                )
-            ),
-        )
-    )
-    (new, place) = prefilter.branches(node)
-    assert new == (
+    new = ir.Seq((words("new", "more"), words("militants")))
+    place = ir.Seq((ir.Ann("PLACE"), words("turmoil")))
+    got = prefilter.branches(ir.Seq((ir.Alt((new, place, *OTHER_SHAPES)),)))
+    assert got[0] == (
         frozenset({"new", "more"}),
         frozenset(),
         frozenset(),
         ((frozenset({"w:new", "w:more"}), frozenset({"w:militants"})),),
     )
-    assert place[:2] == (frozenset(), frozenset({"PLACE"}))
+    assert got[1][:2] == (frozenset(), frozenset({"PLACE"}))
     assert prefilter.branches(ir.Seq((words("a"), words("b")))) == ()  # no choice first
+    assert prefilter.branches(ir.Alt((new, place))) == ()  # too few options to be worth it
 
 
 def test_a_window_starts_only_where_an_option_it_holds_begins(tmp_path, monkeypatch):
     book = book_of(
         tmp_path,
-        "entity THREAT: (new | more) (militants | fighters) | PLACE (turmoil | unrest)\n",
+        "entity THREAT: (new | more) (militants | fighters) | PLACE (turmoil | unrest)"
+        " | x1 y1 | x2 y2 | x3 y3\n",  # (five shapes: see prefilter.MIN_BRANCHES)
         **{"p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
     )
     searched: list[int] = []
@@ -167,3 +164,24 @@ def test_entity_rules_do_not_run_where_no_statement_can_be_made(tmp_path, monkey
     assert [st["args"]["threat"]["text"] for st in found] == ["armed groups"] and len(stages) == 2
     stages.clear()  # coverage asks for every match, so everything runs
     assert book.extract("d", "Acme did not see armed groups.", overridden=[]) == [] and len(stages) == 2
+
+
+def test_a_document_where_only_cues_match_makes_no_statement_records(tmp_path, monkeypatch):
+    book = book_of(
+        tmp_path,
+        "rule warns: ORG warned => warn(org)\n"
+        'rule negation mode all group cue: not => cue(polarity="negative")\n',
+        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    made: list[str] = []
+    real = runtime._statement
+
+    def counting(view, cr, *rest):
+        made.append(cr.rule.name)
+        return real(view, cr, *rest)
+
+    monkeypatch.setattr(runtime, "_statement", counting)
+    assert book.extract("d", "Acme did not say it warned.") == []  # 'warned' is there, 'Acme warned' not
+    assert made == []
+    found = book.extract("d", "Acme warned. It did not.")
+    assert [st["type"] for st in found] == ["warn"] and sorted(made) == ["negation", "warns"]

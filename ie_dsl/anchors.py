@@ -21,10 +21,16 @@ __all__ = ["misplaced_anchors", "least_tokens"]
 
 
 def least_tokens(
-    p: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[str], seen: frozenset = frozenset()
+    p: n.Pattern,
+    macros: Mapping[str, n.Define],
+    types: frozenset[str],
+    seen: frozenset = frozenset(),
+    memo: dict[str, int] | None = None,
 ) -> int:
     """The fewest tokens `p` can match (0 where it cannot be known: a macro parameter, a
-    macro that refers to itself, an unknown name)."""
+    macro that refers to itself, an unknown name). Each macro is counted once (`memo`):
+    a macro used twice in the next one's body must not double the work per level."""
+    memo = {} if memo is None else memo
     if isinstance(p, (n.Word, n.Exact)):
         return 1 if literal_tokens(p.text) else 0
     if isinstance(p, (n.TokenSet, n.AnyToken)):
@@ -32,16 +38,18 @@ def least_tokens(
     if isinstance(p, n.Gap):
         return p.min
     if isinstance(p, n.Capture):
-        return least_tokens(p.pattern, macros, types, seen)
+        return least_tokens(p.pattern, macros, types, seen, memo)
     if isinstance(p, n.Repeat):
-        return p.min * least_tokens(p.pattern, macros, types, seen)
+        return p.min * least_tokens(p.pattern, macros, types, seen, memo)
     if isinstance(p, n.Seq):
-        return sum(least_tokens(i, macros, types, seen) for i in p.items)
+        return sum(least_tokens(i, macros, types, seen, memo) for i in p.items)
     if isinstance(p, n.Alt):
-        return min(least_tokens(o, macros, types, seen) for o in p.options)
+        return min(least_tokens(o, macros, types, seen, memo) for o in p.options)
     if isinstance(p, n.Ref):
         if p.name in macros and p.name not in seen:
-            return least_tokens(macros[p.name].body, macros, types, seen | {p.name})
+            if p.name not in memo:
+                memo[p.name] = least_tokens(macros[p.name].body, macros, types, seen | {p.name}, memo)
+            return memo[p.name]
         return 1 if p.name in types and not p.called else 0
     return 0  # look-arounds and anchors take no token
 
@@ -51,9 +59,10 @@ def misplaced_anchors(
 ) -> list[Diagnostic]:
     """W226 for each `^` that must follow a token and each `$` that a token must follow."""
     out: list[Diagnostic] = []
+    memo: dict[str, int] = {}
 
     def width(p: n.Pattern) -> int:
-        return least_tokens(p, macros, types)
+        return least_tokens(p, macros, types, memo=memo)
 
     def visit(p: n.Pattern, before: int, after: int) -> None:
         if isinstance(p, n.Anchor):

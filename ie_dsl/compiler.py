@@ -50,16 +50,25 @@ class CompiledRule:
     entry: Any = None
 
 
+Need = tuple[frozenset[str], frozenset[str]]  # a clause: one of these words or types
+Needs = tuple[tuple[Need, ...], tuple[tuple[Need, ...], ...] | None]  # clauses; alternatives
+
+
 class Stating(NamedTuple):
     """The statement rules other than cues, by what wakes them (Program.stating, runtime._idle):
-    those always looked at (pair-indexed ones), by anchor word, by anchor type; the types an
-    entity rule makes (taken as present before they run) and their clause bits."""
+    those always looked at (pair-indexed ones), by anchor word, by anchor type; per rule its
+    clauses and the alternatives of a choice (prefilter.options), as words and types; the
+    types an entity rule makes (taken as present before they run)."""
 
     checked: tuple[int, ...]
     by_word: dict[str, tuple[int, ...]]
     by_type: dict[str, tuple[int, ...]]
+    needs: dict[int, Needs]
     made: frozenset[str]
-    made_bits: int
+
+
+def _need(clause: frozenset[str]) -> Need:
+    return frozenset(a[2:] for a in clause if a[0] == "w"), frozenset(a[2:] for a in clause if a[0] == "t")
 
 
 @dataclass(frozen=True)
@@ -113,16 +122,18 @@ class Program:
             return None
         made = {cr.rule.output for stratum in self.strata for cr in stratum}
         made_types = frozenset(t for t in idx.type_bits if t.split("[", 1)[0] in made)  # (THREAT[kind=x])
-        bits = 0
-        for t in made_types:
-            bits |= idx.type_bits[t]
         paired = {k for ps in idx.pairs.values() for k in ps}
+        needs: dict[int, Needs] = {}
+        for k in ks:
+            cr = idx.rules[k]
+            alts = tuple(tuple(_need(c) for c in conj) for conj in cr.options) if idx.choices[k] else None
+            needs[k] = tuple(_need(c) for c in cr.clauses), alts
         return Stating(
             tuple(sorted(ks & (paired | set(idx.always)))),
             {w: tuple(sorted(ks.intersection(rs))) for w, rs in idx.words.items() if ks.intersection(rs)},
             {t: tuple(sorted(ks.intersection(rs))) for t, rs in idx.types.items() if ks.intersection(rs)},
+            needs,
             made_types,
-            bits,
         )
 
     @property

@@ -478,20 +478,21 @@ def _idle(program: Program, view: DocView) -> bool:
     stating = program.stating
     if stating is None:
         return False
-    idx = program.stages[-1]
-    types = view.present_types() | stating.made
+    words, types = view.words, view.present_types() | stating.made
     ks = set(stating.checked)
-    for w in stating.by_word.keys() & view.words:
+    for w in stating.by_word.keys() & words:
         ks.update(stating.by_word[w])
     for t in stating.by_type.keys() & types:
         ks.update(stating.by_type[t])
-    if not ks:
-        return True
-    have = reduce(or_, map(idx.word_bits.__getitem__, idx.word_bits.keys() & view.words), stating.made_bits)
-    have = reduce(or_, map(idx.type_bits.__getitem__, idx.type_bits.keys() & types), have)
-    masks, choices = idx.masks, idx.choices
-    for k in ks:
-        if masks[k] & have == masks[k] and (choices[k] is None or any(m & have == m for m in choices[k])):
+    for k in ks:  # (usually none or a few: each clause is a set test)
+        clauses, alternatives = stating.needs[k]
+        if all(not ws.isdisjoint(words) or not ts.isdisjoint(types) for ws, ts in clauses) and (
+            alternatives is None
+            or any(
+                all(not ws.isdisjoint(words) or not ts.isdisjoint(types) for ws, ts in alt)
+                for alt in alternatives
+            )
+        ):
             return False
     return True
 

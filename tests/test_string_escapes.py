@@ -145,6 +145,6 @@ def test_no_python_warning_reaches_the_terminal(tmp_path):
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr  # errors in the rules: check exits 2
     assert result.stderr.count("error[E114]") == 3
     assert "Warning" not in result.stderr + result.stdout

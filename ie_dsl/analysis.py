@@ -329,7 +329,6 @@ class _Checker:
                     f"an entity rule makes {rule.name} annotations; use `rule` to emit statements",
                 )
             )
-        self.warnings.extend(misplaced_anchors(rule.pattern, macros, self.types))
         return self.check_pattern(rule.pattern, macros, frozenset())
 
 
@@ -408,7 +407,6 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
         c.check_macro_cycles(f, macros)
         for d in f.defines:
             c.check_pattern(d.body, macros, frozenset(d.params))
-            c.warnings.extend(misplaced_anchors(d.body, macros, c.types))
         for rule in f.rules:
             used = c.check_rule(rule, macros)
             cr = CheckedRule(rule, f.path, macros, order)
@@ -428,6 +426,11 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
                 )
             names[rule.name] = rule
             statements.append(cr)
+    for f in rs.files:  # W226, once the macros of every file are known (a body is read in its own)
+        for d in f.defines:
+            c.warnings += misplaced_anchors(d.body, scopes[f.path], c.types, scopes, frozenset(d.params))
+        for rule in f.rules:
+            c.warnings += misplaced_anchors(rule.pattern, scopes[f.path], c.types, scopes)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
     warnings = [*rs.warnings, *c.warnings, *_unused(rs, entity_rules)]
     checked = CheckedRules(

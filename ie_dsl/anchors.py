@@ -20,49 +20,69 @@ from ie_dsl.text import literal_tokens
 __all__ = ["misplaced_anchors", "least_tokens"]
 
 
+Scopes = Mapping[str, Mapping[str, n.Define]]  # file -> the macros visible in it
+
+
+class _Widths:
+    """The fewest tokens a pattern can match (0 where it cannot be known: a macro parameter,
+    a macro that refers to itself, an unknown name). A macro's body is read with the macros
+    of the file that defines it (`scopes`, as lowering does), and counted once (`memo`): a
+    macro used twice in the next one's body must not double the work per level."""
+
+    def __init__(self, types: frozenset[str], scopes: Scopes) -> None:
+        self.types, self.scopes = types, scopes
+        self.memo: dict[tuple[str, str], int] = {}
+
+    def of(self, p: n.Pattern, macros: Mapping[str, n.Define], params: frozenset[str] = frozenset()) -> int:
+        if isinstance(p, (n.Word, n.Exact)):
+            return 1 if literal_tokens(p.text) else 0
+        if isinstance(p, (n.TokenSet, n.AnyToken)):
+            return 1
+        if isinstance(p, n.Gap):
+            return p.min
+        if isinstance(p, n.Capture):
+            return self.of(p.pattern, macros, params)
+        if isinstance(p, n.Repeat):
+            return p.min * self.of(p.pattern, macros, params)
+        if isinstance(p, n.Seq):
+            return sum(self.of(i, macros, params) for i in p.items)
+        if isinstance(p, n.Alt):
+            return min(self.of(o, macros, params) for o in p.options)
+        if isinstance(p, n.Ref) and p.name not in params:
+            d = macros.get(p.name)
+            if d is None:
+                return 1 if p.name in self.types and not p.called else 0
+            key = (d.span.file, d.name)
+            if key not in self.memo:
+                self.memo[key] = 0  # while it is counted: a cycle (E212) counts nothing
+                home = self.scopes.get(d.span.file, macros)
+                self.memo[key] = self.of(d.body, home, frozenset(d.params))
+            return self.memo[key]
+        return 0  # look-arounds, anchors and macro parameters take no token
+
+
 def least_tokens(
-    p: n.Pattern,
-    macros: Mapping[str, n.Define],
-    types: frozenset[str],
-    seen: frozenset = frozenset(),
-    memo: dict[str, int] | None = None,
+    p: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[str], scopes: Scopes | None = None
 ) -> int:
-    """The fewest tokens `p` can match (0 where it cannot be known: a macro parameter, a
-    macro that refers to itself, an unknown name). Each macro is counted once (`memo`):
-    a macro used twice in the next one's body must not double the work per level."""
-    memo = {} if memo is None else memo
-    if isinstance(p, (n.Word, n.Exact)):
-        return 1 if literal_tokens(p.text) else 0
-    if isinstance(p, (n.TokenSet, n.AnyToken)):
-        return 1
-    if isinstance(p, n.Gap):
-        return p.min
-    if isinstance(p, n.Capture):
-        return least_tokens(p.pattern, macros, types, seen, memo)
-    if isinstance(p, n.Repeat):
-        return p.min * least_tokens(p.pattern, macros, types, seen, memo)
-    if isinstance(p, n.Seq):
-        return sum(least_tokens(i, macros, types, seen, memo) for i in p.items)
-    if isinstance(p, n.Alt):
-        return min(least_tokens(o, macros, types, seen, memo) for o in p.options)
-    if isinstance(p, n.Ref):
-        if p.name in macros and p.name not in seen:
-            if p.name not in memo:
-                memo[p.name] = least_tokens(macros[p.name].body, macros, types, seen | {p.name}, memo)
-            return memo[p.name]
-        return 1 if p.name in types and not p.called else 0
-    return 0  # look-arounds and anchors take no token
+    """The fewest tokens `p` can match, written where `macros` are visible (see _Widths)."""
+    return _Widths(types, scopes or {}).of(p, macros)
 
 
 def misplaced_anchors(
-    pattern: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[str]
+    pattern: n.Pattern,
+    macros: Mapping[str, n.Define],
+    types: frozenset[str],
+    scopes: Scopes | None = None,
+    params: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
-    """W226 for each `^` that must follow a token and each `$` that a token must follow."""
+    """W226 for each `^` that must follow a token and each `$` that a token must follow in
+    `pattern`, written where `macros` are visible (in a macro body, with its `params`);
+    `scopes` gives the macros of each file, for the bodies of macros defined elsewhere."""
     out: list[Diagnostic] = []
-    memo: dict[str, int] = {}
+    widths = _Widths(types, scopes or {})
 
     def width(p: n.Pattern) -> int:
-        return least_tokens(p, macros, types, memo=memo)
+        return widths.of(p, macros, params)
 
     def visit(p: n.Pattern, before: int, after: int) -> None:
         if isinstance(p, n.Anchor):

@@ -213,3 +213,23 @@ def test_a_lexicon_name_ending_in_an_abbreviation(tmp_path: Path) -> None:
         ("Acme Inc.", "Acme Inc."),
         ("Acme Inc", "Acme Inc Holding"),
     ]
+
+
+def test_a_macro_body_is_measured_with_its_own_files_macros(tmp_path: Path) -> None:
+    # common.ie's M is `B gamma` with its own B (optional): `M $` is fine even though the
+    # rule's file has a B of two tokens; a parameter counts nothing
+    (tmp_path / "common.ie").write_text("define B = alpha?\ndefine M = B gamma?\n", encoding="utf-8")
+    rules = 'use "common.ie"\ndefine B = x y\ndefine N(B) = B\nrule r: ~warn $ M N(z) B?\n'
+    (tmp_path / "main.ie").write_text(rules, encoding="utf-8")
+    found, _sources = diagnose([tmp_path])
+    assert [d.code for d in found if d.code == "W226"] == []
+    (tmp_path / "main.ie").write_text(rules.replace("M N(z) B?", "M N(z) B"), encoding="utf-8")
+    found, _sources = diagnose([tmp_path])
+    assert [d.code for d in found if d.code == "W226"] == ["W226"]
+
+
+def test_doubling_macros_are_measured_once_each(tmp_path: Path) -> None:
+    chain = "define M0 = a\n" + "".join(f"define M{i} = M{i - 1} M{i - 1}\n" for i in range(1, 41))
+    (tmp_path / "main.ie").write_text(chain + "rule r: $ M40\n", encoding="utf-8")
+    found, _sources = diagnose([tmp_path])
+    assert [d.code for d in found if d.code == "W226"] == ["W226"]

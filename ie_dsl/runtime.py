@@ -139,16 +139,14 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
     live, at, bits, choices = _live(index, view)
     if not live:
         return
-    # one pass finds where the rules may start: the stage's short lists of first words, and
-    # those of the long lists (THREAT's modifiers, nouns ...) that the document holds
+    # where the rules may start was found in one pass (annotate, Program.starting_words);
+    # a long list of first words (THREAT's modifiers, nouns ...) is cut to those the
+    # document holds, so that first_positions looks them up instead of scanning
     present: dict[int, _Starts] = {}
     for k in live:
         fw = rules[k].first_words
         if fw is not None and len(fw) > 8:
             present[k] = _Starts(frozenset(view.words.intersection(fw)), rules[k])
-    view.prefetch(
-        view.words.intersection(index.first_words).union(*(p.first_words for p in present.values()))
-    )
     by_scope: dict[tuple[str, int], list[int]] = {}
     for k in live:
         r = rules[k].rule
@@ -383,8 +381,11 @@ def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Ca
         starts = list(compress(range(len(tokens)), map(trie.__contains__, tokens)))
         if starts and not sentence_ends:
             sentence_ends = [s.end_token for s in view.seg.sentences]
+        last = len(tokens) - 1
         for i in starts:
             ends, nxt = trie[tokens[i]]
+            if not ends and (i == last or tokens[i + 1] not in nxt):
+                continue  # (only longer phrases begin here, and the next token begins none: "the")
             found = [(1, ends)] if ends else []
             j = i + 1
             if nxt:  # a longer phrase may start here: walk on, inside the sentence

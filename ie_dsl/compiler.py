@@ -17,9 +17,10 @@ from ie_dsl.context import CUE
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.gates import entry, gated
 from ie_dsl.lexicon import Lexicon
+from ie_dsl.opcodes import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
+from ie_dsl.phrases import PhraseNode, phrase_index
 from ie_dsl.predicates import Answers, predicate
 from ie_dsl.prefilter import Follow, RuleIndex
-from ie_dsl.vm import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 
 MAX_UNROLL = 200  # largest {m,n} bound
 MAX_CODE = 50_000  # instructions per rule
@@ -55,7 +56,7 @@ Needs = tuple[tuple[Need, ...], tuple[tuple[Need, ...], ...] | None]  # clauses;
 
 
 class Stating(NamedTuple):
-    """The statement rules other than cues, by what wakes them (Program.stating, runtime._idle):
+    """The statement rules other than cues, by what wakes them (Program.stating, stage.idle):
     those always looked at (pair-indexed ones), by anchor word, by anchor type; per rule its
     clauses and the alternatives of a choice (prefilter.options), as words and types; the
     types an entity rule makes (taken as present before they run)."""
@@ -442,44 +443,6 @@ def _used_types(node: ir.Node) -> set[str]:
     return set()
 
 
-# A token trie of lexicon phrases: node = (what ends here, next token -> node), where what
-# ends here is (type, canonical, attrs, source, priority) per phrase, in load order.
-Found = tuple[str, str, tuple[tuple[str, str], ...], str, int]
-PhraseNode = tuple[tuple[Found, ...], dict[str, "PhraseNode"]]
-
-
-def _phrase_index(lexicons: Iterable[Lexicon]) -> tuple[dict[str, PhraseNode], dict[str, PhraseNode]]:
-    """Two tries, keyed by first token: phrases compared by norm, and case-sensitive phrases
-    compared by exact text. A document position costs the depth it matches, not the number
-    of phrases sharing its first word, and a lower-case word never wakes a capitalized name."""
-    by_norm: dict[str, PhraseNode] = {}
-    by_text: dict[str, PhraseNode] = {}
-    for lex in lexicons:
-        for p in lex.phrases:
-            level = by_norm if p.exact is None else by_text
-            node: PhraseNode | None = None
-            for w in p.norms if p.exact is None else p.exact:
-                node = level.get(w)
-                if node is None:
-                    node = level[w] = ([], {})  # type: ignore[assignment]
-                level = node[1]
-            assert node is not None  # a phrase has at least one token
-            e = p.entry
-            source = f"lexicon:{e.span.file}@{e.span.start}"
-            node[0].append((e.type, e.canonical, e.attrs, source, e.priority))
-    return _frozen(by_norm), _frozen(by_text)
-
-
-_NO_ENDS: tuple[Found, ...] = ()
-_NO_NEXT: dict[str, PhraseNode] = {}  # shared by every leaf: read, never written
-
-
-def _frozen(level: dict[str, Any]) -> dict[str, PhraseNode]:
-    """The trie with each node's list as a tuple and one shared empty tuple and dict for
-    the many nodes that end nothing or lead nowhere (a 10k-name trie: 3 MiB less)."""
-    return {w: (tuple(ends) or _NO_ENDS, _frozen(nx) if nx else _NO_NEXT) for w, (ends, nx) in level.items()}
-
-
 def compile_program(
     strata: tuple[tuple[ir.RuleIR, ...], ...],
     statements: tuple[ir.RuleIR, ...],
@@ -497,7 +460,7 @@ def compile_program(
     if errors:
         raise IEDslError(errors)
     every = [cr for stratum in c_strata for cr in stratum] + list(c_statements)
-    by_norm, by_text = _phrase_index(lexicons)
+    by_norm, by_text = phrase_index(lexicons)
     return Program(
         phrases=by_norm,
         exact_phrases=by_text,

@@ -14,6 +14,11 @@ or take any token) after each SPLIT's operands: (SPLIT, first, second, lazy, gat
 gate_second). The answer is exact for words and types and conservative elsewhere: a
 look-around or an anchor is taken as passing, so a gate never drops a branch that could
 match.
+
+At run time (vm.py): `shut(gate, view, pos, hi)` (can no path through the gate go on at
+pos?), `lets_in`, `tests_let_in`, `starts_in`, and for a look-around body `shut_next` (from
+the token next to the position) and `far` (what the body needs is out of its reach,
+prefilter.near).
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ie_dsl.opcodes import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 from ie_dsl.predicates import Answers
-from ie_dsl.vm import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 
 # (bits of each word the rule's NORM instructions name, the bits of this gate's words,
 # the types an annotation may begin with, the tests one of which the token may pass,
@@ -185,3 +190,88 @@ def _union(parts: list[First]) -> First:
     if len(parts) == 1:
         return parts[0]
     return False, mask, frozenset().union(*(p[2] for p in parts)), frozenset().union(*(p[3] for p in parts))
+
+
+# ---- at run time (vm.py): does a token pass a gate? ------------------------------------
+
+
+def shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
+    """Can no path through `gate` (gates.Gate) go on at `pos`?"""
+    if pos >= hi:
+        return True
+    return not lets_in(gate, d, pos) and not starts_in(gate, d, pos, hi)
+
+
+def lets_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
+    """Is token `tok` one of the gate's words, or does it pass one of its tests?"""
+    if gate[0].get(d.norms[tok], 0) & gate[1]:
+        return True
+    if not gate[3]:
+        return False
+    known = gate[4]
+    got = None if known is None else known.get(d.texts[tok])
+    return tests_let_in(gate, d, tok) if got is None else got
+
+
+def tests_let_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
+    """Does token `tok` pass one of the gate's tests? Remembered per token text where the
+    tests look at the token alone."""
+    got = any(test(d, tok) for test in gate[3])
+    if gate[4] is not None:
+        gate[5].put(gate[4], d.texts[tok], got)
+    return got
+
+
+def starts_in(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
+    """Does an annotation of one of the gate's types start at `pos` and end by `hi`?"""
+    for t in gate[2]:
+        ends = d.ann_start.get(t)
+        if ends is not None:
+            at = ends.get(pos)
+            if at and at[-1] <= hi:
+                return True
+    return False
+
+
+def shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, lo: int, hi: int, pos: int) -> bool:
+    """Can a bounded look-around body with entry `gate` not match at `pos`: from the token
+    at pos (ahead), or from the one before it and the annotations ending at pos (behind)?"""
+    if ahead:
+        return shut(gate, d, pos, hi)
+    tok = pos - 1
+    if tok < lo:
+        return True
+    if lets_in(gate, d, tok):
+        return False
+    for t in gate[2]:
+        starts = d.ann_end.get(t)
+        if starts is not None:
+            at = starts.get(pos)
+            if at and at[-1] >= lo:  # (starts ascending: the last is the nearest)
+                return False
+    return True
+
+
+def far(close: tuple[Any, ...], ahead: bool, d: Any, lo: int, hi: int, pos: int) -> bool:
+    """Is something a bounded look-around body needs (prefilter.near: after fewest to most
+    tokens walked from `pos`, one of some words or an annotation of some types) missing?"""
+    norms = d.norms
+    for fewest, most, words, types in close:
+        if ahead:
+            a, b = pos + fewest, min(hi, pos + most + 1)  # the tokens it may be
+            if a >= b:
+                return True
+            if words and not words.isdisjoint(norms[a:b]):
+                continue
+            if any(p in d.ann_start.get(t, ()) for t in types for p in range(a, b)):
+                continue
+        else:
+            a, b = max(lo, pos - most - 1), pos - fewest
+            if a >= b:
+                return True
+            if words and not words.isdisjoint(norms[a:b]):
+                continue
+            if any(p in d.ann_end.get(t, ()) for t in types for p in range(a + 1, b + 1)):
+                continue
+        return True
+    return False

@@ -17,9 +17,8 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import reduce
-from itertools import compress
 from operator import or_
-from typing import Any, NamedTuple
+from typing import Any
 
 from ie_dsl.attrfilter import base_type, derive
 from ie_dsl.attribution import attribute
@@ -28,12 +27,15 @@ from ie_dsl.conjuncts import split
 from ie_dsl.context import CUE, apply_context
 from ie_dsl.cutting import chunks, shifted
 from ie_dsl.dates import find_dates, find_document_date
+from ie_dsl.gates import shut
 from ie_dsl.money import money_annotations
 from ie_dsl.numbers import find_numbers
-from ie_dsl.prefilter import Chain
+from ie_dsl.phrases import Cand, phrase_matches
+from ie_dsl.stage import Starts, first_positions, forked, idle, last_start
+from ie_dsl.stage import live as live_rules
 from ie_dsl.text import segment
 from ie_dsl.view import Annotation, BudgetExceeded, DocView
-from ie_dsl.vm import Around, Window, search, shut
+from ie_dsl.vm import Around, Window, search
 
 __all__ = ["Annotation", "BudgetExceeded", "DocView", "annotate", "extract", "iter_extract", "run_rule"]
 
@@ -82,7 +84,7 @@ def run_rule(
         starts = at[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
     out: list[tuple[int, int, list[int]]] = []
     if starts and cr.chains:
-        last = _last_start(cr.chains, view, lo, hi)
+        last = last_start(cr.chains, view, lo, hi)
         starts = [s for s in starts if s <= last]
     if starts and cr.entry is not None:  # a choice of many first tokens: one check, not one per option
         starts = [s for s in starts if not shut(cr.entry, view, s, hi)]
@@ -102,31 +104,6 @@ def run_rule(
     return out
 
 
-def _last_start(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int) -> int:
-    """The last token of [lo, hi) from which one of a rule's chains (prefilter.chains) can
-    be found in order, or -1: no match can start after it. One backward pass per chain."""
-    norms, ann_start = view.norms, view.ann_start
-    best = -1
-    for chain in chains:
-        at = hi
-        for words, types in reversed(chain):
-            at -= 1
-            starts: set[int] = set()
-            for t in types:
-                starts.update(ann_start.get(t, ()))  # (the positions an annotation begins at)
-            if starts:
-                while at >= lo and norms[at] not in words and at not in starts:
-                    at -= 1
-            else:
-                while at >= lo and norms[at] not in words:
-                    at -= 1
-            if at < lo:
-                break
-        else:
-            best = max(best, at)
-    return best
-
-
 def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
     """Every match of the stage's rules in their scopes' windows: (rule, start, end, captures).
 
@@ -136,17 +113,17 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
     all of them.
     """
     rules, masks = index.rules, index.masks
-    live, at, bits, choices = _live(index, view)
+    live, at, bits, choices = live_rules(index, view)
     if not live:
         return
     # where the rules may start was found in one pass (annotate, Program.starting_words);
     # a long list of first words (THREAT's modifiers, nouns ...) is cut to those the
     # document holds, so that first_positions looks them up instead of scanning
-    present: dict[int, _Starts] = {}
+    present: dict[int, Starts] = {}
     for k in live:
         fw = rules[k].first_words
         if fw is not None and len(fw) > 8:
-            present[k] = _Starts(frozenset(view.words.intersection(fw)), rules[k])
+            present[k] = Starts(frozenset(view.words.intersection(fw)), rules[k])
     by_scope: dict[tuple[str, int], list[int]] = {}
     for k in live:
         r = rules[k].rule
@@ -176,7 +153,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
             around: Around | None = None
             for k in todo:  # ascending, as `live`
                 if forks[k] is not None and k not in at:
-                    here = _forked(rules[k], choices[k], held, view, lo, hi, ways)
+                    here = forked(rules[k], choices[k], held, view, lo, hi, ways)
                     if here is not None and not here:
                         continue  # no option the window holds begins in it
                 else:
@@ -184,7 +161,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
                 if here is None:
                     here = starts.get(k, _UNKNOWN)
                     if here is _UNKNOWN:
-                        here = starts[k] = _first_positions(view, present.get(k, rules[k]))
+                        here = starts[k] = first_positions(view, present.get(k, rules[k]))
                 if here is not None:
                     i = bisect.bisect_left(here, lo)
                     if i == len(here) or here[i] >= hi:
@@ -196,151 +173,6 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRul
 
 
 _UNKNOWN: Any = object()
-
-
-def _first_positions(view: DocView, cr: Any) -> list[int] | None:
-    """Where a rule (or a _Starts) may start in the document, ascending; None: anywhere. A
-    rule that starts on one type alone (a loose rule's subject) starts where it does."""
-    if cr.first_words is None:
-        return None
-    if not cr.first_words and not cr.first_inside and cr.follow is None and len(cr.first_types) == 1:
-        (only,) = cr.first_types
-        return view.starts_of(only)
-    return view.first_positions(cr)
-
-
-class _FirstOf(NamedTuple):
-    """What DocView.first_positions reads of a rule, for one option of its first choice."""
-
-    first_words: frozenset[str]
-    first_types: frozenset[str]
-    first_inside: frozenset[str]
-    follow: Any = None
-
-
-def _forked(
-    cr: CompiledRule,
-    fork: list[tuple[int, list[int]]],
-    held: int,
-    view: DocView,
-    lo: int,
-    hi: int,
-    ways: dict[tuple[int, int], list[int]],
-) -> list[int] | None:
-    """Where in [lo, hi) a rule that begins with a choice may start: where an option whose
-    clauses the window holds (`held`) begins (CompiledRule.branches); None if such an
-    option may begin anywhere. `fork`: the options the document holds, with the masks of
-    their alternatives; `ways` keeps each option's positions for the document."""
-    got: set[int] = set()
-    for i, masks in fork:
-        for m in masks:
-            if m & held == m:
-                break
-        else:
-            continue  # the window holds none of the option's alternatives
-        where = ways.get((cr.rule.order, i))
-        if where is None:
-            words, types, inside, _ = cr.branches[i]
-            if words is None:
-                return None
-            mine = _FirstOf(frozenset(view.words.intersection(words)), types, inside)
-            where = ways[(cr.rule.order, i)] = view.first_positions(mine)
-        got.update(where[bisect.bisect_left(where, lo) : bisect.bisect_left(where, hi)])
-    return sorted(got)
-
-
-class _Starts(NamedTuple):
-    """What DocView.first_positions reads of a rule, with its first words cut down to those
-    a document holds (found by the stage's one pass, not by a pass of their own)."""
-
-    first_words: frozenset[str]
-    rule: CompiledRule
-
-    @property
-    def first_types(self) -> frozenset[str]:
-        return self.rule.first_types
-
-    @property
-    def first_inside(self) -> frozenset[str]:
-        return self.rule.first_inside
-
-    @property
-    def follow(self) -> Any:
-        return self.rule.follow
-
-
-def _live(
-    index: RuleIndex, view: DocView
-) -> tuple[list[int], dict[int, list[int]], list[int], dict[int, Any]]:
-    """The rules (ascending indexes) woken by the document's anchors or pairs that meet all
-    their clauses in it (and, if woken by pairs, with what follows found there too); where
-    those woken by pairs may start; the clause bits of each sentence (_sentence_bits); for
-    the rules that are a choice, what of it the document holds (a window needs one): the
-    masks of its alternatives, or for a rule with forks (RuleIndex.forks) its options as
-    (index, masks of their alternatives)."""
-    rules, masks, choices = index.rules, index.masks, index.choices
-    words, types = view.words, view.present_types()
-    woken = set(index.always)
-    for w in index.words.keys() & words:
-        woken.update(index.words[w])
-    for t in index.types.keys() & types:
-        woken.update(index.types[t])
-    heads: dict[int, list[tuple[int, int]]] = {}  # (start, end) of the first element
-    if index.pairs:
-        found = view.pairs(index.pair_words, index.pair_types)
-        for pair in index.pairs.keys() & found.keys():
-            for k in index.pairs[pair]:
-                heads.setdefault(k, []).extend(found[pair])
-        woken.update(heads)
-    if not woken:
-        return [], {}, [], {}
-    if any(masks[k] or choices[k] is not None or index.forks[k] is not None for k in woken):
-        bits = _sentence_bits(index, view, index.type_bits.keys() & types)
-        have = reduce(or_, bits, 0)
-    else:  # (PERSON alone, say: rules that need no atom are tried in every window)
-        bits, have = [0] * len(view.seg.sentences), 0
-    live = []
-    at: dict[int, list[int]] = {}
-    viable: dict[int, Any] = {}
-    for k in sorted(woken):
-        if masks[k] & have == masks[k]:
-            fork = index.forks[k]
-            if fork is not None:  # the options whose alternatives the document holds
-                held_options = []
-                for i, ms in enumerate(fork):
-                    held = [m for m in ms if m & have == m]
-                    if held:
-                        held_options.append((i, held))
-                if not held_options:
-                    continue
-                viable[k] = held_options
-            elif choices[k] is not None:
-                viable[k] = tuple(m for m in choices[k] if m & have == m)
-                if not viable[k]:
-                    continue
-            follow = rules[k].follow
-            if k in heads and follow is not None:  # the pair is there: is the rest of what follows?
-                at[k] = view.reaching(heads[k], follow[2][1:])
-                if not at[k]:
-                    continue
-            live.append(k)
-    return live, at, bits, {k: viable[k] for k in live if k in viable}
-
-
-def _sentence_bits(index: RuleIndex, view: DocView, type_hits: set[str]) -> list[int]:
-    """Per sentence, the clause bits of its atoms: its words and the types starting in it
-    (OR-ed together, the document's)."""
-    norms, word_bits = view.norms, index.word_bits
-    bit_of, keys = word_bits.__getitem__, word_bits.keys()
-    out = [
-        reduce(or_, map(bit_of, keys & norms[sent.first_token : sent.end_token]), 0)
-        for sent in view.seg.sentences
-    ]
-    for t in type_hits:
-        bit = index.type_bits[t]
-        for i in view.starts_of(t):
-            out[view.sentence_index(i)] |= bit
-    return out
 
 
 def _new(
@@ -365,43 +197,6 @@ def _outcomes(cands: list[tuple[int, int, int, int, bool, Annotation]], chosen: 
         else:
             out.append((ann, next(w for w in blocking if w.start < ann.end and ann.start < w.end)))
     return out
-
-
-Cand = tuple[int, int, int, int, bool, Annotation]  # what resolve() takes, for annotations
-
-
-def _lexicon_matches(program: Program, view: DocView, by_type: dict[str, list[Cand]]) -> None:
-    """Lexicon phrases, each inside one sentence, walked down a phrase trie from each token
-    that can begin one; at one start, longer phrases come first."""
-    sentence_ends: list[int] = []
-    for trie, tokens in ((program.phrases, view.norms), (program.exact_phrases, view.texts)):
-        if not trie:
-            continue
-        # (in C: a token's membership, then the positions where it holds)
-        starts = list(compress(range(len(tokens)), map(trie.__contains__, tokens)))
-        if starts and not sentence_ends:
-            sentence_ends = [s.end_token for s in view.seg.sentences]
-        last = len(tokens) - 1
-        for i in starts:
-            ends, nxt = trie[tokens[i]]
-            if not ends and (i == last or tokens[i + 1] not in nxt):
-                continue  # (only longer phrases begin here, and the next token begins none: "the")
-            found = [(1, ends)] if ends else []
-            j = i + 1
-            if nxt:  # a longer phrase may start here: walk on, inside the sentence
-                hi = sentence_ends[bisect.bisect_right(sentence_ends, i)]
-                while nxt and j < hi:
-                    node = nxt.get(tokens[j])
-                    if node is None:
-                        break
-                    j += 1
-                    ends, nxt = node
-                    if ends:
-                        found.append((j - i, ends))
-            for k, ends in reversed(found):
-                for type_name, canonical, attrs, source, prio in ends:
-                    ann = Annotation(type_name, i, i + k, canonical, attrs, source, prio)
-                    by_type.setdefault(type_name, []).append((prio, i, i + k, -1, False, ann))
 
 
 def _builtin_matches(view: DocView, wanted: set[str], by_type: dict[str, list[Cand]]) -> None:
@@ -443,7 +238,7 @@ def annotate(
     (for coverage). `stating` (extract): stop before the entity rules, and return False,
     if no statement could be made in the document whatever they find (_idle); else True."""
     by_type: dict[str, list[Cand]] = {}
-    _lexicon_matches(program, view, by_type)
+    phrase_matches(program.phrases, program.exact_phrases, view, by_type)
     wanted = BUILT_IN if builtins else BUILT_IN & {base_type(t) for t in program.used}
     if wanted:
         _builtin_matches(view, wanted, by_type)
@@ -451,7 +246,7 @@ def annotate(
     for type_name, cands in by_type.items():
         view.set_annotations(type_name, resolve(cands, size))
     derive(view, program.used, by_type)  # PLACE[kind=country] and the like (attrfilter.py)
-    if stating and _idle(program, view):
+    if stating and idle(program, view):
         return False
     view.prefetch(view.words.intersection(program.starting_words))  # (one pass for all stages)
     for stage in program.stages[:-1]:
@@ -467,34 +262,6 @@ def annotate(
             if outcomes is not None:
                 outcomes.extend(_outcomes(cands, chosen))
         derive(view, program.used, made)
-    return True
-
-
-def _idle(program: Program, view: DocView) -> bool:
-    """Can no statement (cues aside) be made in the document, whatever its entity rules
-    find? No statement rule that its words and the types annotated so far would wake (with
-    every type an entity rule makes taken as present) has all its clauses there
-    (Program.stating). Most news articles hold no word a threat statement needs: their
-    entity rules need not run."""
-    stating = program.stating
-    if stating is None:
-        return False
-    words, types = view.words, view.present_types() | stating.made
-    ks = set(stating.checked)
-    for w in stating.by_word.keys() & words:
-        ks.update(stating.by_word[w])
-    for t in stating.by_type.keys() & types:
-        ks.update(stating.by_type[t])
-    for k in ks:  # (usually none or a few: each clause is a set test)
-        clauses, alternatives = stating.needs[k]
-        if all(not ws.isdisjoint(words) or not ts.isdisjoint(types) for ws, ts in clauses) and (
-            alternatives is None
-            or any(
-                all(not ws.isdisjoint(words) or not ts.isdisjoint(types) for ws, ts in alt)
-                for alt in alternatives
-            )
-        ):
-            return False
     return True
 
 

@@ -31,13 +31,9 @@ from __future__ import annotations
 
 from typing import Any
 
-NORM, TEST, ANN, SPLIT, JMP, SAVE, ASSERT, LOOK, MATCH, ANY = range(10)
-OPNAMES = ("NORM", "TEST", "ANN", "SPLIT", "JMP", "SAVE", "ASSERT", "LOOK", "MATCH", "ANY")
-
-# NORM forms | TEST predicate(d, i) | ANN type | SPLIT first second lazy [gate_first gate_second]
-# | JMP to | SAVE slot
-# | ASSERT at_start | LOOK code ahead negate bounded gate near | MATCH | ANY
-Code = tuple[tuple[Any, ...], ...]
+from ie_dsl.gates import far, shut_next, starts_in, tests_let_in
+from ie_dsl.opcodes import ANN, ANY, ASSERT, JMP, LOOK, NORM, SAVE, SPLIT, TEST, Code
+from ie_dsl.opcodes import OPNAMES as OPNAMES  # (where the rest of iedsl has always found them)
 
 _FAIL = -1  # _walk's result for a dead path; -2 - end for a match end; >= 0 a branching state
 
@@ -116,8 +112,8 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
                         known = gate[4]  # (a token text seen before: one probe)
                         got = None if known is None else known.get(texts[pos])
                         if got is None:
-                            got = _tests_let_in(gate, d, pos)
-                    if not got and (not gate[2] or not _starts_in(gate, d, pos, hi)):
+                            got = tests_let_in(gate, d, pos)
+                    if not got and (not gate[2] or not starts_in(gate, d, pos, hi)):
                         pc = ins[2]
                         continue
                 gate = ins[5]
@@ -127,8 +123,8 @@ def _walk(code: Code, d: Any, w: Window, pc: int, pos: int) -> int:
                         known = gate[4]
                         got = None if known is None else known.get(texts[pos])
                         if got is None:
-                            got = _tests_let_in(gate, d, pos)
-                    if not got and (not gate[2] or not _starts_in(gate, d, pos, hi)):
+                            got = tests_let_in(gate, d, pos)
+                    if not got and (not gate[2] or not starts_in(gate, d, pos, hi)):
                         pc = ins[1]
                         continue
                 return pc * (hi - lo + 1) + pos - lo
@@ -186,88 +182,6 @@ def _dead(ins: tuple[Any, ...], norms: list[str], d: Any, pos: int, hi: int) -> 
         return not ends or ends[-1] > hi
     if op == TEST:
         return pos >= hi or not ins[1](d, pos)
-    return False
-
-
-def shut(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
-    """Can no path through `gate` (gates.Gate) go on at `pos`?"""
-    if pos >= hi:
-        return True
-    return not _lets_in(gate, d, pos) and not _starts_in(gate, d, pos, hi)
-
-
-def _lets_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
-    """Is token `tok` one of the gate's words, or does it pass one of its tests?"""
-    if gate[0].get(d.norms[tok], 0) & gate[1]:
-        return True
-    if not gate[3]:
-        return False
-    known = gate[4]
-    got = None if known is None else known.get(d.texts[tok])
-    return _tests_let_in(gate, d, tok) if got is None else got
-
-
-def _tests_let_in(gate: tuple[Any, ...], d: Any, tok: int) -> bool:
-    """Does token `tok` pass one of the gate's tests? Remembered per token text where the
-    tests look at the token alone."""
-    got = any(test(d, tok) for test in gate[3])
-    if gate[4] is not None:
-        gate[5].put(gate[4], d.texts[tok], got)
-    return got
-
-
-def _starts_in(gate: tuple[Any, ...], d: Any, pos: int, hi: int) -> bool:
-    """Does an annotation of one of the gate's types start at `pos` and end by `hi`?"""
-    for t in gate[2]:
-        ends = d.ann_start.get(t)
-        if ends is not None:
-            at = ends.get(pos)
-            if at and at[-1] <= hi:
-                return True
-    return False
-
-
-def _shut_next(gate: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) -> bool:
-    """Can a bounded look-around body with entry `gate` not match at `pos`: from the token
-    at pos (ahead), or from the one before it and the annotations ending at pos (behind)?"""
-    if ahead:
-        return shut(gate, d, pos, w.hi)
-    tok = pos - 1
-    if tok < w.lo:
-        return True
-    if _lets_in(gate, d, tok):
-        return False
-    for t in gate[2]:
-        starts = d.ann_end.get(t)
-        if starts is not None:
-            at = starts.get(pos)
-            if at and at[-1] >= w.lo:  # (starts ascending: the last is the nearest)
-                return False
-    return True
-
-
-def _far(close: tuple[Any, ...], ahead: bool, d: Any, w: Window, pos: int) -> bool:
-    """Is something a bounded look-around body needs (prefilter.near: after fewest to most
-    tokens walked from `pos`, one of some words or an annotation of some types) missing?"""
-    norms = d.norms
-    for fewest, most, words, types in close:
-        if ahead:
-            a, b = pos + fewest, min(w.hi, pos + most + 1)  # the tokens it may be
-            if a >= b:
-                return True
-            if words and not words.isdisjoint(norms[a:b]):
-                continue
-            if any(p in d.ann_start.get(t, ()) for t in types for p in range(a, b)):
-                continue
-        else:
-            a, b = max(w.lo, pos - most - 1), pos - fewest
-            if a >= b:
-                return True
-            if words and not words.isdisjoint(norms[a:b]):
-                continue
-            if any(p in d.ann_end.get(t, ()) for t in types for p in range(a + 1, b + 1)):
-                continue
-        return True
     return False
 
 
@@ -393,9 +307,9 @@ def look(ins: tuple[Any, ...], d: Any, w: Window, pos: int) -> bool:
     """Does the LOOK instruction `ins` let the path go on at `pos`?"""
     _op, code, ahead, negate, bounded, gate, close = ins
     if bounded:
-        if gate is not None and _shut_next(gate, ahead, d, w, pos):
+        if gate is not None and shut_next(gate, ahead, d, w.lo, w.hi, pos):
             return negate
-        if close and _far(close, ahead, d, w, pos):
+        if close and far(close, ahead, d, w.lo, w.hi, pos):
             return negate
         key = (id(code), pos)
         found = w.held.get(key)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ie_dsl import compile_rules
 from ie_dsl.gates import gated
+from ie_dsl.opcodes import ANY, JMP, LOOK, MATCH, NORM, SPLIT, TEST
 from ie_dsl.runtime import DocView, annotate
 from ie_dsl.text import segment
-from ie_dsl.vm import ANY, JMP, LOOK, MATCH, NORM, SPLIT, TEST, Window, search
+from ie_dsl.vm import Window, search
 
 
 def book_of(tmp_path, rules: str, **files: str):

@@ -5,13 +5,18 @@ Pygments finds it through the `pygments.lexers` entry point in pyproject.toml, s
 `ie`) and `pygments.lexers.get_lexer_for_filename("x.ie")` all use it. Pygments is not a
 dependency of iedsl: only this module imports it, and only Pygments imports this module.
 
-The token rules follow grammar/iedsl.lark. A lexer cannot resolve names, so every
+Its terminals and keywords are not written here: they are read from grammar/iedsl.lark by
+ie_dsl.lexical when this module is imported (ie_dsl.textmate makes the editors' TextMate
+grammar from the same table), so a keyword added to the grammar is highlighted. A lexer cannot resolve names, so every
 UPPER_CASE name in a pattern is shown as a type (`Name.Class`) unless it is written as a
 call `NAME(` (`Name.Function`). Statement keywords are recognised at the start of a line,
 where the language says statements start.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from pygments.lexer import RegexLexer, bygroups, default, include
 from pygments.token import (
@@ -26,23 +31,56 @@ from pygments.token import (
     Whitespace,
 )
 
+from ie_dsl.lexical import any_of, table
+
 __all__ = ["IedslLexer"]
 
-# Terminals of grammar/iedsl.lark, as Python regular expressions.
-_WORD = r"[^\W\d_]\w*(?:[-'’.]\w+)*(?:\.(?![.\w]))?"
-_NUMBER = r"\d+(?:[.,]\d+)*"
-_NAME = r"[^\W\d_]\w*"  # a rule name, capture name, role or option value
-_TYPE = r"[A-Z][A-Z0-9_]*(?![\w'’-])"
-_MACRO = r"[A-Z][A-Z0-9_]*(?=\()"
+# Every terminal and keyword comes from grammar/iedsl.lark through the token table; what is
+# written here is only how each is shown (ie_dsl/textmate.py shows the same things the same
+# way in editors).
+_T = table()
+_WORD = _T.word
+_NUMBER = _T.number
+_NAME = _T.word  # a rule name, capture name, role or option value is a WORD in the grammar
+_TYPE = _T.type_name
+_MACRO = rf"{_T.name}(?=\()"
 # A type with an attribute filter, `PLACE[kind=country]`: a `[` against the type whose first
 # word is compared (=, != or in); otherwise the `[` starts a token test after the type.
-_FILTERED = r"[A-Z][A-Z0-9_]*(?=\[[\t (!]*(?:\w+|\"(?:[^\"\\\n]|\\.)*\")[\t ]*(?:!?=|in\b))"
-_KEY = r"\w[\w.'’-]*(?=[\t ]*(?:!?=|in\b))"
-_LEMMA = r"~[^\W\d_]\w*(?:-\w+)*"
-_REGEX = r"/(?:[^/\\\n]|\\.)+/[aimsx]*"
-_QUANT = r"(?:[?*+]|\{\d*(?:,\d*)?\})\??"
-_CLASSES = ("cap", "upper", "lower", "title", "alpha", "word", "punct", "number", "num", "any")
-_CLASS = r"(?:" + "|".join(_CLASSES) + r")(?![\w'’.-])"
+_FILTERED = rf"{_T.name}(?=\[{_T.filter_test})"
+_KEY = r"\w[\w.'’-]*(?=[\t ]*(?:!?=|in\b))"  # attrfilter.py reads the inside of the brackets
+_CLASS = rf"(?:{any_of(_T.classes)})(?![\w'’.-])"
+_OPTION_VALUE = {"group": Name.Label}  # other options' word values are Name.Constant
+_OPERAND = {"SIGNED_INT": (_T.signed_int, Number.Integer), "INT": (_T.int, Number.Integer)}
+
+
+def _statements() -> list[Any]:
+    """`rule NAME` and `entity TYPE` open a header; `define` its name; others are a keyword."""
+    found: list[Any] = []
+    for s in _T.statements:
+        kind = Keyword.Namespace if s.keyword == "use" else Keyword.Declaration
+        kw = re.escape(s.keyword)
+        if s.header and s.name:
+            name, shown = (_TYPE, Name.Class) if s.name == "TYPE_NAME" else (_NAME, Name.Function)
+            found.append((rf"^({kw})([ \t]+)({name})", bygroups(kind, Whitespace, shown), "header"))
+        elif s.name == "TYPE_NAME":
+            found.append((rf"^({kw})\b", kind, "define"))
+        else:
+            found.append((rf"^({kw})\b", kind))
+    return found
+
+
+def _options() -> list[Any]:
+    """`priority 10`, `mode first`, `scope window 2`, `loose`: each option and its operands."""
+    found: list[Any] = []
+    for opt in _T.options:
+        parts, actions = [f"({re.escape(opt.keyword)})"], [Keyword]
+        for i, operand in enumerate(opt.operands):
+            rx, shown = _OPERAND.get(operand, (_NAME, _OPTION_VALUE.get(opt.keyword, Name.Constant)))
+            piece = rf"(\s+)({rx})"
+            parts.append(piece if i < opt.required else f"(?:{piece})?")
+            actions += [Whitespace, shown]
+        found.append(("".join(parts) + ("" if opt.operands else r"\b"), bygroups(*actions)))
+    return found
 
 
 class IedslLexer(RegexLexer):
@@ -55,32 +93,17 @@ class IedslLexer(RegexLexer):
 
     tokens = {
         "root": [
-            (
-                rf"^(rule)([ \t]+)({_NAME})",
-                bygroups(Keyword.Declaration, Whitespace, Name.Function),
-                "header",
-            ),
-            (
-                rf"^(entity)([ \t]+)({_TYPE})",
-                bygroups(Keyword.Declaration, Whitespace, Name.Class),
-                "header",
-            ),
-            (r"^(define)\b", Keyword.Declaration, "define"),
-            (r"^(use)\b", Keyword.Namespace),
+            *_statements(),
             include("pattern"),
         ],
         "space": [
             (r"\s+", Whitespace),
-            (r"#[^\n]*", Comment.Single),
+            (_T.comment, Comment.Single),
         ],
         # `rule NAME` / `entity TYPE`, then options up to the `:`.
         "header": [
             include("space"),
-            (r"(priority)(\s+)([+-]?\d+)", bygroups(Keyword, Whitespace, Number.Integer)),
-            (rf"(mode)(\s+)({_NAME})", bygroups(Keyword, Whitespace, Name.Constant)),
-            (rf"(scope)(\s+)({_NAME})", bygroups(Keyword, Whitespace, Name.Constant)),
-            (rf"(group)(\s+)({_NAME})", bygroups(Keyword, Whitespace, Name.Label)),
-            (r"loose\b", Keyword),
+            *_options(),
             (r"\d+", Number.Integer),
             (r":", Punctuation, "#pop"),
             default("#pop"),
@@ -106,7 +129,7 @@ class IedslLexer(RegexLexer):
             (rf'({_NAME})(\s*)(=)(\s*)(?=")', bygroups(Name.Attribute, Whitespace, Operator, Whitespace)),
             # `target=each(targets)`: one statement per conjunct
             (
-                rf"({_NAME})(\s*)(=)(\s*)(each)(\()(\s*)({_NAME})(\s*)(\))",
+                rf"({_NAME})(\s*)(=)(\s*)({re.escape(_T.each)})(\()(\s*)({_NAME})(\s*)(\))",
                 bygroups(
                     Name.Attribute, Whitespace, Operator, Whitespace, Keyword, Punctuation,
                     Whitespace, Name.Variable, Whitespace, Punctuation,
@@ -114,7 +137,7 @@ class IedslLexer(RegexLexer):
             ),
             # `speaker=?`: resolved from the document
             (
-                rf"({_NAME})(\s*)(=)(\s*)(\?)",
+                rf"({_NAME})(\s*)(=)(\s*)({re.escape(_T.resolved)})",
                 bygroups(Name.Attribute, Whitespace, Operator, Whitespace, Keyword),
             ),
             (
@@ -122,22 +145,22 @@ class IedslLexer(RegexLexer):
                 bygroups(Name.Attribute, Whitespace, Operator, Whitespace, Name.Variable),
             ),
             (_NAME, Name.Variable),
-            (r'"', String.Double, "string"),
+            (_T.quote, String.Double, "string"),
             (r",", Punctuation),
             (r"\)", Punctuation, "#pop"),
             default("#pop"),
         ],
         "string": [
-            (r'[^"\\\n]+', String.Double),
+            (rf"[^{_T.quote}\\\n]+", String.Double),
             (r"\\.", String.Escape),
-            (r'"', String.Double, "#pop"),
+            (_T.quote, String.Double, "#pop"),
             default("#pop"),  # an unclosed string ends with its line
         ],
         # Atoms shared by patterns and `[ ... ]` tests.
         "atoms": [
-            (r'"', String.Double, "string"),
-            (_REGEX, String.Regex),
-            (_LEMMA, Name.Builtin),
+            (_T.quote, String.Double, "string"),
+            (_T.regex, String.Regex),
+            (_T.lemma, Name.Builtin),
             (rf"({_FILTERED})(\[)", bygroups(Name.Class, Punctuation), "filter"),
             (_TYPE, Name.Class),
             (_NUMBER, Number),
@@ -145,25 +168,25 @@ class IedslLexer(RegexLexer):
         "pattern": [
             include("space"),
             (
-                rf"(=>)(\s*)({_NAME})(\s*)(\()",
+                rf"({re.escape(_T.emit)})(\s*)({_NAME})(\s*)(\()",
                 bygroups(Keyword, Whitespace, Name.Function, Whitespace, Punctuation),
                 "emit",
             ),
-            (r"=>", Keyword),
-            (r"@(?:counter)?example\b", Keyword),
+            (re.escape(_T.emit), Keyword),
+            (rf"(?:{any_of(_T.examples)})\b", Keyword),
             # `role="value"` after `@example "..." =>`
             (rf"({_NAME})([ \t]*)(=)(?!>)", bygroups(Name.Attribute, Whitespace, Operator)),
             (rf"({_NAME})([ \t]*)(:)", bygroups(Name.Variable, Whitespace, Punctuation)),
-            (r"\(\?<?[=!]", Operator),
+            (any_of(_T.lookarounds), Operator),
             (rf"({_MACRO})(\()", bygroups(Name.Function, Punctuation)),
             include("atoms"),
-            (rf"\.\.\.(?:{_QUANT})?", Operator),
-            (_QUANT, Operator),
+            (rf"{_T.gap}(?:{_T.quant})?", Operator),
+            (_T.quant, Operator),
             (_WORD, Text),
             (r"\[", Punctuation, "brackets"),
-            (r"[|!^$]", Operator),
-            (r"_(?!\w)", Name.Builtin.Pseudo),
-            (r"[(),;.:]", Punctuation),
+            (any_of(("|", "!", *_T.anchors)), Operator),
+            (rf"{re.escape(_T.any_token)}(?!\w)", Name.Builtin.Pseudo),
+            (rf"[(),:]|{_T.punct}", Punctuation),
         ],
         # An attribute filter: `PLACE[kind=country & capital in (yes, national)]`.
         "filter": [
@@ -173,7 +196,7 @@ class IedslLexer(RegexLexer):
             (r"in\b", Operator.Word),
             (r"[&|!]", Operator),
             (r"[(),]", Punctuation),
-            (r'"', String.Double, "string"),
+            (_T.quote, String.Double, "string"),
             (_KEY, Name.Attribute),
             (r"\w[\w.'’-]*", Text),
             default("#pop"),

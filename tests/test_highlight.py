@@ -1,9 +1,15 @@
-"""Syntax highlighting: the Pygments lexer (ie_dsl.highlight) and the TextMate grammar (editors/).
+"""Syntax highlighting: one token table (ie_dsl.lexical, read from grammar/iedsl.lark), the
+Pygments lexer built from it (ie_dsl.highlight) and the TextMate grammar generated from it
+(ie_dsl.textmate -> editors/iedsl.tmLanguage.json).
 
-Both are checked on every shipped rule file, on the DSL examples of docs/language.md and on
-the rules of tests/cases: what the parser accepts must highlight without error tokens. The
-TextMate grammar is run by a small TextMate engine below (match, begin/end, captures,
-includes), with Python's `regex` module standing in for Oniguruma.
+What keeps the three from drifting apart:
+- every terminal of the grammar has a place in the table (a new kind of token fails here);
+- the TextMate file is what the generator makes today (regenerate it after changing the grammar);
+- every keyword of the grammar is a keyword in both highlighters;
+- over every shipped rule file, the DSL examples of docs/language.md and the rules of
+  tests/cases, each token the parser reads starts a Pygments token of its kind, and the
+  TextMate grammar (run by the small TextMate engine below, with Python's `regex` module
+  standing in for Oniguruma) gives every Pygments token the matching scope.
 """
 
 from __future__ import annotations
@@ -12,27 +18,43 @@ import json
 import re
 import subprocess
 import sys
+from bisect import bisect_right
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import regex
 import yaml
+from lark import Lark, Token
 
 from ie_dsl.diagnostics import IEDslError
+from ie_dsl.lexical import table, unplaced
+from ie_dsl.parse_engine import continues
 from ie_dsl.parser import parse_file
+from ie_dsl.resources import grammar_text
+from ie_dsl.textmate import render
 
 pygments = pytest.importorskip("pygments")
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename  # noqa: E402
-from pygments.token import Comment, Error, Keyword, Name, Number, Operator, Punctuation, String  # noqa: E402
+from pygments.token import (  # noqa: E402
+    Comment,
+    Error,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+    Text,
+)
 
 from ie_dsl.highlight import IedslLexer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "editors" / "iedsl.tmLanguage.json"
-
-HEADER = "rule warn_of_threat priority 40 mode first group stance:"
-PATTERN = "speaker:(PERSON | ORG) ...{0,8} ~warn of /^[A-Z]+$/i"
+REGENERATE = "python -m ie_dsl.textmate editors/iedsl.tmLanguage.json"
 
 
 def _parses(text: str) -> bool:
@@ -43,54 +65,82 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _rule_files() -> list[Path]:
-    files = sorted((ROOT / "rules").glob("*.ie"))
-    assert len(files) >= 3
-    return files
-
-
-def _doc_blocks() -> list[str]:
-    """The ``` blocks of docs/language.md that are DSL: untagged, and accepted by the parser."""
-    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```(\w*)\n(.*?)^```", text, flags=re.M | re.S)
-    return [body for tag, body in blocks if not tag and _parses(body)]
-
-
-def _case_rules() -> list[str]:
-    """The DSL rules of tests/cases/*.yaml that the parser accepts."""
-    found = []
+def _corpus() -> list[tuple[str, str]]:
+    """(name, text) of every shipped rule file, the DSL blocks of docs/language.md (untagged,
+    accepted by the parser) and the DSL rules of tests/cases."""
+    items = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "rules").glob("*.ie"))]
+    doc = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```", doc, flags=re.M | re.S)
+    items += [(f"language.md block {i}", b) for i, (tag, b) in enumerate(blocks) if not tag and _parses(b)]
     for path in sorted((ROOT / "tests" / "cases").glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")).get("cases", []):
+        for i, case in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")).get("cases", [])):
             rules = case.get("rules")
             if isinstance(rules, str) and _parses(rules):
-                found.append(rules)
-    return found
+                items.append((f"{path.name} case {i}", rules))
+    return items
 
 
-def _corpus() -> list[Any]:
-    items = [(p.name, p.read_text(encoding="utf-8")) for p in _rule_files()]
-    items += [(f"language.md block {i}", b) for i, b in enumerate(_doc_blocks())]
-    items += [(f"case {i}", r) for i, r in enumerate(_case_rules())]
-    return [pytest.param(name, text, id=name) for name, text in items]
+@pytest.fixture(scope="module")
+def corpus() -> list[tuple[str, str]]:
+    items = _corpus()
+    assert sum(name.endswith(".ie") for name, _ in items) >= 3
+    assert sum(name.startswith("language.md") for name, _ in items) >= 8
+    assert len(items) >= 100
+    return items
 
 
-def test_the_corpus_is_not_empty() -> None:
-    assert len(_doc_blocks()) >= 8
-    assert len(_case_rules()) >= 100
+def _report(problems: list[str]) -> str:
+    return f"{len(problems)} problems, the first ones:\n" + "\n".join(problems[:12])
 
 
-# ---- Pygments ---------------------------------------------------------------------------
+# ---- the table and the generated file ----------------------------------------------------
 
 
-def _tokens(text: str) -> list[tuple[Any, str]]:
-    return [(t, v) for t, v in IedslLexer().get_tokens(text) if v.strip()]
+def test_the_token_table_places_every_terminal_of_the_grammar() -> None:
+    assert unplaced() == [], "grammar/iedsl.lark has terminals ie_dsl/lexical.py does not place"
+    t = table()
+    assert {"use", "define", "entity", "rule"} <= {s.keyword for s in t.statements}
+    assert {"priority", "mode", "scope", "group", "loose"} <= {o.keyword for o in t.options}
+
+
+def test_the_textmate_file_is_generated_from_the_grammar() -> None:
+    assert GRAMMAR.read_text(encoding="utf-8") == render(), (
+        f"{GRAMMAR.relative_to(ROOT)} is not what the grammar makes: run `{REGENERATE}` "
+        "(and edit ie_dsl/textmate.py, not the JSON file)"
+    )
+
+
+def _all_regexes(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("match", "begin", "end") and isinstance(value, str):
+                yield value
+            else:
+                yield from _all_regexes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _all_regexes(item)
+
+
+def test_the_textmate_grammar_is_well_formed() -> None:
+    g = json.loads(GRAMMAR.read_text(encoding="utf-8"))
+    assert (g["scopeName"], g["fileTypes"]) == ("source.iedsl", ["ie"])
+    includes = re.findall(r'"include": "#([\w-]+)"', GRAMMAR.read_text(encoding="utf-8"))
+    assert includes and all(name in g["repository"] for name in includes)
+    for rx in _all_regexes(g):
+        regex.compile(rx)
+        # features Oniguruma does not share with Python are not used
+        assert "(?P" not in rx and "\\Z" not in rx and "(?(" not in rx, rx
+        # some TextMate engines refuse capture groups inside a negative look-around
+        assert not re.search(r"\(\?<?![^)]*\((?!\?)", rx), rx
+
+
+# ---- Pygments is found, and only by Pygments -----------------------------------------------
 
 
 def test_pygments_finds_the_lexer_through_the_entry_point() -> None:
-    assert type(get_lexer_by_name("iedsl")).__name__ == "IedslLexer"
-    assert type(get_lexer_by_name("ie")).__name__ == "IedslLexer"
-    assert type(get_lexer_for_filename("x.ie")).__name__ == "IedslLexer"
-    assert type(get_lexer_for_filename("rules/stances.ie")).__name__ == "IedslLexer"
+    for lexer in (get_lexer_by_name("iedsl"), get_lexer_by_name("ie"), get_lexer_for_filename("rules/x.ie")):
+        assert type(lexer).__name__ == "IedslLexer"
 
 
 def test_iedsl_itself_does_not_import_pygments() -> None:
@@ -99,203 +149,12 @@ def test_iedsl_itself_does_not_import_pygments() -> None:
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize(("name", "text"), _corpus())
-def test_pygments_has_no_error_tokens(name: str, text: str) -> None:
-    tokens = list(IedslLexer().get_tokens(text))
-    errors = [v for t, v in tokens if t in Error]
-    assert not errors, f"{name}: error tokens {errors}"
-    assert "".join(v for _, v in tokens).rstrip("\n") == text.rstrip("\n")
-
-
-def test_pygments_rule_header() -> None:
-    assert _tokens(HEADER) == [
-        (Keyword.Declaration, "rule"),
-        (Name.Function, "warn_of_threat"),
-        (Keyword, "priority"),
-        (Number.Integer, "40"),
-        (Keyword, "mode"),
-        (Name.Constant, "first"),
-        (Keyword, "group"),
-        (Name.Label, "stance"),
-        (Punctuation, ":"),
-    ]
-
-
-def test_pygments_pattern() -> None:
-    toks = _tokens(f"rule r:\n    {PATTERN}\n")
-    assert toks[3:] == [
-        (Name.Variable, "speaker"),
-        (Punctuation, ":"),
-        (Punctuation, "("),
-        (Name.Class, "PERSON"),
-        (Operator, "|"),
-        (Name.Class, "ORG"),
-        (Punctuation, ")"),
-        (Operator, "...{0,8}"),
-        (Name.Builtin, "~warn"),
-        (pygments.token.Text, "of"),
-        (String.Regex, "/^[A-Z]+$/i"),
-    ]
-
-
-def test_pygments_other_constructs() -> None:
-    text = (
-        'use "lexicons/orgs.yaml"   # orgs\n'
-        "define NEAR(X, Y) = X ...{0,3} Y\n"
-        "entity THREAT scope window 2: [~group & !cap | PLACE] NEAR(a, b) (?<! no) ^ _+? $\n"
-        'rule r: x:"CSTO"{1,2} , 6,500 => warn(x, source=x, polarity="neg\\"")\n'
-        '    @example "a" => x="CSTO"\n'
-        '    @counterexample "b"\n'
-    )
-    toks = _tokens(text)
-    assert not [v for t, v in toks if t in Error]
-    expect = [
-        (Keyword.Namespace, "use"),
-        (Comment.Single, "# orgs"),
-        (Keyword.Declaration, "define"),
-        (Name.Function, "NEAR"),
-        (Name.Variable, "X"),
-        (Keyword.Declaration, "entity"),
-        (Name.Class, "THREAT"),
-        (Keyword, "scope"),
-        (Name.Constant, "window"),
-        (Number.Integer, "2"),
-        (Name.Builtin, "~group"),
-        (Operator, "&"),
-        (Operator, "!"),
-        (Keyword.Type, "cap"),
-        (Name.Class, "PLACE"),
-        (Operator, "(?<!"),
-        (Operator, "^"),
-        (Name.Builtin.Pseudo, "_"),
-        (Operator, "+?"),
-        (Operator, "$"),
-        (Name.Variable, "x"),
-        (Operator, "{1,2}"),
-        (Number, "6,500"),
-        (Keyword, "=>"),
-        (Name.Function, "warn"),
-        (Name.Attribute, "source"),
-        (Name.Attribute, "polarity"),
-        (String.Escape, '\\"'),
-        (Keyword, "@example"),
-        (Keyword, "@counterexample"),
-    ]
-    for pair in expect:
-        assert pair in toks, pair
-    # a class name is a word outside brackets; a call is a function, the same name bare a type
-    assert (Keyword.Type, "number") in _tokens("rule r: [number]")
-    assert (pygments.token.Text, "number") in _tokens("rule r: !number")
-    assert (Name.Function, "NEAR") in _tokens("rule r: NEAR(a, b)")
-    assert (pygments.token.Text, "COVID-19") in _tokens("rule r: COVID-19")
-
-
-def test_pygments_strings_and_regexes_hide_comments() -> None:
-    toks = _tokens('rule r: "#CSTO" /a#b/ # real\n')
-    assert (Comment.Single, "# real") in toks
-    assert [v for t, v in toks if t in Comment] == ["# real"]
-
-
-# ---- TextMate ---------------------------------------------------------------------------
-
-
-def _grammar() -> dict[str, Any]:
-    return json.loads(GRAMMAR.read_text(encoding="utf-8"))
-
-
-def _all_regexes(node: Any) -> list[str]:
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("match", "begin", "end") and isinstance(value, str):
-                found.append(value)
-            else:
-                found += _all_regexes(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += _all_regexes(item)
-    return found
-
-
-def test_textmate_grammar_is_valid() -> None:
-    g = _grammar()
-    assert g["scopeName"] == "source.iedsl"
-    assert g["fileTypes"] == ["ie"]
-    repo = g["repository"]
-    for key in (
-        "comment",
-        "use",
-        "define",
-        "rule-header",
-        "entity-header",
-        "options",
-        "pattern",
-        "emit",
-        "capture",
-        "lookaround",
-        "macro-call",
-        "string",
-        "regex",
-        "lemma",
-        "type",
-        "gap",
-        "quantifier",
-        "brackets",
-        "token-class",
-        "number",
-        "operator",
-    ):
-        assert key in repo, key
-    # every include points at something
-    includes = re.findall(r'"include": "#([\w-]+)"', GRAMMAR.read_text(encoding="utf-8"))
-    assert includes and all(name in repo for name in includes)
-    regexes = _all_regexes(g)
-    assert len(regexes) > 30
-    for rx in regexes:
-        regex.compile(rx)
-        # features Oniguruma does not share with Python are not used
-        assert "(?P" not in rx and "\\Z" not in rx and "(?(" not in rx, rx
-        # some TextMate engines refuse capture groups inside a negative look-around
-        assert not re.search(r"\(\?<?![^)]*\((?!\?)", rx), rx
-
-
-SAMPLES = {
-    "comment": ["# a comment"],
-    "capture": ["speaker:", "x :"],
-    "lookaround": ["(?=", "(?!", "(?<=", "(?<!"],
-    "string": ['"'],
-    "regex": ["/^[A-Z]+$/i", r"/a\/b/", "/x/"],
-    "lemma": ["~warn", "~suicide-bomber"],
-    "type": ["PERSON", "G7", "A"],
-    "gap": ["...", "...{0,8}", "...+", "...{2,}?"],
-    "quantifier": ["?", "*?", "+", "{3}", "{1,200}", "{,4}?", "{2,}"],
-    "token-class": ["cap", "upper", "number", "num", "any"],
-    "number": ["2023", "6,500", "3.5"],
-    "expect-arg": ["source=", "x ="],
-    "macro-call": ["NEAR("],
-}
-NOT_SAMPLES = {
-    "type": ["COVID-19", "ISIS's", "McCain"],
-    "token-class": ["capital", "numbers", "any-thing"],
-    "lemma": ["warn"],
-    "capture": ["a ..."],
-}
-
-
-@pytest.mark.parametrize("key", sorted(SAMPLES))
-def test_textmate_patterns_match_their_constructs(key: str) -> None:
-    rule = _grammar()["repository"][key]
-    rx = regex.compile(rule.get("match") or rule["begin"])
-    for sample in SAMPLES[key]:
-        m = rx.match(sample)
-        assert m and m.end() == len(sample), (key, sample)
-    for sample in NOT_SAMPLES.get(key, []):
-        m = rx.match(sample)
-        assert not m or m.end() != len(sample), (key, sample)
+# ---- a small TextMate engine ---------------------------------------------------------------
 
 
 class _TextMate:
-    """A TextMate tokenizer reduced to what editors/iedsl.tmLanguage.json uses."""
+    """A TextMate tokenizer reduced to what editors/iedsl.tmLanguage.json uses: match,
+    begin/end, captures, includes; the earliest match wins, then the first rule."""
 
     def __init__(self, grammar: dict[str, Any]):
         self.grammar = grammar
@@ -305,11 +164,9 @@ class _TextMate:
         flat: list[dict[str, Any]] = []
         for rule in rules:
             if "include" in rule:
-                inc = rule["include"]
-                target = self.grammar if inc == "$self" else self.repo[inc[1:]]
-                flat += self._patterns(
-                    [target] if ("match" in target or "begin" in target) else target["patterns"]
-                )
+                target = self.repo[rule["include"][1:]]
+                whole = "match" in target or "begin" in target
+                flat += self._patterns([target] if whole else target["patterns"])
             elif "match" in rule or "begin" in rule:
                 flat.append(rule)
             else:
@@ -328,19 +185,6 @@ class _TextMate:
                 for i in range(start, end):
                     scopes[i] = base + (spec["name"],)
 
-    def tokenize(self, text: str) -> list[list[tuple[str, tuple[str, ...]]]]:
-        """Each line as a list of (text, scopes) runs."""
-        out = []
-        for line, scopes in zip(text.split("\n"), self.char_scopes(text), strict=True):
-            runs: list[tuple[str, tuple[str, ...]]] = []
-            for ch, sc in zip(line, scopes, strict=True):
-                if runs and runs[-1][1] == sc:
-                    runs[-1] = (runs[-1][0] + ch, sc)
-                else:
-                    runs.append((ch, sc))
-            out.append(runs)
-        return out
-
     def char_scopes(self, text: str) -> list[list[tuple[str, ...]]]:
         """For each line, the scopes of each of its characters."""
         stack: list[tuple[dict[str, Any], tuple[str, ...]]] = []
@@ -354,15 +198,15 @@ class _TextMate:
                 candidates = [(frame["end"], None)] if stack else []
                 candidates += [(p.get("match") or p["begin"], p) for p in self._patterns(frame["patterns"])]
                 best = None
-                for order, (rx, rule) in enumerate(candidates):
+                for rx, rule in candidates:
                     m = regex.compile(rx).search(line, pos)
                     if m and (best is None or m.start() < best[0].start()):
-                        best = (m, rule, order)
+                        best = (m, rule)
                 if best is None:
                     for i in range(pos, len(line)):
                         scopes[i] = outer
                     break
-                m, rule, _ = best
+                m, rule = best
                 for i in range(pos, m.start()):
                     scopes[i] = outer
                 if rule is None:  # the frame ends
@@ -384,95 +228,83 @@ class _TextMate:
         return out
 
 
-def _scopes(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    lines = _TextMate(_grammar()).tokenize(text)
-    # unscoped runs (plain words and spaces) are split into words
-    return [(w, sc) for runs in lines for t, sc in runs for w in (t.split() if not sc else [t]) if w.strip()]
+def _textmate() -> _TextMate:
+    return _TextMate(json.loads(GRAMMAR.read_text(encoding="utf-8")))
 
 
-def _scope_of(text: str, piece: str) -> tuple[str, ...]:
-    for t, sc in _scopes(text):
-        if t == piece:
-            return sc
-    raise AssertionError(f"{piece!r} is not one run in {_scopes(text)}")
+# ---- the three agree ------------------------------------------------------------------------
 
 
-def test_textmate_rule_header() -> None:
-    runs = _scopes(HEADER)
-    assert [t for t, _ in runs] == HEADER.replace(":", " :").split()
-    assert [sc[-1] if sc else "" for _, sc in runs] == [
-        "keyword.control.rule.iedsl",
-        "entity.name.function.rule.iedsl",
-        "keyword.control.option.iedsl",
-        "constant.numeric.integer.iedsl",
-        "keyword.control.option.iedsl",
-        "constant.language.mode.iedsl",
-        "keyword.control.option.iedsl",
-        "entity.name.label.group.iedsl",
-        "punctuation.separator.colon.iedsl",
-    ]
+class _Continuations:
+    """The parser's post-lexer: an indented line continues the statement above."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        for tok in stream:
+            if tok.type != "_NL" or not continues(tok):
+                yield tok
 
 
-def test_textmate_pattern() -> None:
-    text = f"rule r:\n    {PATTERN}\n"
-    assert _scope_of(text, "speaker") == ("variable.parameter.capture.iedsl",)
-    assert _scope_of(text, "PERSON") == ("entity.name.type.iedsl",)
-    assert _scope_of(text, "|") == ("keyword.operator.alternation.iedsl",)
-    assert _scope_of(text, "...{0,8}") == ("keyword.operator.gap.iedsl",)
-    assert _scope_of(text, "~") == ("support.function.lemma.iedsl", "punctuation.definition.lemma.iedsl")
-    assert _scope_of(text, "warn") == ("support.function.lemma.iedsl",)
-    assert _scope_of(text, "of") == ()
-    assert _scope_of(text, "^[A-Z]+$") == ("string.regexp.iedsl",)
-    assert _scope_of(text, "i") == ("string.regexp.iedsl", "keyword.other.flags.iedsl")
+@cache
+def _stock_parser() -> Lark:
+    return Lark(grammar_text(), parser="lalr", postlex=_Continuations(), keep_all_tokens=True)
 
 
-def test_textmate_other_constructs() -> None:
-    text = (
-        'use "lexicons/orgs.yaml"   # orgs\n'
-        "define NEAR(X, Y) = X ...{0,3} Y\n"
-        "entity THREAT scope window 2:\n"
-        "    [~group & !cap | PLACE] NEAR(a, b) (?<! no) ^ _+? $\n"
-        'rule r: x:"#CSTO"{1,2} , 6,500 => warn(x, source=y, polarity="neg\\"")\n'
-        '    @example "a" => x="CSTO"\n'
-    )
-    assert _scope_of(text, "use") == ("keyword.control.import.iedsl",)
-    assert _scope_of(text, "lexicons/orgs.yaml") == ("string.quoted.double.iedsl",)
-    assert _scope_of(text, "# orgs") == ("comment.line.number-sign.iedsl",)
-    assert _scope_of(text, "define") == ("keyword.control.define.iedsl",)
-    assert _scope_of(text, "NEAR") == ("entity.name.function.macro.iedsl",)
-    assert _scope_of(text, "X") == ("variable.parameter.macro.iedsl",)
-    assert _scope_of(text, "=") == ("keyword.operator.assignment.iedsl",)
-    assert _scope_of(text, "THREAT") == ("entity.name.type.iedsl",)
-    assert _scope_of(text, "window") == ("constant.language.scope.iedsl",)
-    assert _scope_of(text, "&") == ("meta.token-test.iedsl", "keyword.operator.logical.iedsl")
-    assert _scope_of(text, "cap") == ("meta.token-test.iedsl", "support.type.token-class.iedsl")
-    assert _scope_of(text, "PLACE") == ("meta.token-test.iedsl", "entity.name.type.iedsl")
-    assert _scope_of(text, "(?<!") == ("keyword.operator.lookaround.iedsl",)
-    assert _scope_of(text, "^") == ("keyword.operator.anchor.iedsl",)
-    assert _scope_of(text, "_") == ("constant.language.any-token.iedsl",)
-    assert _scope_of(text, "+?") == ("keyword.operator.quantifier.iedsl",)
-    assert _scope_of(text, "#CSTO") == ("string.quoted.double.iedsl",)
-    assert _scope_of(text, "6,500") == ("constant.numeric.iedsl",)
-    assert _scope_of(text, "=>") == ("keyword.control.emit.iedsl",)
-    assert _scope_of(text, "warn") == ("entity.name.function.statement.iedsl",)
-    assert _scope_of(text, "source") == ("entity.other.attribute-name.iedsl",)
-    assert _scope_of(text, "y") == ("variable.parameter.capture.iedsl",)
-    assert _scope_of(text, '\\"') == ("string.quoted.double.iedsl", "constant.character.escape.iedsl")
-    assert _scope_of(text, "@example") == ("keyword.control.example.iedsl",)
-    # class names are words outside brackets; nothing is scoped inside a plain word
-    assert _scope_of("rule r: !number", "number") == ()
-    assert _scope_of("rule r: COVID-19 cross-border:", "COVID-19") == ()
+def _parser_tokens(text: str) -> list[Token]:
+    tree = _stock_parser().parse(text if text.endswith("\n") else text + "\n")
+    return [tok for tok in tree.scan_values(lambda v: isinstance(v, Token)) if tok.type != "_NL"]
 
 
-@pytest.mark.parametrize(("name", "text"), _corpus())
-def test_textmate_tokenizes_the_corpus(name: str, text: str) -> None:
-    runs = _scopes(text)
-    # every statement keyword at column 0 is scoped as a keyword
-    keywords = [
-        t for t, sc in runs if sc and sc[-1].startswith("keyword.control.") and t in ("rule", "entity")
-    ]
-    expected = len(re.findall(r"^(?:rule|entity)\b", text, flags=re.M))
-    assert len(keywords) == expected, name
+def _kinds() -> dict[str, tuple[Any, ...]]:
+    """What the Pygments lexer may call each terminal (by name) or literal (by text)."""
+    t = table()
+    names = (Name.Function, Name.Variable, Name.Attribute, Name.Constant, Name.Label)
+    kinds: dict[str, tuple[Any, ...]] = {
+        "WORD": (Text, Number, Keyword.Type, *names),  # never a type, a lemma, a string...
+        "TYPE_NAME": (Name.Class, Name.Function, Name.Variable),
+        "TYPE_FILTER": (Name.Class,),
+        "MACRO_CALL": (Name.Function,),
+        "LEMMA": (Name.Builtin,),
+        "STRING": (String.Double,),
+        "REGEX": (String.Regex,),
+        "QUANT": (Operator,),
+        "GAP": (Operator,),
+        "EACH": (Keyword,),
+        "SIGNED_INT": (Number,),
+        "INT": (Number,),
+        "PUNCT": (Punctuation,),
+        "COMMA": (Punctuation,),
+    }
+    keywords = [s.keyword for s in t.statements] + [o.keyword for o in t.options]
+    keywords += [t.emit, t.resolved, *t.examples]
+    kinds.update({k: (Keyword,) for k in keywords})
+    kinds.update({k: (Operator,) for k in (*t.lookarounds, *t.operators, *t.anchors, "=")})
+    kinds.update({k: (Punctuation,) for k in t.punctuation if k != "="})
+    kinds[t.any_token] = (Name.Builtin.Pseudo,)
+    return kinds
+
+
+def test_pygments_reads_the_corpus_as_the_parser_does(corpus: list[tuple[str, str]]) -> None:
+    kinds = _kinds()
+    problems = []
+    for name, text in corpus:
+        tokens = list(IedslLexer().get_tokens(text))
+        assert "".join(v for _, v in tokens).rstrip("\n") == text.rstrip("\n"), name
+        problems += [f"{name}: error token {v!r}" for t, v in tokens if t in Error]
+        starts, pos = [], 0
+        for _, value in tokens:
+            starts.append(pos)
+            pos += len(value)
+        for tok in _parser_tokens(text):
+            want = kinds.get(tok.type) or kinds.get(str(tok))
+            # the Pygments token the parser's token starts in (a gap and its quantifier are one)
+            got = tokens[bisect_right(starts, tok.start_pos) - 1][0]
+            if want is None:
+                problems.append(f"{name}: the parser's {tok.type} {str(tok)!r} has no expected kind")
+            elif not any(got in k for k in want):
+                problems.append(f"{name}:{tok.line}: {tok.type} {str(tok)!r} is shown as {got}")
+    assert not problems, _report(problems)
 
 
 # What the TextMate grammar calls each kind of Pygments token.
@@ -497,30 +329,142 @@ AGREE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "text"), _corpus())
-def test_pygments_and_textmate_agree(name: str, text: str) -> None:
-    lines = _TextMate(_grammar()).char_scopes(text)
-    flat = [sc for scopes in lines for sc in [*scopes, ()]]
+def _disagreements(name: str, text: str, tm: _TextMate) -> Iterator[str]:
+    flat = [sc for scopes in tm.char_scopes(text) for sc in [*scopes, ()]]
     pos = 0
     for ttype, value in IedslLexer().get_tokens(text):
         if value.strip() and pos < len(flat):
             scopes = flat[pos]
             want = next((sc for tt, sc in AGREE if ttype in tt), "")
-            if want:
-                assert any(sc.startswith(want) for sc in scopes), f"{name}: {value!r} is {ttype} but {scopes}"
-            else:
-                assert set(scopes) <= {"meta.token-test.iedsl"}, f"{name}: {value!r} is {ttype} but {scopes}"
+            if want and not any(sc.startswith(want) for sc in scopes):
+                yield f"{name}: {value!r} is {ttype} but {scopes}"
+            if not want and not set(scopes) <= {"meta.token-test.iedsl"}:
+                yield f"{name}: {value!r} is {ttype} but {scopes}"
         pos += len(value)
 
 
-def test_attribute_filters_and_each_are_highlighted() -> None:
-    text = 'rule r: t:PLACE[kind in (a, "b") & x!=y] PLACE[cap] => d(x=each(t))\n'
-    assert _scope_of(text, "kind") == ("entity.other.attribute-name.iedsl",)
-    assert _scope_of(text, "in") == ("keyword.operator.word.iedsl",)
-    assert _scope_of(text, "!=") == ("keyword.operator.comparison.iedsl",)
-    assert _scope_of(text, "cap") == ("meta.token-test.iedsl", "support.type.token-class.iedsl")
-    assert _scope_of(text, "each") == ("keyword.control.each.iedsl",)
-    tokens = _tokens(text)
-    assert (Name.Attribute, "kind") in tokens and (Operator.Word, "in") in tokens
-    assert (Keyword.Type, "cap") in tokens  # PLACE[cap]: the type, then a token test
-    assert (Keyword, "each") in tokens and (Name.Variable, "t") in tokens
+def test_textmate_agrees_with_pygments_on_the_corpus(corpus: list[tuple[str, str]]) -> None:
+    tm = _textmate()
+    problems = [p for name, text in corpus for p in _disagreements(name, text, tm)]
+    assert not problems, _report(problems)
+
+
+def _keyword_samples() -> str:
+    """A rule file using every keyword and operator of the grammar (taken from the table)."""
+    t = table()
+    values = {"SIGNED_INT": "10", "INT": "2", "WORD": "value"}
+    lines = []
+    for s in t.statements:
+        name = {"TYPE_NAME": " NAME", "WORD": " name"}.get(s.name or "", "")
+        options = " ".join(" ".join([o.keyword, *(values[x] for x in o.operands)]) for o in t.options)
+        lines.append(f"{s.keyword}{name} {options}:" if s.header else f"{s.keyword}{name}")
+    looks = " ".join(f"{la} a)" for la in t.lookarounds)
+    lines.append(f"    {' '.join(t.anchors)} {looks} {t.any_token} ...{{0,2}} a+? !b (c | d) [e & f]")
+    lines.append(f"    {t.emit} s(x, y={t.resolved}, z={t.each}(w))")
+    lines += [f'    {ex} "text"' for ex in t.examples]
+    return "\n".join(lines) + "\n"
+
+
+def test_every_keyword_of_the_grammar_is_highlighted() -> None:
+    text = _keyword_samples()
+    t = table()
+    words = {s.keyword for s in t.statements} | {o.keyword for o in t.options}
+    words |= {t.emit, t.each, t.resolved, *t.examples}
+    shown = {v: tt for tt, v in IedslLexer().get_tokens(text)}
+    missing = [w for w in sorted(words) if w not in shown or shown[w] not in Keyword]
+    assert not missing, f"not shown as keywords by the Pygments lexer: {missing}\n{text}"
+    ops = [*t.lookarounds, *t.anchors, "...{0,2}", "+?", "!", "|", "&"]
+    assert [o for o in ops if shown.get(o) not in Operator] == [], text
+    problems = list(_disagreements("keywords", text, _textmate()))
+    assert not problems, _report(problems)
+
+
+# ---- what each construct looks like ---------------------------------------------------------
+
+
+CONSTRUCTS = (
+    'use "lexicons/orgs.yaml"   # orgs\n'
+    "define NEAR(X, Y) = X ...{0,3} Y\n"
+    "entity THREAT scope window 2:\n"
+    "    [~group & !cap | PLACE] NEAR(a, b) (?<! no) ^ _+? $\n"
+    "rule warn_of_threat priority 40 mode first group stance:\n"
+    '    speaker:(PERSON | ORG) ~warn of /^[A-Z]+$/i x:"#CSTO"{1,2} , 6,500 COVID-19 U.S. [number] !number\n'
+    '    t:PLACE[kind in (a, "b") & k!=y] PLACE[cap]\n'
+    '    => warn(x, source=y, polarity="neg\\"", who=?, target=each(t))\n'
+    '    @example "a" => x="CSTO"\n'
+    '    @counterexample "b"\n'
+)
+# (piece, its nth occurrence, the Pygments token, the innermost TextMate scope or "" for none)
+SHOWN = [
+    ("use", 0, Keyword.Namespace, "keyword.control.import"),
+    ("lexicons/orgs.yaml", 0, String.Double, "string.quoted.double"),
+    ("# orgs", 0, Comment.Single, "comment.line.number-sign"),
+    ("define", 0, Keyword.Declaration, "keyword.control.define"),
+    ("NEAR", 0, Name.Function, "entity.name.function.macro"),
+    ("X", 0, Name.Variable, "variable.parameter.macro"),
+    ("...{0,3}", 0, Operator, "keyword.operator.gap"),
+    ("THREAT", 0, Name.Class, "entity.name.type"),
+    ("scope", 0, Keyword, "keyword.control.option"),
+    ("window", 0, Name.Constant, "constant.language.scope"),
+    ("2", 0, Number.Integer, "constant.numeric.integer"),
+    ("~group", 0, Name.Builtin, "support.function.lemma"),
+    ("&", 0, Operator, "keyword.operator.logical"),
+    ("cap", 0, Keyword.Type, "support.type.token-class"),
+    ("PLACE", 0, Name.Class, "entity.name.type"),
+    ("NEAR", 1, Name.Function, "entity.name.function.macro"),
+    ("(?<!", 0, Operator, "keyword.operator.lookaround"),
+    ("^", 0, Operator, "keyword.operator.anchor"),
+    ("_", 0, Name.Builtin.Pseudo, "constant.language.any-token"),
+    ("+?", 0, Operator, "keyword.operator.quantifier"),
+    ("$", 0, Operator, "keyword.operator.anchor"),
+    ("rule", 0, Keyword.Declaration, "keyword.control.rule"),
+    ("warn_of_threat", 0, Name.Function, "entity.name.function.rule"),
+    ("40", 0, Number.Integer, "constant.numeric.integer"),
+    ("first", 0, Name.Constant, "constant.language.mode"),
+    ("stance", 0, Name.Label, "entity.name.label.group"),
+    ("speaker", 0, Name.Variable, "variable.parameter.capture"),
+    ("|", 1, Operator, "keyword.operator.alternation"),
+    ("ORG", 0, Name.Class, "entity.name.type"),
+    ("of", 0, Text, ""),
+    ("/^[A-Z]+$/i", 0, String.Regex, "string.regexp"),
+    ("{1,2}", 0, Operator, "keyword.operator.quantifier"),
+    ("6,500", 0, Number, "constant.numeric"),
+    ("COVID-19", 0, Text, ""),
+    ("U.S.", 0, Text, ""),
+    ("number", 0, Keyword.Type, "support.type.token-class"),  # a class inside brackets,
+    ("number", 1, Text, ""),  # a word outside them
+    ("kind", 0, Name.Attribute, "entity.other.attribute-name"),
+    ("in", 0, Operator.Word, "keyword.operator.word"),
+    ("!=", 0, Operator, "keyword.operator.comparison"),
+    ("cap", 1, Keyword.Type, "support.type.token-class"),  # PLACE[cap]: a type, then a test
+    ("=>", 0, Keyword, "keyword.control.emit"),
+    ("warn", 0, Name.Function, "entity.name.function.statement"),
+    ("source", 0, Name.Attribute, "entity.other.attribute-name"),
+    ('\\"', 0, String.Escape, "constant.character.escape"),
+    ("?", 0, Keyword, "keyword.control.resolved"),
+    ("each", 0, Keyword, "keyword.control.each"),
+    ("@example", 0, Keyword, "keyword.control.example"),
+    ("@counterexample", 0, Keyword, "keyword.control.example"),
+]
+
+
+def test_each_construct_is_shown_as_documented() -> None:
+    lines = _textmate().char_scopes(CONSTRUCTS)
+    flat = [sc for scopes in lines for sc in [*scopes, ()]]
+    seen: dict[str, int] = {}
+    pos = 0
+    found: dict[tuple[str, int], tuple[Any, set[str]]] = {}
+    for ttype, value in IedslLexer().get_tokens(CONSTRUCTS):
+        if value.strip():
+            nth = seen.get(value, 0)
+            seen[value] = nth + 1
+            scopes = {sc.removesuffix(".iedsl") for i in range(pos, pos + len(value)) for sc in flat[i]}
+            found[value, nth] = (ttype, scopes - {"meta.token-test"} or {""})
+        pos += len(value)
+    wrong = [
+        (piece, nth, found.get((piece, nth)))
+        for piece, nth, ttype, scope in SHOWN
+        if (piece, nth) not in found or found[piece, nth][0] != ttype or scope not in found[piece, nth][1]
+    ]
+    assert not wrong, f"(piece, nth, (Pygments token, TextMate scopes)) not as documented: {wrong}"
+    assert not [piece for piece, (ttype, _) in found.items() if ttype in Error]

@@ -17,6 +17,7 @@ from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon
 from ie_dsl.loader import RuleSet
 from ie_dsl.money import CURRENCIES
+from ie_dsl.schema import NOTHING, Schema, build_schema
 from ie_dsl.scoping import declared, hidden_types
 from ie_dsl.source import SourceFile, SourceSpan
 
@@ -51,6 +52,7 @@ class CheckedRules:
     sources: Mapping[str, SourceFile]
     warnings: tuple[Diagnostic, ...]
     scopes: Mapping[str, Mapping[str, n.Define]]  # file -> the macros visible in it
+    schema: Schema = NOTHING  # what the rule files declare for the passes after matching
 
 
 def suggest(name: str, candidates: set[str] | frozenset[str]) -> str | None:
@@ -432,9 +434,12 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
         for rule in f.rules:
             c.warnings += misplaced_anchors(rule.pattern, scopes[f.path], c.types, scopes)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
+    schema, said = build_schema(rs.files, rs.sources)
+    c.errors += [d for d in said if d.severity != "warning"]
     warnings = [*rs.warnings, *c.warnings, *_unused(rs, entity_rules)]
+    warnings += [d for d in said if d.severity == "warning"]
     checked = CheckedRules(
-        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(warnings), scopes
+        strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(warnings), scopes, schema
     )
     return checked, rs.errors + c.errors
 

@@ -18,21 +18,21 @@ A resolved argument is a mention in the document (the one it was resolved from),
 `text[start:end] == text` holds; `via` is the mention in the statement's own sentence that
 pointed there. An organization known from a demonym ("Kazakh": Kazakhstan) is the
 country's mention where the document has one, else the demonym with the country as its
-canonical name. The type names are the shipped pack's conventions (PERSON, TITLE, ORG,
-GROUP, PLACE, DEMONYM); a rule set without them is left as it is.
+canonical name. Which types are people, titles, organizations, places and demonyms, which
+roles are filled and which attributes and words say what is what, the rule set declares
+(`declare attribution`, schema.Attribution); a rule set that declares nothing is left as it is.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-PERSON, TITLE, PLACE, DEMONYM = "PERSON", "TITLE", "PLACE", "DEMONYM"
-ORGS = ("ORG", "GROUP")
-PRONOUNS = frozenset({"he", "she"})
-COLLECTIVE = frozenset({"organization", "organisation", "alliance", "bloc", "body"})
+from ie_dsl.attrfilter import base_type, predicate
+from ie_dsl.schema import Attribution
+
 APPOSITION = 18  # tokens after a name that may still describe it
 REACH = 40  # tokens around a claim where its holder may be written
 
@@ -76,16 +76,18 @@ def _arg(view: Any, ann: Any) -> dict[str, Any]:
     return out
 
 
-def _org_of(view: Any, anns: _Anns, ann: Any) -> dict[str, Any]:
+def _org_of(view: Any, anns: _Anns, ann: Any, cfg: Attribution) -> dict[str, Any]:
     """An organization argument; a part of an organization speaks for the whole (the
     CSTO Joint Staff for the CSTO), a demonym for its country (Russian -> Russia)."""
     attrs = dict(ann.attrs)
     arg = _arg(view, ann)
     # a demonym speaks for its country, a part for its parent: where the document names
     # them, that mention; else this one, standing for them
-    if ann.type == DEMONYM and attrs.get("country"):
-        return _mention(view, anns, None, attrs["country"]) or {**arg, "canonical": attrs["country"]}
-    return (_mention(view, anns, None, attrs["parent"]) if attrs.get("parent") else None) or arg
+    country = attrs.get(cfg.country) if cfg.country and ann.type in cfg.demonyms else None
+    if country:
+        return _mention(view, anns, None, country) or {**arg, "canonical": country}
+    parent = attrs.get(cfg.parent) if cfg.parent else None
+    return (_mention(view, anns, None, parent) if parent else None) or arg
 
 
 class _Anns:
@@ -147,9 +149,10 @@ def _mention(view: Any, anns: _Anns, type_name: str | None, canonical: str) -> d
     return None if ann is None else _arg(view, ann)
 
 
-def _people(view: Any, anns: _Anns) -> list[_Person]:
+def _people(view: Any, anns: _Anns, cfg: Attribution) -> list[_Person]:
     people = []
-    for ann in anns.get(PERSON):
+    titles, orgs_t, places = (cfg.title,) if cfg.title else (), cfg.organizations, cfg.places
+    for ann in anns.get(cfg.person):
         cs, ce = view.char_span(ann.start, ann.end)
         text = view.text[cs:ce]
         p = _Person(ann.canonical or text, text, cs, ce, ann.start, ann)
@@ -158,26 +161,28 @@ def _people(view: Any, anns: _Anns) -> list[_Person]:
         near = max(sent.first_token, ann.start - 6 - max(anns._longest.values(), default=0))
         before = [
             a
-            for a in anns.starting((TITLE, *ORGS, PLACE, DEMONYM), near, ann.start)
+            for a in anns.starting((*titles, *orgs_t, *places, *cfg.demonyms), near, ann.start)
             if a.end <= ann.start and ann.start - a.end <= 6
         ]
         after_end = min(sent.end_token, ann.end + APPOSITION)
         after = [
             a
-            for a in anns.starting((TITLE, *ORGS, PLACE), ann.end, after_end)
+            for a in anns.starting((*titles, *orgs_t, *places), ann.end, after_end)
             if a.end <= after_end and _apposed(view, ann.end, a.start)
         ]
-        p.titles = {(a.canonical or "").lower() for a in before + after if a.type == TITLE}
-        if attrs.get("title"):
-            p.titles.add(attrs["title"].lower())
-        orgs = [a for a in after if a.type in ORGS] or [a for a in before if a.type in ORGS]
+        p.titles = {(a.canonical or "").lower() for a in before + after if a.type in titles}
+        if cfg.person_title and attrs.get(cfg.person_title):
+            p.titles.add(attrs[cfg.person_title].lower())
+        orgs = [a for a in after if a.type in orgs_t] or [a for a in before if a.type in orgs_t]
         orgs = (
-            orgs or [a for a in before if a.type in (PLACE, DEMONYM)] or [a for a in after if a.type == PLACE]
+            orgs
+            or [a for a in before if a.type in places or a.type in cfg.demonyms]
+            or [a for a in after if a.type in places]
         )
         if orgs:
-            p.org = _org_of(view, anns, orgs[0])
-        elif attrs.get("org"):  # from the lexicon, where the document names it
-            p.org = _mention(view, anns, None, attrs["org"])
+            p.org = _org_of(view, anns, orgs[0], cfg)
+        elif cfg.person_org and attrs.get(cfg.person_org):  # from the lexicon, where the document names it
+            p.org = _mention(view, anns, None, attrs[cfg.person_org])
         people.append(p)
     # what one mention says about a person holds for all of theirs
     same: dict[str, list[_Person]] = {}
@@ -235,7 +240,7 @@ def _apposed(view: Any, name_end: int, at: int) -> bool:
     return stops == 0 or (first == "," and stops == 0)
 
 
-def _speaker_at(view: Any, people: list[_Person], anns: _Anns, i: int) -> _Person | None:
+def _speaker_at(view: Any, people: list[_Person], anns: _Anns, i: int, cfg: Attribution) -> _Person | None:
     """The person token `i` refers to: a name, a surname, a pronoun or a title."""
     named = people.by_token.get(i)
     if named is not None:
@@ -245,30 +250,31 @@ def _speaker_at(view: Any, people: list[_Person], anns: _Anns, i: int) -> _Perso
     if known:
         before = [p for p in known if p.token < i]
         return (before or known)[-1]
-    if view.norms[i] in PRONOUNS:
+    if view.norms[i] in cfg.pronouns:
         return _topic_before(view, people, i)
-    for title in anns.covering(TITLE, i):
+    for title in anns.covering(cfg.title, i) if cfg.title else ():
         named_next = people.by_token.get(title.end)
         if named_next is None or named_next.token != title.end:
             holders = [p for p in people if (title.canonical or "").lower() in p.titles]
             if not holders:  # "the CSTO official": someone who speaks for the CSTO
-                org = next((a for t in ORGS for a in anns.get(t) if a.end == title.start), None)
-                holders = [p for p in people if org is not None and p.org and _same_org(p.org, org)]
+                org = next((a for t in cfg.organizations for a in anns.get(t) if a.end == title.start), None)
+                holders = [p for p in people if org is not None and p.org and _same_org(p.org, org, cfg)]
             before = [p for p in holders if p.token < i]
             return (before[-1] if before else holders[0]) if holders else None
     return None
 
 
-def _same_org(arg: dict[str, Any], ann: Any) -> bool:
+def _same_org(arg: dict[str, Any], ann: Any, cfg: Attribution) -> bool:
     names = {arg.get("canonical"), arg.get("text")}
-    return bool({ann.canonical, dict(ann.attrs).get("parent")} & names - {None})
+    parent = dict(ann.attrs).get(cfg.parent) if cfg.parent else None
+    return bool({ann.canonical, parent} & names - {None})
 
 
-def _region(view: Any, st: dict[str, Any]) -> list[int]:
-    """Tokens of the statement's sentence outside its threat, nearest to the threat first:
-    before it right to left, then after it left to right."""
+def _region(view: Any, st: dict[str, Any], claim: str | None) -> list[int]:
+    """Tokens of the statement's sentence outside its claim (the argument of role `claim`),
+    nearest to the claim first: before it right to left, then after it left to right."""
     sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
-    threat = st["args"].get("threat")
+    threat = st["args"].get(claim) if claim else None
     if threat is None or "start" not in threat:
         return list(range(sent.first_token, min(sent.end_token, sent.first_token + REACH)))
     t0, t1 = _token_at(view, threat["start"]), _token_at(view, threat["end"] - 1) + 1
@@ -281,46 +287,48 @@ def _token_at(view: Any, offset: int) -> int:
     return max(0, bisect.bisect_right(view.seg.starts, offset) - 1)
 
 
-def _person_arg(view: Any, anns: _Anns, p: _Person, via: int | None) -> dict[str, Any]:
+def _person_arg(view: Any, anns: _Anns, p: _Person, via: int | None, title: str | None) -> dict[str, Any]:
     out = _arg(view, p.ann)  # as every argument: canonical where the annotation has one
     if via is not None and not (p.token <= via < p.token + len(p.text.split())):
         cs, ce = view.seg.starts[via], view.seg.ends[via]
-        for title in anns.covering(TITLE, via):
-            cs, ce = view.char_span(title.start, title.end)
+        for t in anns.covering(title, via) if title else ():
+            cs, ce = view.char_span(t.start, t.end)
         out["via"] = {"text": view.text[cs:ce], "start": cs, "end": ce}
     return out
 
 
-def _speaks(place: Any, view: Any) -> bool:
-    """Can a place hold a stance? A country or a capital (for its government) can; a
-    region, a valley or a dateline's capitals ("ISLAMABAD, PAKISTAN -") cannot."""
+def _speaks(place: Any, view: Any, cfg: Attribution) -> bool:
+    """Can a place hold a stance? One the declared `states` filters keep (a country, or a
+    capital for its government) can; a region, a valley or a dateline's capitals
+    ("ISLAMABAD, PAKISTAN -") cannot."""
     attrs = dict(place.attrs)
-    state = attrs.get("kind") == "country" or attrs.get("capital") == "national"
+    state = any(predicate(name)(attrs) for name in cfg.states if base_type(name) == place.type)
     return state and not view.texts[place.start].isupper()
 
 
-def _subject_org(view: Any, anns: _Anns, st: dict[str, Any]) -> dict[str, Any] | None:
+def _subject_org(view: Any, anns: _Anns, st: dict[str, Any], cfg: Attribution) -> dict[str, Any] | None:
     """The organization a sentence is about: its first organization, group or state (not a
     dateline, and not one the statement already names as the threat's source or target),
     or the last one named for "the organization"."""
     sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
-    threat = st["args"].get("threat", {})
+    threat = st["args"].get(cfg.claim, {}) if cfg.claim else {}
     t0 = _token_at(view, threat["start"]) if "start" in threat else sent.end_token
     taken = [(a["start"], a["end"]) for a in st["args"].values() if isinstance(a, dict) and "start" in a]
-    found = anns.starting((*ORGS, PLACE), sent.first_token, t0)
+    states = tuple(dict.fromkeys(base_type(name) for name in cfg.states))
+    found = anns.starting((*cfg.organizations, *states), sent.first_token, t0)
     found = [
         a
         for a in found
-        if (a.type != PLACE or _speaks(a, view))
+        if (a.type not in states or _speaks(a, view, cfg))
         and not any(s <= view.char_span(a.start, a.end)[0] < e for s, e in taken)
     ]
     if found:
-        return _org_of(view, anns, min(found, key=lambda a: a.start))
+        return _org_of(view, anns, min(found, key=lambda a: a.start), cfg)
     for i in range(max(sent.first_token, t0 - REACH), t0):
-        if view.norms[i] in COLLECTIVE and i > 0 and view.norms[i - 1] == "the":
-            earlier = anns.last_ending_by(ORGS, sent.first_token)
+        if view.norms[i] in cfg.collectives and i > 0 and view.norms[i - 1] == "the":
+            earlier = anns.last_ending_by(cfg.organizations, sent.first_token)
             if earlier is not None:
-                return _org_of(view, anns, earlier)
+                return _org_of(view, anns, earlier, cfg)
     return None
 
 
@@ -338,38 +346,42 @@ def _named_next(view: Any, people: list[_Person], st: dict[str, Any]) -> tuple[_
     return (found[1], found[0]) if found else (None, None)
 
 
-def attribute(view: Any, statements: list[dict[str, Any]], roles: dict[str, set[str]]) -> None:
-    """Fill `speaker` and `organization` (in place) for statements whose rule emits them;
-    `roles` maps a rule name to the roles its `=>` names."""
-    wanted = [st for st in statements if roles.get(st["rule"]["name"], set()) & {"speaker", "organization"}]
+def attribute(
+    view: Any,
+    statements: list[dict[str, Any]],
+    roles: dict[str, set[str]],
+    cfg: Attribution,
+    role_key: Callable[[str], Any],
+) -> None:
+    """Fill the speaker and organization roles `cfg` names (in place) for statements whose
+    rule emits them; `roles` maps a rule name to the roles its `=>` names; `role_key` sorts
+    a statement's arguments (the declared role order)."""
+    speaker, organization = cfg.speaker, cfg.organization
+    wanted = [st for st in statements if roles.get(st["rule"]["name"], set()) & cfg.roles]
     if not wanted:
         return
     anns = _Anns(view)
-    people = _people(view, anns)
+    people = _people(view, anns, cfg)
     for st in wanted:
         args = st["args"]
         person = None
-        if "speaker" in args and "start" in args["speaker"]:
-            person = _speaker_at(view, people, anns, _token_at(view, args["speaker"]["start"]))
+        if speaker in args and "start" in args[speaker]:
+            person = _speaker_at(view, people, anns, _token_at(view, args[speaker]["start"]), cfg)
         via = None
         if person is None:
-            for i in _region(view, st):
-                person = _speaker_at(view, people, anns, i)
+            for i in _region(view, st, cfg.claim):
+                person = _speaker_at(view, people, anns, i, cfg)
                 if person is not None:
                     via = i
                     break
         if person is None and st["sentence"]["text"][:1] in QUOTES:
             person, via = _named_next(view, people, st)
-        if person is not None and "speaker" in roles[st["rule"]["name"]]:
-            args["speaker"] = _person_arg(view, anns, person, via)
+        wants = roles[st["rule"]["name"]]
+        if person is not None and speaker in wants:
+            args[speaker] = _person_arg(view, anns, person, via, cfg.title)
         org = person.org if person is not None and person.org else None
-        if org is None and "organization" not in args:
-            org = _subject_org(view, anns, st)
-        if org is not None and "organization" in roles[st["rule"]["name"]]:
-            args["organization"] = org
-        st["args"] = {k: args[k] for k in sorted(args, key=_role_order)}
-
-
-def _role_order(role: str) -> tuple[int, str]:
-    order = ("speaker", "organization", "threat", "source", "target")
-    return (order.index(role), role) if role in order else (len(order), role)
+        if org is None and organization is not None and organization not in args:
+            org = _subject_org(view, anns, st, cfg)
+        if org is not None and organization in wants:
+            args[organization] = org
+        st["args"] = {k: args[k] for k in sorted(args, key=role_key)}

@@ -29,7 +29,7 @@ from ie_dsl.compiler import compile_program
 from ie_dsl.loader import rule_files
 from ie_dsl.pipeline import RuleBook, compile_rules
 
-FORMAT = 3  # bump when what is pickled changes shape
+FORMAT = 4  # bump when what is pickled changes shape (4: the declared Schema, RuleFile.declares)
 
 
 def cache_dir() -> Path | None:
@@ -106,7 +106,7 @@ def compile_cached(paths: Iterable[str | Path], allow_outside_root: bool = False
             entry = pickle.load(fh)
         if entry.get("format") == FORMAT and _valid(entry, paths):
             ruleset, strata, statements, warnings = entry["book"]
-            program = compile_program(strata, statements, ruleset.lexicons, entry["types"])
+            program = compile_program(strata, statements, ruleset.lexicons, entry["types"], entry["schema"])
             return RuleBook(program, ruleset.sources, warnings, ruleset)
     except FileNotFoundError:
         pass
@@ -126,6 +126,7 @@ def compile_cached(paths: Iterable[str | Path], allow_outside_root: bool = False
             book.warnings,
         ),
         "types": program.types,
+        "schema": program.schema,
     }
     _store(entry_path, entry)
     return book

@@ -13,7 +13,6 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from ie_dsl import gates, ir, prefilter
-from ie_dsl.context import CUE
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.gates import entry, gated
 from ie_dsl.lexicon import Lexicon
@@ -21,6 +20,7 @@ from ie_dsl.opcodes import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT
 from ie_dsl.phrases import PhraseNode, phrase_index
 from ie_dsl.predicates import Answers, predicate
 from ie_dsl.prefilter import Follow, RuleIndex
+from ie_dsl.schema import NOTHING, Schema
 
 MAX_UNROLL = 200  # largest {m,n} bound
 MAX_CODE = 50_000  # instructions per rule
@@ -83,6 +83,7 @@ class Program:
     stages: tuple[RuleIndex, ...]  # one per stratum, then the statement rules
     types: frozenset[str]
     used: frozenset[str]  # the types some rule matches (built-ins not used are not computed)
+    schema: Schema = NOTHING  # what the rules declare: the passes after matching read it
 
     @property
     def anchors(self) -> dict[str, tuple[CompiledRule, ...]]:
@@ -118,7 +119,8 @@ class Program:
         nothing, or if there are no strata (the statement stage's own check says as much).
         See Stating."""
         idx = self.stages[-1]
-        ks = {k for k, cr in enumerate(idx.rules) if cr.rule.output != CUE}
+        cue = self.schema.cue_type
+        ks = {k for k, cr in enumerate(idx.rules) if cr.rule.output != cue}
         if not self.strata or any(not idx.masks[k] and idx.choices[k] is None for k in ks):
             return None
         made = {cr.rule.output for stratum in self.strata for cr in stratum}
@@ -448,8 +450,10 @@ def compile_program(
     statements: tuple[ir.RuleIR, ...],
     lexicons: Iterable[Lexicon],
     types: frozenset[str],
+    schema: Schema = NOTHING,
 ) -> Program:
-    """Compile every rule and the lexicons. Raises IEDslError (E4xx) on limits."""
+    """Compile every rule and the lexicons; `schema` (what the rules declare) rides along for
+    the passes after matching. Raises IEDslError (E4xx) on limits."""
     lexicons = list(lexicons)
     errors: list[Diagnostic] = []
     shared: dict[Any, Any] = {}
@@ -469,4 +473,5 @@ def compile_program(
         stages=tuple(prefilter.index(rules) for rules in (*c_strata, c_statements)),
         types=types,
         used=frozenset().union(*(_used_types(cr.rule.pattern) for cr in every)),
+        schema=schema,
     )

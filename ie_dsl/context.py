@@ -1,7 +1,7 @@
 """Polarity and modality from cue rules, in the style of medspaCy's ConText.
 
-Cues are ordinary rules whose statements have the type `cue` (see rules/context.ie). Their
-constant fields say what they do:
+Cues are ordinary rules whose statements have the type a rule set declares (`declare cues:`
+`type = cue`, schema.Cues; see rules/context.ie). Their constant fields say what they do:
 
 - `polarity="negative"` and/or `modality="possible"` (or alleged, hypothetical,
   question, ...): what a statement in the cue's scope takes;
@@ -11,10 +11,12 @@ constant fields say what they do:
 - `pseudo="yes"`: a phrase that looks like a cue and is not ("not only", "will not allow
   its soil to be used"); cues inside it do nothing.
 
-`apply_context(view, statements)` sets `polarity` and `modality` on every other statement
-from the cues whose scope reaches the claim (from the statement's threat, else its
-start, to the end of its match), and drops the cue statements. Every statement gets a
-modality: from a cue, else `denied` for deny, `warned` for warn, else `asserted`.
+`apply_context(view, statements, cues)` sets `polarity` and `modality` on every other
+statement from the cues whose scope reaches the claim (from the statement's argument of the
+declared `claim` role, else its start, to the end of its match), and drops the cue
+statements. Every statement gets a modality: the strongest of its cues' (in the declared
+order of `modalities`, weakest first; a modality not listed is stronger than all), else its
+type's declared default (`declare modality`), else the first of `modalities`.
 """
 
 from __future__ import annotations
@@ -22,16 +24,15 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-CUE = "cue"
+from ie_dsl.schema import Cues
+
 DEFAULT_SCOPE = 6
-# when several cues reach a statement, the strongest modality wins
-STRENGTH = ("asserted", "warned", "possible", "alleged", "hypothetical", "question", "denied")
-BY_TYPE = {"deny": "denied", "warn": "warned"}
 
 
-def _rank(modality: str) -> int:
-    """A rule may name its own modality: it ranks above the built-in ones."""
-    return STRENGTH.index(modality) if modality in STRENGTH else len(STRENGTH)
+def _rank(modality: str, strength: tuple[str, ...]) -> int:
+    """When several cues reach a statement, the strongest modality wins; a rule may name
+    a modality of its own: it ranks above the declared ones."""
+    return strength.index(modality) if modality in strength else len(strength)
 
 
 def _token(view: Any, offset: int) -> int:
@@ -87,16 +88,18 @@ def _reach(view: Any, cue: dict[str, Any], stops: _Spans) -> tuple[int, int]:
 
 
 def apply_context(
-    view: Any, statements: list[dict[str, Any]], applied: list[dict[str, Any]] | None = None
+    view: Any, statements: list[dict[str, Any]], cfg: Cues, applied: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
-    """The statements without cues, each with `polarity` and `modality` from its cues; the
-    cues themselves go to `applied` if given (coverage counts them)."""
+    """The statements without cues (statements of type `cfg.type`), each with `polarity`
+    and `modality` from its cues; the cues themselves go to `applied` if given (coverage
+    counts them)."""
     if not statements:
         return []
-    cues = [st for st in statements if st["type"] == CUE]
+    cue_type, claim, strength = cfg.type, cfg.claim, cfg.modalities
+    cues = [st for st in statements if st["type"] == cue_type]
     if applied is not None:
         applied.extend(cues)
-    rest = [st for st in statements if st["type"] != CUE]
+    rest = [st for st in statements if st["type"] != cue_type]
     spans = [(_token(view, c["span"]["start"]), _token(view, c["span"]["end"] - 1) + 1) for c in cues]
     pseudo = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.get("pseudo") == "yes"])
     stops = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.get("terminate") == "yes"])
@@ -108,11 +111,11 @@ def apply_context(
     reaches = _Spans([reach for _c, reach in active])
     order = sorted(range(len(active)), key=lambda k: active[k][1])  # reaches' order, as in _Spans
     for st in rest:
-        # the claim: from its threat (not the speaker before it) to the end of the match
-        threat = st["args"].get("threat")
+        # the claim: from its claim argument (not the speaker before it) to the end of the match
+        threat = st["args"].get(claim) if claim else None
         first = _token(view, threat["start"] if threat and "start" in threat else st["span"]["start"])
         last = _token(view, st["span"]["end"] - 1) + 1
-        modality = BY_TYPE.get(st["type"], "asserted")
+        modality = cfg.by_type.get(st["type"], strength[0])
         # the cues reaching into [first, last), applied in the order they were found
         k = bisect.bisect_left(reaches.starts, last) - 1
         near = []
@@ -123,7 +126,7 @@ def apply_context(
         for cue, _reach_span in (active[i] for i in sorted(near)):
             if cue.get("polarity"):
                 st["polarity"] = cue["polarity"]
-            if cue.get("modality") and _rank(cue["modality"]) > _rank(modality):
+            if cue.get("modality") and _rank(cue["modality"], strength) > _rank(modality, strength):
                 modality = cue["modality"]
         st["modality"] = modality
         # keep the schema's order: modality right after polarity

@@ -24,6 +24,7 @@ from ie_dsl import nodes as n
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.lexicon import Lexicon, load_lexicon
 from ie_dsl.resources import PACK, data_dir, is_pack, pack_path, with_pack
+from ie_dsl.schema import yaml_declares
 from ie_dsl.source import BOM, SourceFile, SourceSpan, lf_lines
 from ie_dsl.yamlfile import LocDict, LocList, load_yaml, pattern_origin, span_of
 
@@ -306,7 +307,7 @@ class _Loader:
             self._sort(diags)
             if lexicon is not None:
                 self.result.lexicons.append(lexicon)
-        elif isinstance(data, LocDict) and ({"rules", "define", "use"} & data.keys()):
+        elif isinstance(data, LocDict) and ({"rules", "define", "use", "declare"} & data.keys()):
             raw = data.get("rules")
             if isinstance(raw, LocList):  # counted before any pattern is parsed
                 spans = [span_of(node, source.path) for node in raw.nodes]
@@ -438,7 +439,8 @@ def _yaml_rule_file(data: LocDict, source: SourceFile, errors: list[Diagnostic])
         rule = _yaml_rule(item, node, path, pattern, errors)
         if rule is not None:
             rules.append(rule)
-    return n.RuleFile(path=path, uses=uses, defines=tuple(defines), rules=tuple(rules))
+    declares = yaml_declares(data, path, errors) if "declare" in data else ()
+    return n.RuleFile(path=path, uses=uses, defines=tuple(defines), rules=tuple(rules), declares=declares)
 
 
 def _yaml_rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagnostic]) -> n.Rule | None:

@@ -275,6 +275,26 @@ class Use:
     span: SourceSpan
 
 
+@dataclass(frozen=True, slots=True)
+class DeclareItem:
+    """One `key = value, value` line of a declaration; `key` None for a section that is a
+    plain list (`declare passes: cues, dates`)."""
+
+    key: str | None
+    values: tuple[str, ...]
+    value_spans: tuple[SourceSpan, ...]
+    span: SourceSpan  # the key (or, without one, the first value)
+
+
+@dataclass(frozen=True, slots=True)
+class Declare:
+    """`declare SECTION: ...`: what the passes after matching read (schema.py)."""
+
+    section: str
+    items: tuple[DeclareItem, ...]
+    span: SourceSpan  # the section's name
+
+
 @dataclass(frozen=True)
 class RuleFile:
     """One parsed rule file (DSL or YAML)."""
@@ -283,6 +303,7 @@ class RuleFile:
     uses: tuple[Use, ...] = ()
     defines: tuple[Define, ...] = ()
     rules: tuple[Rule, ...] = ()
+    declares: tuple[Declare, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
 
 

@@ -111,10 +111,28 @@ class NodeBuilder:
             uses=tuple(i for i in c if isinstance(i, n.Use)),
             defines=tuple(i for i in c if isinstance(i, n.Define)),
             rules=tuple(i for i in c if isinstance(i, n.Rule)),
+            declares=tuple(i for i in c if isinstance(i, n.Declare)),
         )
 
     def use_stmt(self, c: Children) -> n.Use:  # "use" STRING
         return n.Use(self._unquote(c[1]), self._over(c))
+
+    def _values(self, c: Children) -> tuple[tuple[str, ...], tuple[SourceSpan, ...]]:
+        """The values of a declaration line (tokens; the commas between them left out)."""
+        toks = [t for t in c if t.type in ("WORD", "TYPE_NAME", "TYPE_FILTER", "STRING")]
+        values = tuple(self._unquote(t) if t.type == "STRING" else str(t) for t in toks)
+        return values, tuple(self._tspan(t) for t in toks)
+
+    def decl_item(self, c: Children) -> n.DeclareItem:  # key "=" value ("," value)*
+        values, spans = self._values(c[2:])
+        return n.DeclareItem(str(c[0]), values, spans, self._tspan(c[0]))
+
+    def declare_stmt(self, c: Children) -> n.Declare:  # "declare" WORD ":" (values | items)
+        items = [i for i in c[3:] if isinstance(i, n.DeclareItem)]
+        if not items:
+            values, spans = self._values(c[3:])
+            items = [n.DeclareItem(None, values, spans, spans[0])]
+        return n.Declare(str(c[1]), tuple(items), self._tspan(c[1]))
 
     def macro_head(self, c: Children) -> tuple[str, tuple[str, ...]]:  # NAME( T, T )
         return c[0][:-1], tuple(str(p) for p in c[1:] if p.type == "TYPE_NAME")

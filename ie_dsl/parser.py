@@ -194,7 +194,7 @@ def parse_file(text: str, path: str) -> n.RuleFile:
         return _parse(text, path, _identity)
 
 
-_STATEMENT = re.compile(r"^(?:use|define|entity|rule)\b", re.MULTILINE)
+_STATEMENT = re.compile(r"^(?:use|define|entity|rule|declare)\b", re.MULTILINE)
 
 
 def _statements(text: str) -> Iterator[tuple[str, Origin]]:
@@ -214,6 +214,7 @@ def _merged(path: str, parts: list[n.RuleFile]) -> n.RuleFile:
         uses=tuple(u for p in parts for u in p.uses),
         defines=tuple(d for p in parts for d in p.defines),
         rules=tuple(r for p in parts for r in p.rules),
+        declares=tuple(d for p in parts for d in p.declares),
     )
 
 
@@ -247,7 +248,7 @@ def parse_pattern(text: str, path: str, origin: Origin = _identity) -> n.Pattern
     shift = len(_PATTERN_HEAD)
     parsed = _parse(_PATTERN_HEAD + flat + "\n", path, lambda pos: origin(max(0, pos - shift)))
     (rule, *more) = parsed.rules or (None,)
-    if rule is None or more or parsed.uses or parsed.defines or rule.emit or rule.examples:
+    if rule is None or more or parsed.uses or parsed.defines or parsed.declares or rule.emit or rule.examples:
         span = SourceSpan(path, origin(0), origin(len(text)))
         raise IEDslError(
             [

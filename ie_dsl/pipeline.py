@@ -26,6 +26,7 @@ from ie_dsl.loader import RuleSet, display_path, load_rules
 from ie_dsl.lowering import lower
 from ie_dsl.resources import PACK, data_dir, with_pack
 from ie_dsl.runtime import extract, iter_extract
+from ie_dsl.schema import Schema
 from ie_dsl.source import SourceFile
 
 
@@ -44,7 +45,8 @@ class RuleBook:
         pickle): unpickling recompiles the Program from them, in a fraction of a second."""
         strata = tuple(tuple(cr.rule for cr in stratum) for stratum in self.program.strata)
         statements = tuple(cr.rule for cr in self.program.statements)
-        state = (strata, statements, self.program.types, dict(self.sources), self.warnings, self.ruleset)
+        program, sources = self.program, dict(self.sources)
+        state = (strata, statements, program.types, sources, self.warnings, self.ruleset, program.schema)
         return _restore, state
 
     @property
@@ -76,10 +78,11 @@ def _restore(
     sources: dict[str, SourceFile],
     warnings: tuple[Diagnostic, ...],
     ruleset: RuleSet,
+    schema: Schema,
 ) -> RuleBook:
     """A pickled RuleBook back (see RuleBook.__reduce__)."""
     with _compiling():
-        program = compile_program(strata, statements, ruleset.lexicons, types)
+        program = compile_program(strata, statements, ruleset.lexicons, types, schema)
     return RuleBook(program, sources, warnings, ruleset)
 
 
@@ -105,7 +108,7 @@ def diagnose(
                 recursive = any(d.code == "E212" for d in found)
                 strata, statements = lower(checked, warnings) if not recursive else ((), ())
                 if not found:
-                    compile_program(strata, statements, checked.lexicons, checked.types)
+                    compile_program(strata, statements, checked.lexicons, checked.types, checked.schema)
             except IEDslError as exc:
                 found += exc.diagnostics
     except IEDslError as exc:  # too deep to check at all
@@ -130,7 +133,7 @@ def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False)
         files = provenance(paths, ruleset.read)
         strata = tuple(tuple(_relabel(r, files) for r in stratum) for stratum in strata)
         statements = tuple(_relabel(r, files) for r in statements)
-        program = compile_program(strata, statements, checked.lexicons, checked.types)
+        program = compile_program(strata, statements, checked.lexicons, checked.types, checked.schema)
     return RuleBook(program, ruleset.sources, tuple(warnings), ruleset)
 
 

@@ -21,15 +21,15 @@ from operator import or_
 from typing import Any
 
 from ie_dsl.attrfilter import base_type, derive
-from ie_dsl.attribution import attribute
 from ie_dsl.compiler import CompiledRule, Program, RuleIndex
+from ie_dsl.conflicts import resolve
 from ie_dsl.conjuncts import split
-from ie_dsl.context import CUE, apply_context
 from ie_dsl.cutting import chunks, shifted
 from ie_dsl.dates import find_dates, find_document_date
 from ie_dsl.gates import shut
 from ie_dsl.money import money_annotations
 from ie_dsl.numbers import find_numbers
+from ie_dsl.passes import finish
 from ie_dsl.phrases import Cand, phrase_matches
 from ie_dsl.stage import Starts, first_positions, forked, idle, last_start
 from ie_dsl.stage import live as live_rules
@@ -37,26 +37,17 @@ from ie_dsl.text import segment
 from ie_dsl.view import Annotation, BudgetExceeded, DocView
 from ie_dsl.vm import Around, Window, search
 
-__all__ = ["Annotation", "BudgetExceeded", "DocView", "annotate", "extract", "iter_extract", "run_rule"]
-
-
-def resolve(cands: list[tuple[int, int, int, int, bool, Any]], size: int) -> list[Any]:
-    """Keep non-overlapping candidates (priority, start, end, order, keep_all, payload).
-
-    Preference: higher priority, longer, earlier start, earlier rule. `keep_all`
-    candidates (mode all) are always kept and block nothing.
-    """
-    taken = bytearray(size)
-    kept = []
-    for _prio, start, end, _order, keep_all, payload in sorted(
-        cands, key=lambda c: (-c[0], -(c[2] - c[1]), c[1], c[3])
-    ):
-        if keep_all:
-            kept.append(payload)
-        elif not any(taken[start:end]):
-            taken[start:end] = b"\x01" * (end - start)
-            kept.append(payload)
-    return kept
+__all__ = [
+    "Annotation",
+    "BudgetExceeded",
+    "DocView",
+    "annotate",
+    "extract",
+    "finish",
+    "iter_extract",
+    "resolve",
+    "run_rule",
+]
 
 
 def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
@@ -351,10 +342,11 @@ def _matched(
         return []  # (no statement can be made: finish() would make [] of nothing)
     cands: dict[str, list[tuple[int, int, int, int, bool, Any]]] = {}
     stated = False  # a match of a rule that is not a cue (cues alone make no statement)
+    cue = program.schema.cue_type
     for cr, s, e, caps in _rule_matches(program.stages[-1], view):
         r = cr.rule
         cands.setdefault(r.group, []).append((r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps)))
-        stated = stated or r.output != CUE
+        stated = stated or r.output != cue
     if not stated and overridden is None:
         return []  # (finish() would drop the cues and return [])
     statements = []
@@ -366,18 +358,6 @@ def _matched(
         if overridden is not None:
             overridden.extend(_losers(view, cands[group], chosen))
     return finish(program, view, statements)
-
-
-def finish(program: Program, view: DocView, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What follows matching: speakers and organizations resolved across the document,
-    `when`, polarity and modality from cues, then document order without duplicates."""
-    if statements:
-        attribute(view, statements, program.roles)
-    statements = apply_context(view, statements, view.cues)  # cues are consumed here
-    for st in statements:
-        _date(view, st)
-    statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
-    return _dedupe(statements)
 
 
 def _losers(view: DocView, cands: list[tuple[int, int, int, int, bool, Any]], chosen: list[Any]) -> list:
@@ -450,58 +430,3 @@ def _cut_between(program: Program) -> str | None:
     if scopes <= SENTENCE_SCOPES:
         return "sentence"
     return "paragraph" if scopes <= PARAGRAPH_SCOPES else None
-
-
-def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
-    """The DATE annotations in tokens [first, end): those made by annotate() if rules asked
-    for DATE, else found now for this sentence only (most sentences hold no statement)."""
-    if "DATE" in view.ann_start:
-        return [a for a in view.of_type("DATE") if first <= a.start and a.end <= end]
-    cands: list[Cand] = []
-    # the document's date is looked for only if a date in the sentence needs it
-    for a, b, d in find_dates(view.norms[first:end], view.texts[first:end], lambda: view.doc_date):
-        ann = Annotation(
-            "DATE", first + a, first + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value
-        )
-        cands.append((0, first + a, first + b, -1, False, ann))
-    return resolve(cands, end)
-
-
-def _date(view: DocView, st: dict[str, Any]) -> None:
-    """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
-    sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
-    if view.dates is None:
-        view.dates = {}
-    dated = view.dates.get(sent.first_token)
-    if dated is None:
-        dated = [a for a in _sentence_dates(view, sent.first_token, sent.end_token) if a.value]
-        view.dates[sent.first_token] = dated
-    if not dated:
-        return
-    mid = (st["span"]["start"] + st["span"]["end"]) / 2
-    best = min(dated, key=lambda a: (abs(view.seg.starts[a.start] - mid), a.start))
-    cs, ce = view.char_span(best.start, best.end)
-    when = {"value": best.value, **dict(best.attrs), "text": view.text[cs:ce], "start": cs, "end": ce}
-    rest = {k: st.pop(k) for k in ("args", "span", "sentence", "rule")}
-    st["when"] = when
-    st.update(rest)
-
-
-def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The statements (sorted by span, as finish() sorts them) without those identical (all
-    but their rule) to an earlier one from another rule."""
-    seen: set[str] = set()
-    span: tuple[int, int] | None = None
-    out = []
-    for st in statements:
-        # identical statements have the same span, and the sort puts them together: keys are
-        # kept for one span at a time, not for the whole document
-        here = (st["span"]["start"], st["span"]["end"])
-        if here != span:
-            seen.clear()
-            span = here
-        key = repr([(k, v) for k, v in st.items() if k not in ("rule", "sentence")])  # span fixes it
-        if key not in seen:
-            seen.add(key)
-            out.append(st)
-    return out

@@ -63,6 +63,6 @@ def test_date_is_a_builtin_type_and_statements_say_when(book):
     (st,) = [s for s in got if s["type"] == "warned"]
     assert st["args"]["date"]["value"] == "2024-02-15" and st["args"]["date"]["attrs"] == {"grain": "day"}
     assert st["when"] == {"value": "2024-02-15", "grain": "day", "text": "Thursday", "start": 19, "end": 27}
-    assert list(st) == ["doc", "type", "polarity", "modality", "when", "args", "span", "sentence", "rule"]
+    assert list(st) == ["doc", "type", "polarity", "when", "args", "span", "sentence", "rule"]
     (undated,) = [s for s in b.extract("d", "The CSTO warned.") if s["type"] == "any"]
     assert "when" not in undated

@@ -179,7 +179,7 @@ def test_section4_lexicon(tmp_path):
 def test_section5_statement_shape(pack):
     text = "Andrey Serdyukov warned of terrorist groups from Afghanistan."
     (st,) = [s for s in compile_rules([pack]).extract("seeds/x.txt", text) if s["type"] == "warn"]
-    assert list(st) == ["doc", "type", "polarity", "modality", "args", "span", "sentence", "rule"]
+    assert list(st) == ["doc", "type", "polarity", "args", "span", "sentence", "rule"]
     assert st["doc"] == "seeds/x.txt" and st["polarity"] == "positive"
     assert st["args"]["speaker"] == {"text": "Andrey Serdyukov", "type": "PERSON", "start": 0, "end": 16}
     assert st["args"]["source"]["canonical"] == "Afghanistan"

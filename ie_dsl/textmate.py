@@ -152,8 +152,8 @@ def _emit(t: Lexical) -> Rule:
 
 def _atoms(t: Lexical) -> dict[str, Rule]:
     """What patterns and `[ ... ]` tests are made of."""
-    if not t.lemma.startswith("~"):
-        raise ValueError("grammar/iedsl.lark: LEMMA no longer starts with ~; see textmate.py")
+    if not re.fullmatch(r"[^\\\[\](){}.^$|?*+]", t.lemma[0]):
+        raise ValueError("grammar/iedsl.lark: LEMMA no longer starts with one literal character")
     q = re.escape(t.quote)
     return {
         "string": {
@@ -173,7 +173,7 @@ def _atoms(t: Lexical) -> dict[str, Rule]:
             ),
         },
         "lemma": {
-            "match": rf"(~)({t.lemma[1:]})",
+            "match": rf"({t.lemma[0]})({t.lemma[1:]})",
             "name": _s("support.function.lemma"),
             "captures": _captures("punctuation.definition.lemma"),
         },

@@ -288,7 +288,7 @@ def _kinds() -> dict[str, tuple[Any, ...]]:
 def test_pygments_reads_the_corpus_as_the_parser_does(corpus: list[tuple[str, str]]) -> None:
     kinds = _kinds()
     problems = []
-    for name, text in corpus:
+    for name, text in [*corpus, ("CONSTRUCTS", CONSTRUCTS)]:
         tokens = list(IedslLexer().get_tokens(text))
         assert "".join(v for _, v in tokens).rstrip("\n") == text.rstrip("\n"), name
         problems += [f"{name}: error token {v!r}" for t, v in tokens if t in Error]
@@ -389,7 +389,7 @@ CONSTRUCTS = (
     "    [~group & !cap | PLACE] NEAR(a, b) (?<! no) ^ _+? $\n"
     "rule warn_of_threat priority 40 mode first group stance:\n"
     '    speaker:(PERSON | ORG) ~warn of /^[A-Z]+$/i x:"#CSTO"{1,2} , 6,500 COVID-19 U.S. [number] !number\n'
-    '    t:PLACE[kind in (a, "b") & k!=y] PLACE[cap]\n'
+    '    t:PLACE[kind in (a, "b") & k!=y] PLACE[cap] cross-border:_\n'
     '    => warn(x, source=y, polarity="neg\\"", who=?, target=each(t))\n'
     '    @example "a" => x="CSTO"\n'
     '    @counterexample "b"\n'
@@ -437,6 +437,7 @@ SHOWN = [
     ("in", 0, Operator.Word, "keyword.operator.word"),
     ("!=", 0, Operator, "keyword.operator.comparison"),
     ("cap", 1, Keyword.Type, "support.type.token-class"),  # PLACE[cap]: a type, then a test
+    ("cross-border", 0, Name.Variable, "variable.parameter.capture"),  # a name is a WORD
     ("=>", 0, Keyword, "keyword.control.emit"),
     ("warn", 0, Name.Function, "entity.name.function.statement"),
     ("source", 0, Name.Attribute, "entity.other.attribute-name"),

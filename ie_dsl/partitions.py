@@ -404,12 +404,16 @@ def run_part(part: dict[str, Any], shipped: ShippedRules, ctx: dict[str, Any]) -
             if got.failure is not None:
                 problems.append(problem_of(doc, got.failure))
                 continue
+            assert got.lines is not None  # streams=True: the lines are spooled
             processed += 1
             statements += got.count
-            data = got.lines
-            fh.write(data)
-            digest.update(data)
-            size += len(data)
+            try:
+                for data in got.lines.chunks():
+                    fh.write(data)
+                    digest.update(data)
+                    size += len(data)
+            finally:
+                got.lines.discard()
     record = dict(part, documents=docs, processed=processed, statements=statements, bytes=size)
     record.update(sha256=digest.hexdigest(), failed=[p.record() for p in problems])
     if note:

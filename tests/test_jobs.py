@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,45 @@ def test_output_file_and_failures_in_order(corpus):
 def test_a_negative_job_count_is_a_usage_error(corpus):
     bad = run(corpus, "--jobs", "-1")
     assert bad.returncode == 2 and b"--jobs" in bad.stderr
+
+
+def test_a_spool_keeps_small_output_in_memory_and_spills_large_output_to_a_file(tmp_path, monkeypatch):
+    import pickle
+
+    from ie_dsl import parallel
+
+    monkeypatch.setattr(parallel, "SPILL_BYTES", 10)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4)
+    small = parallel.Spool(str(tmp_path))
+    small.write(b"abc\n")
+    assert small.path is None and b"".join(small.chunks()) == b"abc\n"
+    big = parallel.Spool(str(tmp_path))
+    for k in range(5):
+        big.write(b"line %d\n" % k)
+    big.close()
+    assert big.path is not None and Path(big.path).parent == tmp_path and big.size == 35
+    sent = pickle.loads(pickle.dumps(big))  # what a worker hands the parent: the file's path
+    assert b"".join(sent.chunks()) == b"".join(b"line %d\n" % k for k in range(5))
+    assert max(len(c) for c in sent.chunks()) <= 4
+    sent.discard()
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_document_whose_output_is_spooled_gives_the_same_bytes_and_leaves_no_file(tmp_path):
+    # One dense sentence: 1,600 statements each carrying the 6.4 KB sentence, over 8 MB of
+    # output, which the worker spools to a file instead of sending it through the pipe.
+    (tmp_path / "r.ie").write_text("rule r: a b\n", encoding="utf-8")
+    docs = [{"id": "small", "text": "a b."}, {"id": "dense", "text": "a b " * 1600}]
+    docs.append({"id": "after", "text": "a b."})
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    spools = tmp_path / "tmp"
+    spools.mkdir()
+    env = {**os.environ, "TMPDIR": str(spools)}
+    base = [*iedsl(), "run", str(tmp_path / "r.ie"), str(tmp_path / "docs.jsonl"), "-q"]
+    one = subprocess.run([*base, "-o", str(tmp_path / "one.jsonl")], capture_output=True, env=env)
+    two = subprocess.run([*base, "-o", str(tmp_path / "two.jsonl"), "-j", "2"], capture_output=True, env=env)
+    assert one.returncode == two.returncode == 0, two.stderr
+    out = (tmp_path / "two.jsonl").read_bytes()
+    assert len(out) > 8 << 20 and out.count(b"\n") == 1602
+    assert out == (tmp_path / "one.jsonl").read_bytes()
+    assert not list(spools.iterdir())  # the spool and the run's spool directory are gone

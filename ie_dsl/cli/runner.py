@@ -207,7 +207,16 @@ class Runner:
             done += 1
             self._release(done)
             self._note(got.note)
-            self._commit(doc, got.statements, got.count, bytearray(got.lines), 0, got.failure)
+            written = 0
+            if got.lines is not None:  # a large output comes in pieces from the worker's spool
+                try:
+                    for chunk in got.lines.chunks():
+                        with self.guard.atomic():
+                            self.sink.write(chunk)
+                        written += len(chunk)
+                finally:
+                    got.lines.discard()
+            self._commit(doc, got.statements, got.count, bytearray(), written, got.failure)
         self._release(self.read + 1)
 
     def _read_problem(self, problem: Problem) -> None:

@@ -1,4 +1,9 @@
-"""Readable dumps of each compile stage, for `iedsl debug ast|ir|program`."""
+"""Readable dumps of each compile stage, for `iedsl debug ast|ir|program` and the golden
+files of tests/golden/.
+
+A dump is the same text in every run of the same rules: sets and mappings are sorted, and
+an object with no readable value (a compiled test, a cache of answers) is shown by its kind
+(`<test>`, `<Answers>`), never by its address."""
 
 from __future__ import annotations
 
@@ -9,6 +14,17 @@ from ie_dsl import ir
 from ie_dsl import nodes as n
 from ie_dsl.compiler import CompiledRule
 from ie_dsl.vm import OPNAMES
+
+
+def _clip(items: list[str], limit: int = 200) -> str:
+    """The items joined by commas, whole ones only up to about `limit` characters, then `...`."""
+    shown, size = [], 0
+    for item in items:
+        if size + len(item) > limit and shown:
+            return ", ".join(shown) + f", ... ({len(items) - len(shown)} more)"
+        shown.append(item)
+        size += len(item) + 2
+    return ", ".join(shown)
 
 
 def _short(value: Any) -> str:
@@ -22,9 +38,17 @@ def _short(value: Any) -> str:
         return f"{type(value).__name__}({', '.join(fields)})"
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(_short(v) for v in value) + "]"
-    if isinstance(value, frozenset):
-        return "{" + ", ".join(sorted(map(repr, value)))[:200] + "}"
-    return repr(value)
+    if isinstance(value, (frozenset, set)):
+        return "{" + _clip(sorted(map(repr, value))) + "}"
+    if isinstance(value, dict):
+        # built from sets, so their order changes with the hash seed
+        items = sorted((repr(k), _short(v)) for k, v in value.items())
+        return "{" + _clip([f"{k}: {v}" for k, v in items]) + "}"
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return repr(value)
+    if callable(value) and not isinstance(value, type):
+        return "<test>"
+    return f"<{type(value).__name__}>"
 
 
 def dump_ast(rule_file: n.RuleFile) -> str:
@@ -52,7 +76,7 @@ def dump_program(cr: CompiledRule) -> str:
     """One compiled rule: its instructions, prefilter clauses and first tokens."""
     lines = [f"{cr.rule.kind} {cr.rule.name} ({cr.rule.file}:{cr.rule.line}): {len(cr.code)} instructions"]
     for pc, ins in enumerate(cr.code):
-        args = ", ".join(_short(a) if not callable(a) else "<test>" for a in ins[1:])
+        args = ", ".join(_short(a) for a in ins[1:])
         lines.append(f"  {pc:4d}  e{cr.element_of[pc] if cr.element_of else 0}  {OPNAMES[ins[0]]:<6} {args}")
     lines.append(f"  clauses: {[sorted(c)[:6] for c in cr.clauses]}")
     first = "any token" if cr.first_words is None else sorted(cr.first_words)[:12]

@@ -152,6 +152,9 @@ def test_iedsl_itself_does_not_import_pygments() -> None:
 # ---- a small TextMate engine ---------------------------------------------------------------
 
 
+_Candidate = tuple[Any, "dict[str, Any] | None"]  # a compiled expression and its rule (None: the end)
+
+
 class _TextMate:
     """A TextMate tokenizer reduced to what editors/iedsl.tmLanguage.json uses: match,
     begin/end, captures, includes; the earliest match wins, then the first rule."""
@@ -159,6 +162,16 @@ class _TextMate:
     def __init__(self, grammar: dict[str, Any]):
         self.grammar = grammar
         self.repo = grammar["repository"]
+        self._candidates: dict[int, list[_Candidate]] = {}
+
+    def candidates(self, frame: dict[str, Any], inside: bool) -> list[_Candidate]:
+        """The compiled expressions tried in `frame`: its end (None) first, then its patterns."""
+        if id(frame) not in self._candidates:
+            found: list[_Candidate] = [(regex.compile(frame["end"]), None)] if inside else []
+            for p in self._patterns(frame["patterns"]):
+                found.append((regex.compile(p.get("match") or p["begin"]), p))
+            self._candidates[id(frame)] = found
+        return self._candidates[id(frame)]
 
     def _patterns(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         flat: list[dict[str, Any]] = []
@@ -195,11 +208,9 @@ class _TextMate:
             while pos <= len(line):
                 outer = stack[-1][1] if stack else ()
                 frame = stack[-1][0] if stack else self.grammar
-                candidates = [(frame["end"], None)] if stack else []
-                candidates += [(p.get("match") or p["begin"], p) for p in self._patterns(frame["patterns"])]
                 best = None
-                for rx, rule in candidates:
-                    m = regex.compile(rx).search(line, pos)
+                for rx, rule in self.candidates(frame, bool(stack)):
+                    m = rx.search(line, pos)
                     if m and (best is None or m.start() < best[0].start()):
                         best = (m, rule)
                 if best is None:

@@ -1,5 +1,7 @@
-"""Claim words: statement arguments (threats, holders, sources and targets) in, normalized keys
-to compare them by (content-word sets, `Holder`s and their groups, `Place`s) out."""
+"""Claim words: statement arguments (topics, holders, places) in, normalized keys to compare
+them by (content-word sets, `Holder`s and their groups, `Place`s) out. Which roles hold the
+holder and which attributes name an organization or a country, the rule set declares
+(`declare claims`, schema.Claims)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from ie_dsl.schema import Claims
 
 STOP = frozenset(
     "the a an of and or in into to for on at its their his her this these that those from by with as"
@@ -25,8 +29,6 @@ _GEO = frozenset(
     "north south east west central northern southern eastern western region state country".split()
 )
 _IRREGULAR = {"crises": "crisis", "people": "person", "analyses": "analysis"}
-# Keys of a speaker's lexicon attributes that name the body the speaker speaks for, in order.
-SPEAKER_ORG_ATTRS = ("organization", "org", "affiliation", "employer", "country")
 
 
 def _singular(word: str) -> str:
@@ -78,11 +80,13 @@ def _acronym(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Holder:
-    """Who holds a claim: an organization (possibly a speaker's) or, failing that, a speaker."""
+    """Who holds a claim: an organization (possibly a speaker's) or, failing that, a speaker.
+    `kind` is the declared role it stands for (the organization role or the speaker role)."""
 
-    kind: str  # "organization" | "speaker"
+    kind: str
     name: str
     lexical: bool  # the name is a lexicon canonical (or attribute), not just the text
+    org: bool = True  # an organization (its acronym names it too), not a person
 
     @property
     def key(self) -> tuple[str, str]:
@@ -90,41 +94,44 @@ class Holder:
 
     def match_keys(self) -> set[tuple[str, str]]:
         keys = {self.key}
-        acronym = _acronym(self.name) if self.kind == "organization" else None
+        acronym = _acronym(self.name) if self.org else None
         if acronym:
             keys.add((self.kind, acronym))
         return keys
 
 
-def _org(arg: dict[str, Any]) -> Holder | None:
+def _org(arg: dict[str, Any], cfg: Claims) -> Holder | None:
     attrs = arg.get("attrs") if isinstance(arg.get("attrs"), dict) else {}
-    if attrs.get("parent") and arg.get("type") in (None, "ORG"):  # a body of an organization
-        return Holder("organization", str(attrs["parent"]), True)
+    kind = cfg.organization or ""
+    parent = attrs.get(cfg.parent) if cfg.parent else None
+    if parent and arg.get("type") in (None, *cfg.organizations):  # a body of an organization
+        return Holder(kind, str(parent), True)
     name = arg.get("canonical") or arg.get("text")
-    return Holder("organization", str(name), bool(arg.get("canonical"))) if name else None
+    return Holder(kind, str(name), bool(arg.get("canonical"))) if name else None
 
 
-def holder_of(args: dict[str, Any]) -> Holder | None:
-    """The organization arg; else the speaker's organization (attrs); else the speaker."""
-    org = args.get("organization")
-    if isinstance(org, dict) and (found := _org(org)):
+def holder_of(args: dict[str, Any], cfg: Claims) -> Holder | None:
+    """The organization arg; else the speaker's organization (attrs); else the speaker
+    (the roles and attributes `cfg` declares)."""
+    org = args.get(cfg.organization) if cfg.organization else None
+    if isinstance(org, dict) and (found := _org(org, cfg)):
         return found
     if isinstance(org, str) and org.strip():
-        return Holder("organization", org.strip(), False)
-    speaker = args.get("speaker")
+        return Holder(cfg.organization or "", org.strip(), False)
+    speaker = args.get(cfg.speaker) if cfg.speaker else None
     if not isinstance(speaker, dict):
         return None
     attrs = speaker.get("attrs") if isinstance(speaker.get("attrs"), dict) else {}
-    for key in SPEAKER_ORG_ATTRS:
+    for key in cfg.holder_attrs:
         value = attrs.get(key)
         if isinstance(value, dict):
             value = value.get("canonical") or value.get("text")
         if isinstance(value, str) and value.strip():
-            return Holder("organization", value.strip(), True)
-    if speaker.get("type") == "ORG":
-        return _org(speaker)
+            return Holder(cfg.organization or "", value.strip(), True)
+    if speaker.get("type") in cfg.organizations:
+        return _org(speaker, cfg)
     name = speaker.get("canonical") or speaker.get("text")
-    return Holder("speaker", str(name), bool(speaker.get("canonical"))) if name else None
+    return Holder(cfg.speaker or "", str(name), bool(speaker.get("canonical")), org=False) if name else None
 
 
 def holder_groups(holders: Iterable[Holder]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -180,8 +187,9 @@ def _label_re(label: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(label)}(?!\w)", re.I)
 
 
-def place_of(arg: Any) -> Place | None:
-    """A source or target argument as a `Place` (None when missing or empty)."""
+def place_of(arg: Any, country: str | None = None) -> Place | None:
+    """A source or target argument as a `Place` (None when missing or empty); `country`: the
+    attribute naming the place's country, if any (its name counts as the place's)."""
     if isinstance(arg, str):
         arg = {"text": arg}
     if not isinstance(arg, dict):
@@ -189,8 +197,8 @@ def place_of(arg: Any) -> Place | None:
     attrs = arg.get("attrs") if isinstance(arg.get("attrs"), dict) else {}
     labels = tuple(str(v) for v in (arg.get("canonical"), arg.get("text")) if v)
     names = {_name_key(v) for v in labels}
-    if attrs.get("country"):
-        names.add(_name_key(str(attrs["country"])))
+    if country and attrs.get(country):
+        names.add(_name_key(str(attrs[country])))
     names.discard("")
     if not names:
         return None

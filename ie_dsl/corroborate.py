@@ -1,12 +1,15 @@
 """Claim clusters: the same claim made in different documents, and the statements that dispute it.
 
-`corroborate(statements, window_days=30)` takes statements as `iedsl run --format jsonl`
-writes them and returns `Cluster`s, biggest first. A cluster holds statements of one
-family (the stances warn, concern and threat_claim are one family; any other type, such as
-deny, is its own) with the same canonical holder, pairwise-compatible source and target
-places, dates within the window, and threats linked by shared content words (constrained
-single-link: see docs/corroboration.md). Members of the minority polarity, denials by
-anyone and negative claims by other holders become the cluster's contradictions.
+`corroborate(statements, window_days=30, schema)` takes statements as `iedsl run --format
+jsonl` writes them and returns `Cluster`s, biggest first. What a claim is, the rule set
+declares (`declare families`, `declare claims`: schema.Claims): a cluster holds statements of
+one family (declared families group statement types; any other type is its own) with the
+same canonical holder, pairwise-compatible places (the declared source and target roles),
+dates within the window, and topics (the declared topic role: `threats` in a cluster)
+linked by shared content words (constrained single-link: see docs/corroboration.md).
+Members of the minority polarity, denials (the declared denial types) by anyone and negative
+claims by other holders become the cluster's contradictions. Without a schema, the shipped
+pack's declarations (rules/schema.ie) are used.
 `ie_dsl.cli.corroborate.write_clusters` renders clusters as jsonl, json or a table, and
 `report.Report.html(clusters=...)` as a section of the HTML report."""
 
@@ -19,15 +22,36 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from ie_dsl.claimlink import link
 from ie_dsl.claimwords import Holder, Place, holder_groups, holder_of, place_of, threat_words
+from ie_dsl.schema import Claims, Schema
 
-STANCE_TYPES = frozenset({"warn", "concern", "threat_claim"})
-DENIAL_TYPES = frozenset({"deny"})
 DEFAULT_WINDOW_DAYS = 30.0
-_SHOWN_ROLES = ("speaker", "organization", "threat", "source", "target")
+
+
+@cache
+def pack_schema() -> Schema:
+    """The shipped pack's declarations (rules/schema.ie): what statements read back without
+    their rules (`iedsl corroborate FILE`) are taken to mean."""
+    from ie_dsl.pipeline import compile_rules  # (the pipeline imports this module's users)
+
+    return compile_rules(["@pack/schema.ie"]).program.schema
+
+
+class _Reading:
+    """How one corroboration reads statements: the declared claims and the role order."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.claims = schema.claims or Claims()
+        self.role_key = schema.role_key
+        places = (*self.claims.places, None, None)
+        self.topic, self.source, self.target = self.claims.topic, places[0], places[1]
+
+    def arg(self, args: dict[str, Any], role: str | None) -> Any:
+        return args.get(role) if role else None
 
 
 @dataclass
@@ -135,20 +159,17 @@ def _sort_key(st: dict[str, Any]) -> tuple:
     )
 
 
-def _family(kind: str) -> str:
-    return "claim" if kind in STANCE_TYPES else kind
-
-
-def _item(st: dict[str, Any]) -> _Item:
+def _item(st: dict[str, Any], r: _Reading) -> _Item:
     args = st.get("args") if isinstance(st.get("args"), dict) else {}
+    country = r.claims.country
     return _Item(
         key=_sort_key(st),
         st=st,
-        family=_family(str(st.get("type", ""))),
-        holder=holder_of(args),
-        threat=threat_words(args.get("threat")),
-        source=place_of(args.get("source")),
-        target=place_of(args.get("target")),
+        family=r.claims.family(str(st.get("type", ""))),
+        holder=holder_of(args, r.claims),
+        threat=threat_words(r.arg(args, r.topic)),
+        source=place_of(r.arg(args, r.source), country),
+        target=place_of(r.arg(args, r.target), country),
         when=parse_when(st.get("when")),
     )
 
@@ -170,14 +191,13 @@ def _polarity(st: dict[str, Any]) -> str:
     return str(st.get("polarity") or "positive")
 
 
-def _evidence(it: _Item, **first: str) -> dict[str, Any]:
+def _evidence(it: _Item, r: _Reading, **first: str) -> dict[str, Any]:
     """Where a statement was found and what it says, for a cluster's lists."""
     st, args = it.st, _args(it.st)
     out: dict[str, Any] = {**first, "doc": st.get("doc"), "type": st.get("type"), "polarity": _polarity(st)}
     out.update((k, st[k]) for k in ("modality", "when") if k in st)
     out["holder"] = it.holder.name if it.holder else None
-    roles = [*_SHOWN_ROLES, *sorted(set(args) - set(_SHOWN_ROLES))]
-    out["args"] = {r: _text(args[r]) for r in roles if r in args}
+    out["args"] = {role: _text(args[role]) for role in sorted(args, key=r.role_key)}
     out.update((k, st.get(k)) for k in ("span", "sentence", "rule"))
     return out
 
@@ -195,7 +215,7 @@ def _ranked(values: Iterable[str]) -> list[str]:
     return [best[k] for k in sorted(counts, key=lambda k: (-counts[k], folded.index(k)))]
 
 
-def _make(items: list[_Item], holder: tuple[str, str] | None) -> tuple[Cluster, list[_Item]]:
+def _make(items: list[_Item], holder: tuple[str, str] | None, r: _Reading) -> tuple[Cluster, list[_Item]]:
     """A cluster from linked statements, and the members that carry its (majority) polarity."""
     items = sorted(items, key=lambda it: it.key)
     key = json.dumps([items[0].family, [it.key[:5] for it in items]], default=str)
@@ -216,14 +236,14 @@ def _make(items: list[_Item], holder: tuple[str, str] | None) -> tuple[Cluster, 
         holder_names=_ranked([it.holder.name for it in members if it.holder]),
         polarity=polarity,
         stances=dict(sorted(Counter(str(it.st.get("type")) for it in members).items())),
-        threats=_ranked([_text(a.get("threat")) for a in args]),
-        sources=_ranked([_text(a.get("source")) for a in args]),
-        targets=_ranked([_text(a.get("target")) for a in args]),
+        threats=_ranked([_text(r.arg(a, r.topic)) for a in args]),
+        sources=_ranked([_text(r.arg(a, r.source)) for a in args]),
+        targets=_ranked([_text(r.arg(a, r.target)) for a in args]),
         when=f"{min(s for s, _ in spans)}/{max(e for _, e in spans)}" if spans else None,
         docs=sorted(docs[polarity]),
-        statements=[_evidence(it) for it in members],
+        statements=[_evidence(it, r) for it in members],
         contradictions=[
-            _evidence(it, kind="opposite_polarity", cluster=cid)
+            _evidence(it, r, kind="opposite_polarity", cluster=cid)
             for it in items
             if _polarity(it.st) != polarity
         ],
@@ -274,13 +294,14 @@ class _Claim:
         return item.when[0] - self.last <= window and self.first - item.when[1] <= window
 
 
-def _link_disputes(built: list[tuple[Cluster, list[_Item]]], window: timedelta | None) -> None:
+def _link_disputes(built: list[tuple[Cluster, list[_Item]]], window: timedelta | None, r: _Reading) -> None:
     """Add to each positive claim the denials (anyone's) and negative claims (other holders',
-    same family) that dispute it; candidates come from an index by threat word."""
+    same family) that dispute it; candidates come from an index by topic word."""
+    denials = r.claims.denials
     disputers = [
-        (other, it, "denial" if other.family in DENIAL_TYPES else "negative_claim")
+        (other, it, "denial" if other.family in denials else "negative_claim")
         for other, others in built
-        if other.family in DENIAL_TYPES or other.polarity != "positive"
+        if other.family in denials or other.polarity != "positive"
         for it in others
     ]
     by_word: dict[str, set[int]] = {}
@@ -288,7 +309,7 @@ def _link_disputes(built: list[tuple[Cluster, list[_Item]]], window: timedelta |
         for w in it.threat or {""}:  # "": a generic threat, a candidate for every claim
             by_word.setdefault(w, set()).add(n)
     for claim, members in built:
-        if claim.polarity != "positive" or claim.family in DENIAL_TYPES:
+        if claim.polarity != "positive" or claim.family in denials:
             continue
         target = _Claim.of(members)
         for n in sorted(set().union(*(by_word.get(w, ()) for w in {"", *target.words}))):
@@ -298,33 +319,37 @@ def _link_disputes(built: list[tuple[Cluster, list[_Item]]], window: timedelta |
             ):
                 continue
             if target.disputed_by(it, window):
-                claim.contradictions.append(_evidence(it, kind=kind, cluster=other.id))
+                claim.contradictions.append(_evidence(it, r, kind=kind, cluster=other.id))
                 other.disputes.append(claim.id)
 
 
 def corroborate(
-    statements: Iterable[dict[str, Any]], window_days: float | None = DEFAULT_WINDOW_DAYS
+    statements: Iterable[dict[str, Any]],
+    window_days: float | None = DEFAULT_WINDOW_DAYS,
+    schema: Schema | None = None,
 ) -> list[Cluster]:
     """Group statements making the same claim into clusters; see the module docstring.
 
     `window_days`: members' dates (`when`) lie within this many days of each other (None:
-    no window); a statement without a readable `when` is never held back by it. The result
-    does not depend on the order of `statements`; clusters come biggest first (distinct
-    documents, then statements), then by holder and first statement.
+    no window); a statement without a readable `when` is never held back by it. `schema`:
+    what the rules that made the statements declare (`book.program.schema`; None: the shipped
+    pack's). The result does not depend on the order of `statements`; clusters come biggest
+    first (distinct documents, then statements), then by holder and first statement.
     """
+    r = _Reading(schema if schema is not None else pack_schema())
     window = None if window_days is None else timedelta(days=window_days)
-    unique = {(it := _item(st)).key: it for st in statements if isinstance(st, dict)}  # twice is once
+    unique = {(it := _item(st, r)).key: it for st in statements if isinstance(st, dict)}  # twice is once
     items = [unique[k] for k in sorted(unique)]
     names = holder_groups(it.holder for it in items if it.holder)
     groups: dict[tuple, list[_Item]] = {}
     for n, it in enumerate(items):  # a statement with no holder is a group of its own
         groups.setdefault((it.family, names[it.holder.key]) if it.holder else (it.family, n), []).append(it)
     built = [
-        _make(part, names[group[0].holder.key] if group[0].holder else None)
+        _make(part, names[group[0].holder.key] if group[0].holder else None, r)
         for group in groups.values()
         for part in link(group, window)
     ]
-    _link_disputes(built, window)
+    _link_disputes(built, window, r)
     for c, _m in built:
         c.disputes = sorted(set(c.disputes))
         c.contradictions.sort(key=lambda x: (x["kind"], str(x["doc"]), (x["span"] or {}).get("start", 0)))

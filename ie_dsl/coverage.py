@@ -95,6 +95,7 @@ def measure(book: RuleBook, documents: Iterable[tuple[str, str]]) -> list[RuleCo
     rules += list(book.program.statements)
     tallies = {cr.rule.order: Tally() for cr in rules}
     by_name = {cr.rule.name: cr.rule.order for cr in book.program.statements}
+    cue = book.program.schema.cue_type
     for doc_id, text in documents:
         if book.program.strata:
             entity_pass(book, doc_id, text, tallies)
@@ -103,7 +104,7 @@ def measure(book: RuleBook, documents: Iterable[tuple[str, str]]) -> list[RuleCo
             tallies[by_name[st["rule"]["name"]]].fired += 1
         for st in lost:
             tally = tallies[by_name[st["rule"]["name"]]]
-            if st["type"] == "cue":  # applied to the statements around it
+            if st["type"] == cue:  # applied to the statements around it
                 tally.fired += 1
             else:
                 tally.lost_to(st["overridden_by"])

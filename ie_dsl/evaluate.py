@@ -4,12 +4,14 @@ The gold format and the matching criteria are those of the shared scorer
 (`shared/tools/score.py`), re-implemented here so the project does not depend on it:
 
 - gold: JSONL, one statement per line: `article` (a document key), `sentence`, `predicate`
-  (the statement type), `speaker`, `organization`, `threat`, `source`, `target`, `polarity`.
+  (the statement type), `polarity`, and a value for each role scored: the rule set's
+  declared roles (`declare roles`; `Scoring.of(schema)`).
 - a document key is the file name without its suffix (`seeds/000_x.txt` -> `000_x`), for
   predicted `doc` values and gold `article` values alike.
 - a predicted statement matches a gold one when the document and the type are equal, the
-  sentences agree (one contains the other, whitespace and case ignored) and the threats share
-  a content word. Matching is one-to-one and greedy: pairs that agree on more roles first.
+  sentences agree (one contains the other, whitespace and case ignored) and their key role
+  (the declared claim topic, `declare claims: topic = ...`), if there is one, shares a
+  content word. Matching is one-to-one and greedy: pairs that agree on more roles first.
 - a role is right when both sides are empty, or both are filled and share a content word; an
   acronym counts as the words it abbreviates ("CSTO" = "Collective Security Treaty Organization").
 
@@ -26,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ie_dsl.schema import Schema
 from ie_dsl.text import segment
 
-ROLES = ("speaker", "organization", "threat", "source", "target")
 # Words that never make two phrases "the same": exactly the shared scorer's list.
 STOP = frozenset(
     "the a an of and in to for on its their his her this these that those from by with 's s".split()
@@ -43,6 +45,34 @@ class GoldError(ValueError):
 
 
 # ---- the matching criteria ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What is scored: the roles compared (in order), and the role that must overlap for a
+    prediction to match a gold statement (None: none must)."""
+
+    roles: tuple[str, ...] = ()
+    key: str | None = None
+
+    @classmethod
+    def of(cls, schema: Schema) -> Scoring:
+        """The declared roles, and the claim topic (else the role attribution or cues
+        measure the claim by) as the key."""
+        claims, attribution, cues = schema.claims, schema.attribution, schema.cues
+        key = next(
+            (
+                k
+                for k in (
+                    claims.topic if claims else None,
+                    attribution.claim if attribution else None,
+                    cues.claim if cues else None,
+                )
+                if k
+            ),
+            None,
+        )
+        return cls(schema.roles, key)
 
 
 def doc_key(value: object) -> str:
@@ -105,33 +135,33 @@ class View:
     roles: dict[str, str | None]
 
 
-def predicted_view(st: Mapping[str, Any]) -> View:
+def predicted_view(st: Mapping[str, Any], scoring: Scoring) -> View:
     args = st.get("args") or {}
     return View(
         doc_key(st.get("doc", "")),
         str(st.get("type")),
         st.get("polarity", "positive"),
         norm_space(text_of(st.get("sentence"))),
-        {r: text_of(args.get(r)) for r in ROLES},
+        {r: text_of(args.get(r)) for r in scoring.roles},
     )
 
 
-def gold_view(row: Mapping[str, Any]) -> View:
+def gold_view(row: Mapping[str, Any], scoring: Scoring) -> View:
     return View(
         doc_key(row["article"]),
         str(row["predicate"]),
         row.get("polarity", "positive"),
         norm_space(row["sentence"]),
-        {r: text_of(row.get(r)) for r in ROLES},
+        {r: text_of(row.get(r)) for r in scoring.roles},
     )
 
 
 def agreement(p: View, g: View) -> int:
     """How many roles of `p` are right against `g`."""
-    return sum(role_right(p.roles[r], g.roles[r]) for r in ROLES)
+    return sum(role_right(p.roles[r], g.roles[r]) for r in p.roles)
 
 
-def match(preds: list[View], golds: list[View]) -> list[tuple[int, int]]:
+def match(preds: list[View], golds: list[View], key: str | None) -> list[tuple[int, int]]:
     """One-to-one (gold index, predicted index) pairs, greedy by role agreement.
 
     Ties go to the earlier gold, then the earlier prediction, as in the shared scorer.
@@ -143,7 +173,7 @@ def match(preds: list[View], golds: list[View]) -> list[tuple[int, int]]:
                 p.doc == g.doc
                 and p.type == g.type
                 and same_sentence(p.sentence, g.sentence)
-                and overlap(p.roles["threat"], g.roles["threat"])
+                and (key is None or overlap(p.roles.get(key), g.roles.get(key)))
             ):
                 pairs.append((-agreement(p, g), gi, pi))
     pairs.sort()
@@ -213,7 +243,7 @@ def drop_ignored(
     """(kept, dropped): statements on an ignored sentence are neither right nor wrong."""
     kept, dropped = [], []
     for st in statements:
-        v = predicted_view(st)
+        v = predicted_view(st, Scoring())
         hit = any(v.doc == doc and same_sentence(v.sentence, sent) for doc, sent in ignored)
         (dropped if hit else kept).append(st)
     return kept, dropped
@@ -273,11 +303,12 @@ class Evaluation:
     false_positives: list[dict[str, Any]]
     false_negatives: list[dict[str, Any]]
     ignored: list[dict[str, Any]] = field(default_factory=list)  # statements not scored
+    scoring: Scoring = Scoring()  # what was scored
 
     @property
     def role_accuracy(self) -> dict[str, float]:
         tp = self.overall.matched
-        return {r: self.role_hits[r] / tp if tp else 0.0 for r in ROLES}
+        return {r: hits / tp if tp else 0.0 for r, hits in self.role_hits.items()}
 
     @property
     def polarity_accuracy(self) -> float:
@@ -289,17 +320,21 @@ def evaluate(
     statements: Iterable[dict[str, Any]],
     gold_rows: Iterable[dict[str, Any]],
     ignored: set[tuple[str, str]] | None = None,
+    scoring: Scoring | None = None,
 ) -> Evaluation:
     """Score statements (as `RuleBook.extract` makes them) against gold rows.
 
     `ignored` (from `load_ignored`): statements on those sentences are left out first.
+    `scoring`: the roles compared and the key role (`Scoring.of(book.program.schema)`;
+    by default none: statements match by document, type and sentence).
     Statements without a `rule` (e.g. read back from elsewhere) are charged to the rule `?`.
     """
+    scoring = scoring or Scoring()
     statements, dropped = drop_ignored(statements, ignored or set())
     gold_rows = list(gold_rows)
-    preds = [predicted_view(st) for st in statements]
-    golds = [gold_view(g) for g in gold_rows]
-    pairs = match(preds, golds)
+    preds = [predicted_view(st, scoring) for st in statements]
+    golds = [gold_view(g, scoring) for g in gold_rows]
+    pairs = match(preds, golds, scoring.key)
     matched_p = {pi for _, pi in pairs}
     matched_g = {gi for gi, _ in pairs}
 
@@ -331,13 +366,15 @@ def evaluate(
         by_rule={name: by_rule[name] for name in sorted(by_rule, key=lambda n: (*where[n], n))},
         rule_where=where,
         role_hits={
-            r: sum(role_right(preds[pi].roles[r], golds[gi].roles[r]) for gi, pi in pairs) for r in ROLES
+            r: sum(role_right(preds[pi].roles[r], golds[gi].roles[r]) for gi, pi in pairs)
+            for r in scoring.roles
         },
         polarity_hits=sum(preds[pi].polarity == golds[gi].polarity for gi, pi in pairs),
         matches=[(gold_rows[gi], statements[pi]) for gi, pi in sorted(pairs)],
         false_positives=[st for pi, st in enumerate(statements) if pi not in matched_p],
         false_negatives=[g for gi, g in enumerate(gold_rows) if gi not in matched_g],
         ignored=dropped,
+        scoring=scoring,
     )
 
 
@@ -367,13 +404,16 @@ def near_misses(
     documents: Mapping[str, tuple[str, str]],
     evaluation: Evaluation,
     limit: int = 3,
+    scoring: Scoring | None = None,
 ) -> list[NearMiss]:
     """Explain each false negative of `evaluation`.
 
     `book` is the RuleBook that made the statements; `documents` maps a document key to its
     (doc id, text). The rules tried are the statement rules that emit the gold type (all
-    statement rules if none does); `limit` attempts are kept per miss, best first.
+    statement rules if none does); `limit` attempts are kept per miss, best first;
+    `scoring` as evaluate's (by default, the evaluation's).
     """
+    scoring = scoring or evaluation.scoring
     from ie_dsl.explain import attempts  # imported late: only eval's false negatives need it
 
     by_type: dict[str, list[str]] = {}
@@ -381,7 +421,7 @@ def near_misses(
         by_type.setdefault(cr.rule.output, []).append(cr.rule.name)
     out = []
     for g in evaluation.false_negatives:
-        gv = gold_view(g)
+        gv = gold_view(g, scoring)
         doc = documents.get(gv.doc)
         if doc is None:
             out.append(NearMiss(g, None, (), ()))
@@ -396,7 +436,7 @@ def near_misses(
         instead = tuple(
             st
             for st in evaluation.false_positives + [st for _, st in evaluation.matches]
-            if predicted_view(st).doc == gv.doc and same_sentence(predicted_view(st).sentence, gv.sentence)
+            if (pv := predicted_view(st, scoring)).doc == gv.doc and same_sentence(pv.sentence, gv.sentence)
         )
         out.append(NearMiss(g, span, tuple(best.values())[:limit], instead))
     return out

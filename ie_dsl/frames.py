@@ -13,8 +13,9 @@ Names a rule chooses (roles, fields) are prefixed, so they can never collide wit
 statement columns, nor with each other: no part name is another part name after `x_`.
 
 Which roles and fields get columns is a `Layout`: those the compiled rules can emit
-(`layout_of(book)`), which gives one schema per rule set whatever the documents; without
-rules, the shipped pack's five roles plus whatever the statements hold.
+(`layout_of(book)`), which gives one schema per rule set whatever the documents, in the
+order the rules declare (`declare roles`, then by name); without rules, whatever the
+statements hold, by name.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ if TYPE_CHECKING:  # pyarrow and pandas are optional: imported where used
 
     from ie_dsl.pipeline import RuleBook
 
-# The roles of the shipped pack: always columns when the rules are not known, and first.
-STANDARD_ROLES = ("speaker", "organization", "threat", "source", "target")
 # Constant fields every statement has (the runtime sets them): plain columns.
 STATEMENT_FIELDS = ("polarity", "modality")
 ARG_PARTS = (
@@ -66,7 +65,6 @@ COLUMNS = (
     ("rule_file", "string"),
     ("rule_line", "int64"),
 )
-_CUE = "cue"  # cue rules' statements are consumed by the runtime (context.py): never rows
 INSTALL_HINT = "pip install 'iedsl[arrow]'"
 
 
@@ -79,8 +77,9 @@ class Layout:
     """The rule-chosen names that get columns: roles (`arg_<role>_*`) and constant fields
     other than polarity and modality (`field_<name>`)."""
 
-    roles: tuple[str, ...] = STANDARD_ROLES
+    roles: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()  # the declared role order (`declare roles`): those roles first
 
     def columns(self) -> list[tuple[str, str]]:
         """(name, kind) of every column in order; kind is string, int64 or date."""
@@ -98,35 +97,38 @@ class Layout:
         for st in statements:
             roles.update(st.get("args") or ())
             fields.update(k for k in st if k not in _KNOWN_KEYS)
-        return _ordered(roles, fields)
+        return _ordered(roles, fields, self.order)
 
 
 # Keys of a statement that have their own columns (everything else is a constant field).
 _KNOWN_KEYS = frozenset({"doc", "type", "args", "span", "sentence", "rule", "when", *STATEMENT_FIELDS})
 
 
-def _ordered(roles: Iterable[str], fields: Iterable[str]) -> Layout:
-    """The pack's roles first, in their usual order, then others by name; fields by name."""
+def _ordered(roles: Iterable[str], fields: Iterable[str], order: tuple[str, ...] = ()) -> Layout:
+    """The roles of `order` first, in that order, then others by name; fields by name."""
     roles = set(roles)
     return Layout(
-        tuple(r for r in STANDARD_ROLES if r in roles) + tuple(sorted(roles - set(STANDARD_ROLES))),
+        tuple(r for r in order if r in roles) + tuple(sorted(roles - set(order))),
         tuple(sorted(set(fields) - _KNOWN_KEYS)),
+        order,
     )
 
 
 def layout_of(book: RuleBook) -> Layout:
     """The roles and constant fields the statement rules of `book` can emit (cue rules,
-    whose statements never reach the output, left out)."""
-    rules = [cr.rule for cr in book.program.statements if cr.rule.output != _CUE]
+    whose statements never reach the output, left out), in its declared role order."""
+    schema = book.program.schema
+    rules = [cr.rule for cr in book.program.statements if cr.rule.output != schema.cue_type]
     return _ordered(
         (role for r in rules for role, _slots in r.args),
         (name for r in rules for name, _value in r.fields),
+        schema.roles,
     )
 
 
 def resolve_layout(statements: Sequence[dict[str, Any]], rules: RuleBook | Layout | None) -> Layout:
-    """The layout for `statements`: the rules' (or the pack's five roles if no rules are
-    given) plus any role or field the statements have beyond it, so no value is dropped."""
+    """The layout for `statements`: the rules' (or none if no rules are given) plus any
+    role or field the statements have beyond it, so no value is dropped."""
     if rules is None:
         base = Layout()
     elif isinstance(rules, Layout):

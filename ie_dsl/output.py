@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("jsonl", "json", "csv", "table", "parquet")
 BINARY_FORMATS = ("parquet",)
-ROLES = frames.STANDARD_ROLES
 
 
 # Characters JSON allows raw in a string but that str.splitlines() and older JavaScript take
@@ -55,16 +54,18 @@ def _arg_text(arg: Any) -> str:
     return str(arg.get("canonical") or arg.get("text") or "")
 
 
-def _roles(statements: list[dict[str, Any]]) -> list[str]:
+def _roles(statements: list[dict[str, Any]], order: tuple[str, ...]) -> list[str]:
+    """The roles the statements have: those of `order` (the declared order) first, then by name."""
     seen = {role for st in statements for role in st["args"]}
-    return [r for r in ROLES if r in seen] + sorted(seen - set(ROLES))
+    return [r for r in order if r in seen] + sorted(seen - set(order))
 
 
 def write(
     statements: Iterable[dict[str, Any]], fmt: str, out: TextIO, layout: frames.Layout | None = None
 ) -> None:
     """Write statements to `out` in `fmt` (a text format). `layout`: the roles and fields that
-    get csv columns (frames.layout_of(book)); by default, the pack's roles and those found."""
+    get csv columns and the order of the table's (frames.layout_of(book)); by default, the
+    roles found, by name."""
     if fmt == "jsonl":
         for st in statements:
             out.write(dumps(st) + "\n")
@@ -79,7 +80,7 @@ def write(
     if fmt == "csv":
         frames.write_csv(rows, out, frames.resolve_layout(rows, layout))
         return
-    roles = _roles(rows)
+    roles = _roles(rows, layout.order if layout is not None else ())
     header = ["doc", "type", "polarity", *roles, "sentence", "rule"]
     table = [
         [

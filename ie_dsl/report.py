@@ -407,7 +407,7 @@ class Report:
 
         out = []
         for c in clusters:
-            parts = (("threat", c.threats), ("from", c.sources), ("to", c.targets))
+            parts = (("about", c.threats), ("from", c.sources), ("to", c.targets))
             out.append(
                 {
                     "id": c.id,
@@ -463,5 +463,6 @@ def build_report(
     """
     report = Report(book, all_documents=all_documents)
     skipped = report.add_all(documents, on_error)
-    clusters = [c for c in corroborate(report.statements) if c.documents > 1] if claims else None
+    found = corroborate(report.statements, schema=book.program.schema) if claims else None
+    clusters = [c for c in found if c.documents > 1] if found is not None else None
     return report.html(title, [*problems, *skipped], clusters)  # read now: the reader may have added some

@@ -64,7 +64,7 @@ def reference(items: list[Item], window: timedelta | None) -> list[list[int]]:
 PLACES = [
     None,
     place_of({"text": "Afghanistan", "canonical": "Afghanistan"}),
-    place_of({"text": "Kunduz", "canonical": "Kunduz", "attrs": {"country": "Afghanistan"}}),
+    place_of({"text": "Kunduz", "canonical": "Kunduz", "attrs": {"country": "Afghanistan"}}, "country"),
     place_of({"text": "Syria", "canonical": "Syria"}),
     place_of("northern Afghanistan"),  # no canonical: matched by its words
     place_of("Central Asia"),

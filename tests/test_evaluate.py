@@ -14,7 +14,16 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.evaluate import content_words, doc_key, evaluate, load_gold, load_ignored, overlap, same_sentence
+from ie_dsl.evaluate import (
+    Scoring,
+    content_words,
+    doc_key,
+    evaluate,
+    load_gold,
+    load_ignored,
+    overlap,
+    same_sentence,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -28,6 +37,10 @@ rule warns priority 10: speaker:ORG ~warn (of | about) threat:THREAT
     => warn(speaker, threat)
 rule fears: speaker:ORG ~fear threat:THREAT
     => concern(speaker, threat)
+# what is scored: these roles; a prediction matches where its threat overlaps the gold's
+declare roles: speaker, organization, threat, source, target
+declare claims:
+    topic = threat
 """
 ORGS = """type: ORG
 entries:
@@ -153,6 +166,10 @@ def test_bad_usage_exits_2(tmp_path):
 # ---- the same numbers as the shared scorer -------------------------------------------------------
 
 
+def _pack_scoring() -> Scoring:
+    return Scoring.of(compile_rules([ROOT / "rules"]).program.schema)
+
+
 def _seed_statements() -> list[dict]:
     book = compile_rules([ROOT / "rules"])
     out = []
@@ -209,7 +226,7 @@ def test_same_scores_as_shared_scorer(tmp_path, variant):
         extra = ["--ignore", str(ignore)]
         ignored = load_ignored(ignore)
     theirs = _score_py(tmp_path, statements, *extra)
-    mine = evaluate(statements, gold, ignored)
+    mine = evaluate(statements, gold, ignored, _pack_scoring())
     o = mine.overall
     assert (o.predicted, o.gold, o.matched) == (theirs["predicted"], theirs["gold"], theirs["matched"])
     assert [round(x, 3) for x in (o.precision, o.recall, o.f1)] == [
@@ -232,7 +249,7 @@ def test_eval_command_on_seeds_agrees_with_library():
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    mine = evaluate(_seed_statements(), load_gold(SEED_GOLD))
+    mine = evaluate(_seed_statements(), load_gold(SEED_GOLD), scoring=_pack_scoring())
     assert out["overall"]["matched"] == mine.overall.matched
     assert out["overall"]["role_accuracy"] == {r: round(v, 3) for r, v in mine.role_accuracy.items()}
     assert sum(r["predicted"] for r in out["by_rule"].values()) == out["overall"]["predicted"]

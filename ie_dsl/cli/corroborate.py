@@ -15,7 +15,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err
+from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book
 from ie_dsl.cli.target import emit, output_problem
 from ie_dsl.corroborate import DEFAULT_WINDOW_DAYS, Cluster, corroborate
 
@@ -67,7 +67,7 @@ def _table(clusters: list[Cluster], out: TextIO) -> None:
         holder = c.holder or "(no holder)"
         out.write(f"{c.id}  {docs:<7}  {holder}{polarity}  · {stances}" + (f"  · {c.when}" if c.when else ""))
         out.write("\n")
-        for label, values in (("threat", c.threats), ("from", c.sources), ("to", c.targets)):
+        for label, values in (("about", c.threats), ("from", c.sources), ("to", c.targets)):
             if values:
                 out.write(f"  {label:<6} {_cut(' | '.join(values), 150)}\n")
         for ev in c.statements:
@@ -146,11 +146,21 @@ def corroborate_cli(
         int, typer.Option("--min-docs", min=1, help="Show only claims found in at least this many documents.")
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    rules: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rules",
+            "-r",
+            help="Rules whose declarations (`declare families`, `declare claims`) say what a claim "
+            "is; repeatable (default: the shipped pack's).",
+        ),
+    ] = None,
 ) -> None:
     """Group statements that make the same claim in different documents into claim clusters.
 
-    Same claim: the same holder (organization, or the speaker's organization), threats that
-    share a content word, matching source and target places, dates within --window days.
+    Same claim: the same holder (organization, or the speaker's organization), topics that
+    share a content word, matching source and target places, dates within --window days;
+    the roles and statement types are those the rules declare (--rules).
     Each cluster lists its statements, the number of distinct documents, and its
     contradictions: the claim with the opposite polarity, or a denial disputing it.
     """
@@ -174,7 +184,8 @@ def corroborate_cli(
             if line
             else f"warning: {statements}: {problem}"
         )
-    clusters = [c for c in corroborate(rows, window_days=window) if c.documents >= min_docs]
+    schema = load_book(rules).program.schema if rules else None
+    clusters = [c for c in corroborate(rows, window_days=window, schema=schema) if c.documents >= min_docs]
     written = emit(render_clusters(clusters, fmt), output)
     if written != EXIT_OK:
         raise typer.Exit(written)

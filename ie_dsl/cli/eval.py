@@ -11,11 +11,11 @@ import typer
 from ie_dsl import coverage
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book, split_paths
 from ie_dsl.evaluate import (
-    ROLES,
     Counts,
     Evaluation,
     GoldError,
     NearMiss,
+    Scoring,
     doc_key,
     evaluate,
     gold_view,
@@ -83,14 +83,15 @@ def eval_cli(
             on_error(doc.id, "matching went over the time budget on this document")
             continue
         documents[doc_key(doc.id)] = (doc.id, doc.text)
-    absent = sorted({gold_view(g).doc for g in gold_rows} - documents.keys())
+    scoring = Scoring.of(book.program.schema)
+    absent = sorted({gold_view(g, scoring).doc for g in gold_rows} - documents.keys())
     if absent:
         err(
             f"warning: gold statements on {len(absent)} document(s) not among the inputs count as "
             f"missed: {', '.join(absent[:5])}{' …' if len(absent) > 5 else ''}"
         )
 
-    result = evaluate(statements, gold_rows, ignored)
+    result = evaluate(statements, gold_rows, ignored, scoring)
     misses = near_misses(book, documents, result, limit=nearest)
     report = coverage.measure(book, documents.values()) if show_coverage else None
     if fmt == "json":
@@ -112,9 +113,10 @@ def _roles(values: dict[str, str | None]) -> str:
     return "  ".join(f"{r}={_cut(v, 40)!r}" for r, v in values.items() if v)
 
 
-def _statement_roles(st: dict[str, Any]) -> dict[str, str | None]:
+def _statement_roles(st: dict[str, Any], order: tuple[str, ...]) -> dict[str, str | None]:
+    """A statement's arguments as text, the roles of `order` first, then the others by name."""
     args = st.get("args") or {}
-    return {r: text_of(args[r]) for r in [*ROLES, *sorted(set(args) - set(ROLES))] if r in args}
+    return {r: text_of(args[r]) for r in [*order, *sorted(set(args) - set(order))] if r in args}
 
 
 def _where(st: dict[str, Any]) -> str:
@@ -155,12 +157,12 @@ def render_text(result: Evaluation, misses: list[NearMiss], report: list[Any] | 
     lines += ["", f"False positives ({len(result.false_positives)}):"]
     for st in result.false_positives:
         lines.append(f"  {_where(st)}  {doc_key(st.get('doc', ''))}  {st.get('type')}  ")
-        lines[-1] += _roles(_statement_roles(st))
+        lines[-1] += _roles(_statement_roles(st, result.scoring.roles))
         lines.append(f"      > {_cut(text_of(st.get('sentence')) or '')}")
 
     lines += ["", f"False negatives ({len(misses)}):"]
     for miss in misses:
-        g = gold_view(miss.gold)
+        g = gold_view(miss.gold, result.scoring)
         lines.append(f"  {g.doc}  {g.type}  {_roles(g.roles)}".rstrip())
         lines.append(f"      > {_cut(miss.gold['sentence'])}")
         if miss.sentence is None:
@@ -169,9 +171,10 @@ def render_text(result: Evaluation, misses: list[NearMiss], report: list[Any] | 
             lines.append(f"      {'nearest:' if n == 0 else '        '} {a.describe()}")
         if miss.sentence is not None and not miss.attempts:
             lines.append(f"      nearest: no rule emits {g.type}")
+        key = result.scoring.key
         for st in miss.found_instead:
-            threat = text_of((st.get("args") or {}).get("threat"))
-            lines.append(f"      found instead: {st.get('type')} threat={threat!r} by {_where(st)}")
+            about = f" {key}={text_of((st.get('args') or {}).get(key))!r}" if key else ""
+            lines.append(f"      found instead: {st.get('type')}{about} by {_where(st)}")
     if report is not None:
         lines += ["", coverage.render(report).rstrip("\n")]
     return "\n".join(lines) + "\n"
@@ -203,7 +206,7 @@ def as_json(result: Evaluation, misses: list[NearMiss], report: list[Any] | None
                 "line": (st.get("rule") or {}).get("line"),
                 "doc": st.get("doc"),
                 "type": st.get("type"),
-                "args": _statement_roles(st),
+                "args": _statement_roles(st, result.scoring.roles),
                 "sentence": text_of(st.get("sentence")),
             }
             for st in result.false_positives
@@ -216,7 +219,7 @@ def as_json(result: Evaluation, misses: list[NearMiss], report: list[Any] | None
                     {
                         "rule": (st.get("rule") or {}).get("name"),
                         "type": st.get("type"),
-                        **_statement_roles(st),
+                        **_statement_roles(st, result.scoring.roles),
                     }
                     for st in m.found_instead
                 ],

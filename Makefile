@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean system
 
-# The report's browser test (tests/test_report_browser.py) drives Debian's Chromium through
-# its ChromeDriver and fails, never skips, without them: `make test` installs both when they
-# are missing (apt-get, as root or with passwordless sudo), else says what to install.
+# Two tests need programs from the system, and fail, never skip, without them: the report's
+# browser test (tests/test_report_browser.py) drives Debian's Chromium through its
+# ChromeDriver, and tests/test_spark.py starts Spark, which runs on a Java runtime. `make test`
+# installs what is missing (apt-get, as root or with passwordless sudo), else says what to install.
 CHROMIUM     := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
@@ -21,26 +22,30 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/iedsl run rules/ seeds/
 
-test: $(STAMP) browser
+test: $(STAMP) system
 	$(BIN)/ruff check ie_dsl tests benchmarks
 	$(BIN)/python -m pytest -q
 
-browser:
-	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+system:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	[ -x $(CHROMEDRIVER) ] || missing="$$missing chromium-driver"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
 	else \
-		echo "make test: $(CHROMIUM) and $(CHROMEDRIVER) are missing (tests/test_report_browser.py needs them)." >&2; \
-		echo "make test: install Debian's chromium and chromium-driver, e.g. 'sudo apt-get install chromium chromium-driver', then run make test again." >&2; \
+		echo "make test: missing:$$missing (tests/test_report_browser.py needs Chromium and its driver, tests/test_spark.py a Java runtime)." >&2; \
+		echo "make test: install them, e.g. 'sudo apt-get install$$missing', then run make test again." >&2; \
 		exit 1; \
 	fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "make test: no apt-get here: install chromium and its chromedriver as $(CHROMIUM) and $(CHROMEDRIVER), then run make test again." >&2; \
+		echo "make test: no apt-get here: install$$missing (Chromium as $(CHROMIUM), its driver as $(CHROMEDRIVER), java on PATH), then run make test again." >&2; \
 		exit 1; \
 	fi; \
-	echo "make test: installing chromium and chromium-driver for tests/test_report_browser.py (apt-get)" >&2; \
+	echo "make test: installing$$missing for the browser and Spark tests (apt-get)" >&2; \
 	$$sudo apt-get update -qq && \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
 
 lint: $(STAMP)
 	$(BIN)/ruff check ie_dsl tests benchmarks

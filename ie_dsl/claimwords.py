@@ -18,12 +18,6 @@ STOP = frozenset(
     "the a an of and or in into to for on at its their his her this these that those from by with as"
     " s is are was were be been has have had it they we he she which who whose than".split()
 )
-# Words that say nothing about WHICH threat a claim is about (anaphora, quantifiers, heads).
-GENERIC = frozenset(
-    "threat danger risk challenge problem issue concern situation presence group activity such no"
-    " any all some other many several multiple various new growing serious significant potential"
-    " major possible direct increasing rising".split()
-)
 # Words of place names too vague to make two places the same (only used without canonicals).
 _GEO = frozenset(
     "north south east west central northern southern eastern western region state country".split()
@@ -48,8 +42,9 @@ def _fold(word: str) -> str:
     return word[:-3] if len(word) > 6 and word.endswith(("ism", "ist")) else word
 
 
-def content_words(text: str, drop: frozenset[str] = GENERIC) -> frozenset[str]:
-    """Lower-cased, singular, -ism/-ist folded words of `text`, without stop words and `drop`."""
+def content_words(text: str, drop: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Lower-cased, singular, -ism/-ist folded words of `text`, without stop words and `drop`
+    (the words a rule set declares generic: `declare claims: generic_words = ...`)."""
     out = set()
     for raw in re.findall(r"[^\W_]+", text.lower()):
         if raw in STOP:
@@ -60,11 +55,12 @@ def content_words(text: str, drop: frozenset[str] = GENERIC) -> frozenset[str]:
     return frozenset(out)
 
 
-def threat_words(arg: Any) -> frozenset[str]:
-    """Content words of a threat argument: its text and its canonical name together."""
+def topic_words(arg: Any, generic: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Content words of a claim's topic argument: its text and its canonical name together,
+    without the `generic` words (those that say nothing about WHICH topic it is)."""
     if isinstance(arg, dict):
-        return content_words(f"{arg.get('text') or ''} {arg.get('canonical') or ''}")
-    return content_words(str(arg)) if isinstance(arg, str) else frozenset()
+        return content_words(f"{arg.get('text') or ''} {arg.get('canonical') or ''}", generic)
+    return content_words(str(arg), generic) if isinstance(arg, str) else frozenset()
 
 
 def _name_key(text: str) -> str:
@@ -187,9 +183,10 @@ def _label_re(label: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(label)}(?!\w)", re.I)
 
 
-def place_of(arg: Any, country: str | None = None) -> Place | None:
+def place_of(arg: Any, country: str | None = None, generic: frozenset[str] = frozenset()) -> Place | None:
     """A source or target argument as a `Place` (None when missing or empty); `country`: the
-    attribute naming the place's country, if any (its name counts as the place's)."""
+    attribute naming the place's country, if any (its name counts as the place's); `generic`:
+    words that never make two places the same, besides compass points and the like."""
     if isinstance(arg, str):
         arg = {"text": arg}
     if not isinstance(arg, dict):
@@ -202,5 +199,5 @@ def place_of(arg: Any, country: str | None = None) -> Place | None:
     names.discard("")
     if not names:
         return None
-    words = frozenset().union(*(content_words(v, GENERIC | _GEO) for v in labels))
+    words = frozenset().union(*(content_words(v, generic | _GEO) for v in labels))
     return Place(frozenset(names), words, bool(arg.get("canonical")), labels)

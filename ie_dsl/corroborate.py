@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from ie_dsl.claimlink import link
-from ie_dsl.claimwords import Holder, Place, holder_groups, holder_of, place_of, threat_words
+from ie_dsl.claimwords import Holder, Place, holder_groups, holder_of, place_of, topic_words
 from ie_dsl.schema import Claims, Schema
 
 DEFAULT_WINDOW_DAYS = 30.0
@@ -161,15 +161,15 @@ def _sort_key(st: dict[str, Any]) -> tuple:
 
 def _item(st: dict[str, Any], r: _Reading) -> _Item:
     args = st.get("args") if isinstance(st.get("args"), dict) else {}
-    country = r.claims.country
+    country, generic = r.claims.country, r.claims.generic
     return _Item(
         key=_sort_key(st),
         st=st,
         family=r.claims.family(str(st.get("type", ""))),
         holder=holder_of(args, r.claims),
-        threat=threat_words(r.arg(args, r.topic)),
-        source=place_of(r.arg(args, r.source), country),
-        target=place_of(r.arg(args, r.target), country),
+        threat=topic_words(r.arg(args, r.topic), generic),
+        source=place_of(r.arg(args, r.source), country, generic),
+        target=place_of(r.arg(args, r.target), country, generic),
         when=parse_when(st.get("when")),
     )
 

@@ -9,6 +9,7 @@ is filled with the speaker, which statement type is a cue, ...) a rule set says 
     declare roles: speaker, organization, threat
     declare cues:
         type = cue
+        claim_role = threat
 
 `build_schema(files)` reads the Declare nodes of every rule file (DSL `declare` or YAML
 `declare:`) into a `Schema` (frozen, carried by the compiled Program) and returns the
@@ -87,6 +88,7 @@ class Claims:
     organizations: tuple[str, ...] = ()  # a speaker of these types is an organization
     parent: str | None = None  # the attribute naming the whole an organization is part of
     country: str | None = None  # the attribute naming a place's country
+    generic: frozenset[str] = frozenset()  # topic words that say nothing about WHICH topic
 
     def family(self, kind: str) -> str:
         """The family of a statement type: the declared one holding it, else the type itself."""
@@ -140,38 +142,39 @@ _SECTIONS: dict[str, dict[str, _Key] | tuple[str, bool] | None] = {
     "roles": None,
     "attribution": {
         "person": _Key(TYPE, required=True),
-        "speaker": _Key(ROLE),
-        "organization": _Key(ROLE),
-        "claim": _Key(ROLE),
+        "person_role": _Key(ROLE),
+        "org_role": _Key(ROLE),
+        "claim_role": _Key(ROLE),
         "title": _Key(TYPE),
         "organizations": _Key(TYPE, many=True),
         "places": _Key(TYPE, many=True),
         "states": _Key(FILTER, many=True),
         "demonyms": _Key(TYPE, many=True),
-        "country": _Key(WORD),
-        "parent": _Key(WORD),
-        "person_org": _Key(WORD),
-        "person_title": _Key(WORD),
+        "country_attr": _Key(WORD),
+        "parent_attr": _Key(WORD),
+        "org_attr": _Key(WORD),
+        "title_attr": _Key(WORD),
         "pronouns": _Key(WORD, many=True),
         "collectives": _Key(WORD, many=True),
     },
     "cues": {
         "type": _Key(ROLE, required=True),
-        "claim": _Key(ROLE),
+        "claim_role": _Key(ROLE),
         "modalities": _Key(WORD, many=True),
     },
     "modality": (WORD, False),  # statement type = its default modality
     "families": (ROLE, True),  # family = its statement types
     "claims": {
-        "topic": _Key(ROLE, required=True),
-        "places": _Key(ROLE, many=True),
+        "topic_role": _Key(ROLE, required=True),
+        "place_roles": _Key(ROLE, many=True),
         "denials": _Key(ROLE, many=True),
-        "organization": _Key(ROLE),
-        "speaker": _Key(ROLE),
+        "org_role": _Key(ROLE),
+        "person_role": _Key(ROLE),
         "holder_attrs": _Key(WORD, many=True),
         "organizations": _Key(TYPE, many=True),
-        "parent": _Key(WORD),
-        "country": _Key(WORD),
+        "parent_attr": _Key(WORD),
+        "country_attr": _Key(WORD),
+        "generic_words": _Key(WORD, many=True),
     },
 }
 _KIND_TEXT = {ROLE: "a lower-case name", TYPE: "a TYPE name", FILTER: "a TYPE[filter]", WORD: "a word"}
@@ -318,25 +321,25 @@ def build_schema(
     if a is not None and "person" in a:
         attribution = Attribution(
             person=a["person"][0],
-            speaker=_one(a, "speaker"),
-            organization=_one(a, "organization"),
-            claim=_one(a, "claim"),
+            speaker=_one(a, "person_role"),
+            organization=_one(a, "org_role"),
+            claim=_one(a, "claim_role"),
             title=_one(a, "title"),
             organizations=a.get("organizations", ()),
             places=a.get("places", ()),
             states=a.get("states", ()),
             demonyms=a.get("demonyms", ()),
-            country=_one(a, "country"),
-            parent=_one(a, "parent"),
-            person_org=_one(a, "person_org"),
-            person_title=_one(a, "person_title"),
+            country=_one(a, "country_attr"),
+            parent=_one(a, "parent_attr"),
+            person_org=_one(a, "org_attr"),
+            person_title=_one(a, "title_attr"),
             pronouns=frozenset(w.lower() for w in a.get("pronouns", ())),
             collectives=frozenset(w.lower() for w in a.get("collectives", ())),
         )
     cues = None
     if c is not None and "type" in c:
         by_type = {k: v[0] for k, v in (read.get("modality") or {}).items()}
-        cues = Cues(c["type"][0], _one(c, "claim"), c.get("modalities") or (DEFAULT_MODALITY,), by_type)
+        cues = Cues(c["type"][0], _one(c, "claim_role"), c.get("modalities") or (DEFAULT_MODALITY,), by_type)
     elif "modality" in read:
         problems.append(
             Diagnostic(
@@ -348,24 +351,25 @@ def build_schema(
             )
         )
     claims = None
-    if cl is not None and "topic" in cl:
+    if cl is not None and "topic_role" in cl:
         claims = Claims(
             families=dict(read.get("families") or {}),
             denials=frozenset(cl.get("denials", ())),
-            topic=cl["topic"][0],
-            places=cl.get("places", ()),
-            organization=_one(cl, "organization"),
-            speaker=_one(cl, "speaker"),
+            topic=cl["topic_role"][0],
+            places=cl.get("place_roles", ()),
+            organization=_one(cl, "org_role"),
+            speaker=_one(cl, "person_role"),
             holder_attrs=cl.get("holder_attrs", ()),
             organizations=cl.get("organizations", ()),
-            parent=_one(cl, "parent"),
-            country=_one(cl, "country"),
+            parent=_one(cl, "parent_attr"),
+            country=_one(cl, "country_attr"),
+            generic=frozenset(w.lower() for w in cl.get("generic_words", ())),
         )
         if len(claims.places) > 2:
             problems.append(
                 Diagnostic(
                     "E231",
-                    "claims have at most two places (a source and a target)",
+                    "claims have at most two place roles (a source and a target)",
                     spans["claims"],
                     "keep two",
                 )

@@ -40,7 +40,7 @@ rule fears: speaker:ORG ~fear threat:THREAT
 # what is scored: these roles; a prediction matches where its threat overlaps the gold's
 declare roles: speaker, organization, threat, source, target
 declare claims:
-    topic = threat
+    topic_role = threat
 """
 ORGS = """type: ORG
 entries:

@@ -121,8 +121,9 @@ NOTHING = Schema()  # what a rule set that declares nothing gets
 
 # ---- reading declarations ---------------------------------------------------------------
 
-# What a value may be: a role or word (lower or mixed case), a TYPE, or a TYPE[filter].
-ROLE, TYPE, FILTER, WORD = "role", "type", "filter", "word"
+# What a value may be: a role (not UPPER-case), a statement type (any name), a TYPE, a
+# TYPE[filter], or a word.
+ROLE, NAME, TYPE, FILTER, WORD = "role", "name", "type", "filter", "word"
 _ROLE_RE = re.compile(r"[^\W\d][\w'’-]*")
 _TYPE_RE = re.compile(r"[A-Z][A-Z0-9_]*")
 _FILTER_RE = re.compile(r"([A-Z][A-Z0-9_]*)\[(.*)\]", re.S)
@@ -158,16 +159,16 @@ _SECTIONS: dict[str, dict[str, _Key] | tuple[str, bool] | None] = {
         "collectives": _Key(WORD, many=True),
     },
     "cues": {
-        "type": _Key(ROLE, required=True),
+        "type": _Key(NAME, required=True),
         "claim_role": _Key(ROLE),
         "modalities": _Key(WORD, many=True),
     },
     "modality": (WORD, False),  # statement type = its default modality
-    "families": (ROLE, True),  # family = its statement types
+    "families": (NAME, True),  # family = its statement types
     "claims": {
         "topic_role": _Key(ROLE, required=True),
         "place_roles": _Key(ROLE, many=True),
-        "denials": _Key(ROLE, many=True),
+        "denials": _Key(NAME, many=True),
         "org_role": _Key(ROLE),
         "person_role": _Key(ROLE),
         "holder_attrs": _Key(WORD, many=True),
@@ -177,7 +178,6 @@ _SECTIONS: dict[str, dict[str, _Key] | tuple[str, bool] | None] = {
         "generic_words": _Key(WORD, many=True),
     },
 }
-_KIND_TEXT = {ROLE: "a lower-case name", TYPE: "a TYPE name", FILTER: "a TYPE[filter]", WORD: "a word"}
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
@@ -209,8 +209,11 @@ class _Reader:
         if kind == TYPE and not _TYPE_RE.fullmatch(text):
             self.error("E231", f"{text!r} is not a type name", span, "types are UPPER-case: PERSON")
             return None
-        if kind == ROLE and not _ROLE_RE.fullmatch(text):
+        if kind in (ROLE, NAME) and not _ROLE_RE.fullmatch(text):
             self.error("E231", f"{text!r} is not a name", span, "write a role or a statement type: speaker")
+            return None
+        if kind == ROLE and _TYPE_RE.fullmatch(text):
+            self.error("E231", f"{text!r} is a type name, not a role", span, "roles are lower-case: speaker")
             return None
         if kind == FILTER:
             m = _FILTER_RE.fullmatch(text)
@@ -275,7 +278,7 @@ class _Reader:
                 continue
             if isinstance(spec, tuple):
                 kind = _Key(spec[0], many=spec[1])
-                got = self.value(ROLE, key, item.span) and self.values(kind, item, f"{name} {key}")
+                got = self.value(NAME, key, item.span) and self.values(kind, item, f"{name} {key}")
             elif key not in spec:
                 self.error("E231", f"unknown key {key!r} in `declare {name}`", item.span, _suggest(key, spec))
                 continue

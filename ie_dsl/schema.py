@@ -264,7 +264,8 @@ class _Reader:
                     f"declare {name}: a, b",
                 )
                 return None
-            return self.values(_Key(ROLE, many=True), decl.items[0], name) if decl.items else ()
+            # (no items: the YAML values were refused, E206)
+            return self.values(_Key(ROLE, many=True), decl.items[0], name) if decl.items else None
         if any(i.key is None for i in decl.items):
             self.error(
                 "E231", f"`declare {name}` takes `key = value` lines", decl.span, "one per line, indented"

@@ -434,9 +434,9 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
         for rule in f.rules:
             c.warnings += misplaced_anchors(rule.pattern, scopes[f.path], c.types, scopes)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
-    schema, said = build_schema(rs.files, rs.sources)
+    schema, said = build_schema(rs.files, rs.sources, frozenset(c.types))
     c.errors += [d for d in said if d.severity != "warning"]
-    warnings = [*rs.warnings, *c.warnings, *_unused(rs, entity_rules)]
+    warnings = [*rs.warnings, *c.warnings, *_unused(rs, entity_rules, schema.types)]
     warnings += [d for d in said if d.severity == "warning"]
     checked = CheckedRules(
         strata, tuple(statements), c.types, tuple(rs.lexicons), rs.sources, tuple(warnings), scopes, schema
@@ -447,9 +447,10 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
 LOOSE_PREFIXES = ("LOOSE_", "NOMINAL_")  # the macros loose.py looks up by name
 
 
-def _unused(rs: RuleSet, entity_rules: list[CheckedRule]) -> list[Diagnostic]:
-    """Warnings for what nothing uses, and for types nothing can create."""
-    mentioned: set[str] = set()
+def _unused(rs: RuleSet, entity_rules: list[CheckedRule], declared: frozenset[str]) -> list[Diagnostic]:
+    """Warnings for what nothing uses (a type the declarations name is used: the passes read
+    it), and for types nothing can create."""
+    mentioned: set[str] = set(declared)
     bodies = [r.pattern for f in rs.files for r in f.rules] + [d.body for f in rs.files for d in f.defines]
     for body in bodies:
         for node in walk(body):

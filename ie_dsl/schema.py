@@ -111,6 +111,16 @@ class Schema:
         """The statement type the cues pass consumes, if it runs."""
         return self.cues.type if self.cues is not None and "cues" in self.passes else None
 
+    @property
+    def types(self) -> frozenset[str]:
+        """The types the declarations name (a filter's type for a filter)."""
+        a, c = self.attribution, self.claims
+        named = [*(c.organizations if c else ())]
+        if a is not None:
+            named += [a.person, *((a.title,) if a.title else ()), *a.organizations, *a.places, *a.demonyms]
+            named += [name.split("[", 1)[0] for name in a.states]
+        return frozenset(named)
+
     def role_key(self, role: str) -> tuple[int, str]:
         """Sort key of a role: declared roles in their order, then the others by name."""
         return (self.roles.index(role), role) if role in self.roles else (len(self.roles), role)
@@ -188,10 +198,24 @@ def _suggest(name: str, choices: Iterable[str]) -> str:
 
 
 class _Reader:
-    def __init__(self, sources: Mapping[str, SourceFile]) -> None:
+    def __init__(self, sources: Mapping[str, SourceFile], types: frozenset[str] | None) -> None:
         self.problems: list[Diagnostic] = []
         self.seen: dict[str, SourceSpan] = {}
         self.sources = sources
+        self.types = types
+
+    def known(self, type_name: str, span: SourceSpan) -> None:
+        """W231 for a declared type that no lexicon, entity rule or built-in makes."""
+        if self.types is not None and type_name not in self.types:
+            self.problems.append(
+                Diagnostic(
+                    "W231",
+                    f"nothing makes {type_name}: the passes will find none",
+                    span,
+                    _suggest(type_name, sorted(self.types)) if self.types else "no type is defined",
+                    severity="warning",
+                )
+            )
 
     def where(self, span: SourceSpan) -> str:
         """file:line:col of a span, as diagnostics show it."""
@@ -209,6 +233,8 @@ class _Reader:
         if kind == TYPE and not _TYPE_RE.fullmatch(text):
             self.error("E231", f"{text!r} is not a type name", span, "types are UPPER-case: PERSON")
             return None
+        if kind == TYPE:
+            self.known(text, span)
         if kind in (ROLE, NAME) and not _ROLE_RE.fullmatch(text):
             self.error("E231", f"{text!r} is not a name", span, "write a role or a statement type: speaker")
             return None
@@ -229,6 +255,7 @@ class _Reader:
             # written in quotes is one further; the caret then falls one short)
             test, problems = parse_filter(m[2], span.file, lambda at: span.start + at, len(m[1]) + 1)
             self.problems.extend(problems)
+            self.known(m[1], span)
             return derived_name(m[1], test) if test is not None else None
         return text
 
@@ -306,11 +333,14 @@ def _one(values: dict[str, tuple[str, ...]], key: str) -> str | None:
 
 
 def build_schema(
-    files: Iterable[n.RuleFile], sources: Mapping[str, SourceFile] | None = None
+    files: Iterable[n.RuleFile],
+    sources: Mapping[str, SourceFile] | None = None,
+    types: frozenset[str] | None = None,
 ) -> tuple[Schema, list[Diagnostic]]:
     """The Schema the declarations of `files` make, and the problems found in them
-    (`sources`: the files' text, for where a section was first declared)."""
-    reader = _Reader(sources or {})
+    (`sources`: the files' text, for where a section was first declared; `types`: the types
+    the rule set defines, to warn of a declared type nothing makes)."""
+    reader = _Reader(sources or {}, types)
     read: dict[str, Any] = {}
     decls: dict[str, n.Declare] = {}
     for f in files:

@@ -7,9 +7,10 @@ dependency of iedsl: only this module imports it, and only Pygments imports this
 
 Its terminals and keywords are not written here: they are read from grammar/iedsl.lark by
 ie_dsl.lexical when this module is imported (ie_dsl.textmate makes the editors' TextMate
-grammar from the same table), so a keyword added to the grammar is highlighted. A lexer cannot resolve names, so every
-UPPER_CASE name in a pattern is shown as a type (`Name.Class`) unless it is written as a
-call `NAME(` (`Name.Function`). Statement keywords are recognised at the start of a line,
+grammar from the same table), so a keyword added to the grammar is highlighted.
+
+A lexer cannot resolve names, so every UPPER_CASE name in a pattern is shown as a type
+(`Name.Class`) unless it is written as a call `NAME(` (`Name.Function`). Statement keywords are recognised at the start of a line,
 where the language says statements start.
 """
 

@@ -10,8 +10,8 @@ ie_dsl.lexical when this module is imported (ie_dsl.textmate makes the editors' 
 grammar from the same table), so a keyword added to the grammar is highlighted.
 
 A lexer cannot resolve names, so every UPPER_CASE name in a pattern is shown as a type
-(`Name.Class`) unless it is written as a call `NAME(` (`Name.Function`). Statement keywords are recognised at the start of a line,
-where the language says statements start.
+(`Name.Class`) unless it is written as a call `NAME(` (`Name.Function`). Statement keywords
+are recognised at the start of a line, where the language says statements start.
 """
 
 from __future__ import annotations

@@ -61,5 +61,14 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_FLAGS)
 
+# Generated files, each from its one source: the editors' TextMate grammar from
+# grammar/iedsl.lark (editors/README.md), and the golden stage dumps of tests/golden (docs/testing.md).
+.PHONY: editors golden
+editors: $(STAMP)
+	$(BIN)/python -m ie_dsl.textmate editors/iedsl.tmLanguage.json
+
+golden: $(STAMP)
+	$(BIN)/python tests/test_golden.py --update
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info

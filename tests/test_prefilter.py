@@ -146,7 +146,8 @@ def test_entity_rules_do_not_run_where_no_statement_can_be_made(tmp_path, monkey
         tmp_path,
         "entity THREAT: armed groups\n"
         "rule warns: ORG warned of THREAT => warn(org, threat)\n"
-        'rule negation mode all group cue: not => cue(polarity="negative")\n',
+        'rule negation mode all group cue: not => cue(polarity="negative")\n'
+        "declare cues:\n    type = cue\n",  # (cue statements qualify others, are not output)
         **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     stages: list[int] = []
@@ -170,7 +171,8 @@ def test_a_document_where_only_cues_match_makes_no_statement_records(tmp_path, m
     book = book_of(
         tmp_path,
         "rule warns: ORG warned => warn(org)\n"
-        'rule negation mode all group cue: not => cue(polarity="negative")\n',
+        'rule negation mode all group cue: not => cue(polarity="negative")\n'
+        "declare cues:\n    type = cue\n",
         **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     made: list[str] = []

@@ -8,8 +8,9 @@ same canonical holder, pairwise-compatible places (the declared source and targe
 dates within the window, and topics (the declared topic role: `threats` in a cluster)
 linked by shared content words (constrained single-link: see docs/corroboration.md).
 Members of the minority polarity, denials (the declared denial types) by anyone and negative
-claims by other holders become the cluster's contradictions. Without a schema, the shipped
-pack's declarations (rules/schema.ie) are used.
+claims by other holders become the cluster's contradictions. Without a schema nothing is
+declared: each statement type is its own family (`iedsl corroborate` reads the shipped
+pack's declarations unless `--rules` names others).
 `ie_dsl.cli.corroborate.write_clusters` renders clusters as jsonl, json or a table, and
 `report.Report.html(clusters=...)` as a section of the HTML report."""
 
@@ -22,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from ie_dsl.claimlink import link
@@ -30,15 +30,6 @@ from ie_dsl.claimwords import Holder, Place, holder_groups, holder_of, place_of,
 from ie_dsl.schema import Claims, Schema
 
 DEFAULT_WINDOW_DAYS = 30.0
-
-
-@cache
-def pack_schema() -> Schema:
-    """The shipped pack's declarations (rules/schema.ie): what statements read back without
-    their rules (`iedsl corroborate FILE`) are taken to mean."""
-    from ie_dsl.pipeline import compile_rules  # (the pipeline imports this module's users)
-
-    return compile_rules(["@pack/schema.ie"]).program.schema
 
 
 class _Reading:
@@ -332,11 +323,12 @@ def corroborate(
 
     `window_days`: members' dates (`when`) lie within this many days of each other (None:
     no window); a statement without a readable `when` is never held back by it. `schema`:
-    what the rules that made the statements declare (`book.program.schema`; None: the shipped
-    pack's). The result does not depend on the order of `statements`; clusters come biggest
+    what the rules that made the statements declare (`book.program.schema`; None: nothing
+    declared, so each statement type is a family of its own, with no topic or places). The
+    result does not depend on the order of `statements`; clusters come biggest
     first (distinct documents, then statements), then by holder and first statement.
     """
-    r = _Reading(schema if schema is not None else pack_schema())
+    r = _Reading(schema if schema is not None else Schema())
     window = None if window_days is None else timedelta(days=window_days)
     unique = {(it := _item(st, r)).key: it for st in statements if isinstance(st, dict)}  # twice is once
     items = [unique[k] for k in sorted(unique)]

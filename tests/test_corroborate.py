@@ -18,13 +18,20 @@ from ie_dsl import compile_rules
 from ie_dsl.claimwords import content_words
 from ie_dsl.cli import app
 from ie_dsl.cli.corroborate import load_statements, render_clusters
-from ie_dsl.corroborate import Cluster, corroborate, pack_schema, parse_when
+from ie_dsl.corroborate import Cluster, parse_when
+from ie_dsl.corroborate import corroborate as corroborate_with
 from ie_dsl.reader import Document
 from ie_dsl.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 CSTO = "Collective Security Treaty Organization"
+PACK = compile_rules(["@pack/schema.ie"]).program.schema  # the shipped pack's declarations
+
+
+def corroborate(statements: Any, **options: Any) -> list[Cluster]:
+    """Corroboration as the pack's statements are read: with the pack's declarations."""
+    return corroborate_with(statements, schema=PACK, **options)
 
 
 def arg(
@@ -117,7 +124,7 @@ def test_one_claim_in_three_documents_whatever_the_stance():
 
 
 def test_light_normalization():
-    generic = pack_schema().claims.generic  # the pack's declared generic words
+    generic = PACK.claims.generic  # the pack's declared generic words
     assert content_words("Terrorist Groups", generic) == {"terror"}
     assert content_words("terrorist group", generic) == {"terror"}
     assert content_words("Afghanistan’s security situation", generic) == {"afghanistan", "security"}
@@ -489,3 +496,15 @@ def test_seeds_report_lists_the_claims_and_links_their_statements(seeds):
             assert doc["id"] == ev["doc"] and kind == ([ev["kind"]] if "kind" in ev else [])
             s, e = doc["s"][i]["x"]
             assert doc["t"][s:e] == ev["sentence"]["text"] and doc["s"][i]["t"] == ev["type"]
+
+
+def test_without_declarations_each_statement_type_is_a_family_and_nothing_is_a_topic():
+    rows = [
+        st("a", "terrorist groups", org=CSTO),
+        st("b", "terrorist groups", org=CSTO, kind="concern"),
+    ]
+    declared = corroborate(rows)
+    assert len(declared) == 1 and declared[0].stances == {"warn": 1, "concern": 1}
+    bare = corroborate_with(rows)  # nothing declared: the engine knows no family or topic role
+    assert sorted(c.family for c in bare) == ["concern", "warn"]
+    assert all(c.threats == [] for c in bare)

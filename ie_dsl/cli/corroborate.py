@@ -15,11 +15,15 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
+from ie_dsl import compile_rules
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book
 from ie_dsl.cli.target import emit, output_problem
 from ie_dsl.corroborate import DEFAULT_WINDOW_DAYS, Cluster, corroborate
 
 FORMATS = ("jsonl", "json", "table")
+
+
+PACK_DECLARATIONS = "@pack/schema.ie"  # what a claim is, without --rules: the shipped pack's
 
 
 def write_clusters(clusters: Iterable[Cluster], fmt: str, out: TextIO) -> None:
@@ -184,7 +188,8 @@ def corroborate_cli(
             if line
             else f"warning: {statements}: {problem}"
         )
-    schema = load_book(rules).program.schema if rules else None
+    # Without --rules, the pack's declarations alone (quietly: they name types only its rules make).
+    schema = (load_book(rules) if rules else compile_rules([PACK_DECLARATIONS])).program.schema
     clusters = [c for c in corroborate(rows, window_days=window, schema=schema) if c.documents >= min_docs]
     written = emit(render_clusters(clusters, fmt), output)
     if written != EXIT_OK:

@@ -39,7 +39,8 @@ def open_sink(book: RuleBook, target: Path, fmt: str, claims: bool) -> Sink:
     CheckpointError (e.g. output.FormatUnavailable: parquet without pyarrow)."""
     if claims:
         shown = fmt if fmt in ("jsonl", "json", "table") else "jsonl"
-        return MemorySink(shown, target, lambda rows: render_clusters(corroborate(rows), shown))
+        schema = book.program.schema
+        return MemorySink(shown, target, lambda got: render_clusters(corroborate(got, schema=schema), shown))
     return MemorySink(fmt, target, book=book)
 
 

@@ -318,7 +318,12 @@ class Runner:
     def _open_sink(self, book: RuleBook, paths: list[str], resume: bool) -> Sink:
         if self.claims:  # every statement first, then the clusters they make
             fmt = self.fmt if self.fmt in ("jsonl", "json", "table") else "jsonl"
-            return MemorySink(fmt, self.output, lambda rows: render_clusters(corroborate(rows), fmt))
+            schema = book.program.schema
+
+            def clusters(rows: list[dict[str, Any]]) -> str:
+                return render_clusters(corroborate(rows, schema=schema), fmt)
+
+            return MemorySink(fmt, self.output, clusters)
         if self.output is None:
             return StdoutSink() if self.fmt == "jsonl" else MemorySink(self.fmt, None, book=book)
         if self.fmt != "jsonl":

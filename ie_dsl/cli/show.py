@@ -72,7 +72,11 @@ def show_cli(
     started = time.perf_counter()
     report = Report(book, all_documents=all_documents)
     skipped = report.add_all(read_documents(inputs, on_read_error), on_extract_error)
-    clusters = [c for c in corroborate(report.statements) if c.documents > 1] if claims else None
+    clusters = (
+        [c for c in corroborate(report.statements, schema=book.program.schema) if c.documents > 1]
+        if claims
+        else None
+    )
     written = emit(report.html(title, [*unread, *skipped], clusters=clusters), output)
     if written != EXIT_OK:
         raise typer.Exit(written)

@@ -159,6 +159,11 @@ class _Checker:
                 for t in token_types(node.test):
                     if t.name in self.types:
                         used.add(t.name)
+                    elif t.name in macros or t.name in params:
+                        what = "a macro" if t.name in macros else "a macro parameter"
+                        message = f"{t.name} is {what}: only a type can be tested in [ ]"
+                        hint = f"write it without brackets: {t.name}"
+                        self.errors.append(Diagnostic("E210", message, t.span, hint))
                     else:
                         self._unknown(t.name, t.span, macros)
                     if t.where is not None:

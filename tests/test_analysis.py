@@ -23,6 +23,13 @@ def test_unknown_type_suggests_close_name(tmp_path):
     assert d.code == "E210" and "ORG" in d.hint
 
 
+def test_a_macro_in_brackets_is_named_as_a_macro_not_suggested_as_itself(tmp_path):
+    (d,) = diags(tmp_path, "define THING = (a | b)\nrule r: x [THING]\n")
+    assert d.code == "E210" and d.message == "THING is a macro: only a type can be tested in [ ]"
+    assert d.hint == "write it without brackets: THING"
+    assert d.span.start == len("define THING = (a | b)\nrule r: x [")
+
+
 def test_all_caps_word_hint_says_quote_it(tmp_path):
     (d,) = diags(tmp_path, "rule r: ORG said ZZZQ\n")
     assert d.code == "E210" and '"ZZZQ"' in d.hint

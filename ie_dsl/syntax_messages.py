@@ -50,7 +50,7 @@ ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "rule r: a (*)\n",
         "rule r: *\n",
     ],
-    ("E106", "a statement must start with use, define, entity or rule", "indent continuation lines"): [
+    ("E106", "a statement must start with use, define, entity, rule or declare", "indent continuation lines"): [
         "a b\n",
         "rule r: a\nb\n",
         "warn\n",

@@ -65,7 +65,7 @@ bench: $(STAMP)
 # grammar/iedsl.lark (editors/README.md), and the golden stage dumps of tests/golden (docs/testing.md).
 .PHONY: editors golden
 editors: $(STAMP)
-	$(BIN)/python -m ie_dsl.textmate editors/iedsl.tmLanguage.json
+	$(BIN)/python -m ie_dsl.tools.textmate editors/iedsl.tmLanguage.json
 
 golden: $(STAMP)
 	$(BIN)/python tests/test_golden.py --update

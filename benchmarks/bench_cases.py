@@ -166,7 +166,7 @@ def _iedsl(paths: Callable[[], list[Path]]) -> Callable[[], Process]:
 
 
 def _iedsl_segment() -> Process:
-    from ie_dsl.text import segment
+    from ie_dsl.text.segment import segment
 
     return lambda i, t: len(segment(t).starts)
 

@@ -94,8 +94,8 @@ def warm_runs(rules: str, corpus: Path, work: Path, rounds: int) -> list[dict[st
     `iedsl run --engine dask` starts them); CPU of this process and the workers through psutil."""
     import psutil
 
-    from ie_dsl.distributed import _connect, run_job
     from ie_dsl.pipeline import compile_rules
+    from ie_dsl.scale.distributed import _connect, run_job
 
     book = compile_rules([rules])
     results = []

@@ -63,7 +63,7 @@ def longest_per_start(matches: Iterable[Match]) -> set[Match]:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """iedsl's sentences as (char start, char end)."""
-    from ie_dsl.text import segment
+    from ie_dsl.text.segment import segment
 
     return [(s.start, s.end) for s in segment(text).sentences]
 
@@ -99,7 +99,7 @@ def spacy_matches(
 def tokens_agree(nlp: Any, text: str, start: int, end: int) -> bool:
     """Whether both tokenizers cut text[start:end] into the same tokens (spaCy's whitespace
     tokens ignored)."""
-    from ie_dsl.text import segment
+    from ie_dsl.text.segment import segment
 
     piece = text[start:end]
     seg = segment(piece)  # (not tokenize: an "Inc." ending a sentence is two tokens there)

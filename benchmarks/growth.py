@@ -37,7 +37,7 @@ Case = Callable[[int], Callable[[], object]]  # a size -> the call to measure at
 
 def _numbers(n: int) -> Callable[[], object]:
     """find_numbers over 7n tokens: 2n numbers ("one hundred", "twenty")."""
-    from ie_dsl.numbers import find_numbers
+    from ie_dsl.text.numbers import find_numbers
 
     norms = ["one", "hundred", "and", "x"] * n + ["twenty", "-", "x"] * n
     return lambda: find_numbers(norms)
@@ -51,8 +51,8 @@ MONEY_WORDS = (
 
 def _money(n: int) -> Callable[[], object]:
     """find_money over one 'sentence' of n copies of MONEY_WORDS (7 mentions each)."""
-    from ie_dsl.money import find_money
-    from ie_dsl.text import norm
+    from ie_dsl.text.money import find_money
+    from ie_dsl.text.segment import norm
 
     texts = MONEY_WORDS * n
     joined = [False] * len(texts)
@@ -67,8 +67,8 @@ DATE_WORDS = (
 
 def _dates(n: int) -> Callable[[], object]:
     """find_dates over one 'sentence' of n copies of DATE_WORDS (at least 7 dates each)."""
-    from ie_dsl.dates import find_dates
-    from ie_dsl.text import norm
+    from ie_dsl.text.dates import find_dates
+    from ie_dsl.text.segment import norm
 
     norms = [norm(w) for w in DATE_WORDS] * n
     return lambda: find_dates(norms, DATE_WORDS * n, date(2024, 2, 15))
@@ -83,7 +83,7 @@ def _seed_book() -> Any:
 
 def seed_documents(n: int) -> list[Any]:
     """n documents cycling through the texts of seeds/."""
-    from ie_dsl.reader import Document
+    from ie_dsl.scale.reader import Document
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     return [Document(f"d{i}", texts[i % len(texts)]) for i in range(n)]
@@ -91,7 +91,7 @@ def seed_documents(n: int) -> list[Any]:
 
 def _report(n: int) -> Callable[[], object]:
     """build_report of the shipped rules over n seed documents."""
-    from ie_dsl.report import build_report
+    from ie_dsl.tools.report import build_report
 
     book, docs = _seed_book(), seed_documents(n)
     return lambda: build_report(book, docs)
@@ -99,7 +99,7 @@ def _report(n: int) -> Callable[[], object]:
 
 def _long_word(n: int) -> Callable[[], object]:
     """tokenize and segment one word of 1,000 n letters."""
-    from ie_dsl.text import segment, tokenize
+    from ie_dsl.text.segment import segment, tokenize
 
     word = "a" * (1000 * n)
     return lambda: (tokenize(word), segment(" " + word + " "))
@@ -123,7 +123,7 @@ SEGMENT_INPUTS: dict[str, Callable[[int], str]] = {
 
 def _segment(make: Callable[[int], str]) -> Case:
     def case(n: int) -> Callable[[], object]:
-        from ie_dsl.text import segment
+        from ie_dsl.text.segment import segment
 
         text = make(n)
         return lambda: segment(text)

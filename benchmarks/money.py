@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ie_dsl.money import money_annotations  # noqa: E402
-from ie_dsl.numbers import find_numbers  # noqa: E402
-from ie_dsl.text import segment  # noqa: E402
-from ie_dsl.view import DocView  # noqa: E402
+from ie_dsl.text.money import money_annotations  # noqa: E402
+from ie_dsl.text.numbers import find_numbers  # noqa: E402
+from ie_dsl.text.segment import segment  # noqa: E402
+from ie_dsl.text.view import DocView  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
 

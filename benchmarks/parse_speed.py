@@ -70,8 +70,8 @@ def best_time(call: Callable[[], object], repeat: int) -> Timing:
 def pack_texts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(path, text) of every `.ie` file of rules/, and (path, pattern) of every YAML rule
     pattern (`pattern:` of its rules and the bodies of its `define:`)."""
+    from ie_dsl.language.yamlfile import LocDict, LocList, load_yaml
     from ie_dsl.source import SourceFile
-    from ie_dsl.yamlfile import LocDict, LocList, load_yaml
 
     files = [(str(p), p.read_text(encoding="utf-8")) for p in sorted((ROOT / "rules").rglob("*.ie"))]
     patterns: list[tuple[str, str]] = []
@@ -91,7 +91,7 @@ def pack_texts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 def parse_pack(files: list[tuple[str, str]], patterns: list[tuple[str, str]]) -> None:
-    from ie_dsl.parser import parse_file, parse_pattern
+    from ie_dsl.language.parser import parse_file, parse_pattern
 
     for path, text in files:
         parse_file(text, path)
@@ -149,7 +149,7 @@ def check_stages(path: Path, repeat: int) -> list[tuple[str, Timing]]:
 def grammar_time(repeat: int) -> Timing:
     """Best times to build the parser, each in a fresh interpreter (lark imported first)."""
     code = (
-        "import time, lark, ie_dsl.parser as p; t, c = time.perf_counter(), time.process_time(); "
+        "import time, lark, ie_dsl.language.parser as p; t, c = time.perf_counter(), time.process_time(); "
         "p.parse_file('rule r: a\\n', 'x.ie'); print(time.perf_counter() - t, time.process_time() - c)"
     )
 
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--words", type=int, default=100_000, help="alternatives in the big rule")
     p.add_argument("--repeat", type=int, default=3, help="runs per case; the best is shown")
     a = p.parse_args(argv)
-    from ie_dsl.parser import parse_file
+    from ie_dsl.language.parser import parse_file
 
     text = big_alternation(a.words)
     files, patterns = pack_texts()

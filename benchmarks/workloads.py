@@ -168,7 +168,7 @@ def _runs(words: list[str]) -> list[tuple[str, ...]]:
 def name_candidates(texts: list[str], seed: int = SEED) -> list[tuple[str, ...]]:
     """Every capitalised run of the corpus (sentence by sentence, iedsl's segmentation), most
     frequent first, ties broken by a seeded hash (so the order does not depend on hashing)."""
-    from ie_dsl.text import segment  # the tokenizer both the lexicon and the text go through
+    from ie_dsl.text.segment import segment  # the tokenizer both the lexicon and the text go through
 
     freq: Counter[tuple[str, ...]] = Counter()
     for text in texts:

@@ -6,8 +6,8 @@
 """
 
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.frames import to_frame  # imports pyarrow and pandas only when called
 from ie_dsl.pipeline import RuleBook, compile_rules
+from ie_dsl.scale.frames import to_frame  # imports pyarrow and pandas only when called
 
 __version__ = "0.1.0"
 __all__ = ["Diagnostic", "IEDslError", "RuleBook", "compile_rules", "to_frame", "__version__"]

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from ie_dsl import __version__
-from ie_dsl.compiler import compile_program
-from ie_dsl.loader import rule_files
+from ie_dsl.engine.compiler import compile_program
+from ie_dsl.language.loader import rule_files
 from ie_dsl.pipeline import RuleBook, compile_rules
 
-FORMAT = 4  # bump when what is pickled changes shape (4: the declared Schema, RuleFile.declares)
+FORMAT = 5  # bump when what is pickled changes shape (5: modules moved into layer subpackages)
 
 
 def cache_dir() -> Path | None:

@@ -18,15 +18,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ie_dsl.analysis import check, check_all
-from ie_dsl.compiler import Program, compile_program
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.ir import RuleIR
-from ie_dsl.loader import RuleSet, display_path, load_rules
-from ie_dsl.lowering import lower
+from ie_dsl.engine.compiler import Program, compile_program
+from ie_dsl.engine.ir import RuleIR
+from ie_dsl.engine.lowering import lower
+from ie_dsl.language.analysis import check, check_all
+from ie_dsl.language.loader import RuleSet, display_path, load_rules
+from ie_dsl.language.schema import Schema
 from ie_dsl.resources import PACK, data_dir, with_pack
-from ie_dsl.runtime import extract, iter_extract
-from ie_dsl.schema import Schema
+from ie_dsl.run.runtime import extract, iter_extract
 from ie_dsl.source import SourceFile
 
 

@@ -14,8 +14,8 @@ from ie_dsl import RuleBook, compile_rules
 ROOT = Path(__file__).resolve().parent.parent
 
 # The shipped pack's fixtures (tests/fixtures/) run as pytest items: iedsl's collector acts
-# only where a project opts in (ie_dsl/pytest_plugin.py), and this repository does here.
-pytest_plugins = ["ie_dsl.pytest_fixtures"]
+# only where a project opts in (ie_dsl/tools/pytest_plugin.py), and this repository does here.
+pytest_plugins = ["ie_dsl.tools.pytest_fixtures"]
 
 # Commands run by the tests (in-process and in subprocesses) cache compiled rule sets here,
 # not in the user's ~/.cache.

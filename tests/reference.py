@@ -47,11 +47,11 @@ from typing import Any
 
 import regex
 
-from ie_dsl import ir
-from ie_dsl.attrfilter import derive
-from ie_dsl.conjuncts import split
-from ie_dsl.runtime import Annotation, DocView, _statement, annotate, finish, resolve
-from ie_dsl.text import segment
+from ie_dsl.engine import ir
+from ie_dsl.engine.conjuncts import split
+from ie_dsl.language.attrfilter import derive
+from ie_dsl.run.runtime import Annotation, DocView, _statement, annotate, finish, resolve
+from ie_dsl.text.segment import segment
 
 Caps = dict[int, tuple[int, int]]  # capture slot -> (start, end) token span
 

@@ -212,7 +212,7 @@ def test_outside_the_root_only_when_allowed(tmp_path):
 
 
 def test_size_and_count_limits(tmp_path, monkeypatch):
-    import ie_dsl.loader as loader
+    import ie_dsl.language.loader as loader
 
     monkeypatch.setattr(loader, "MAX_RULES", 2)
     (tmp_path / "r.ie").write_text("rule a: x\nrule b: y\nrule c: z\n")

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ie_dsl import IEDslError, compile_rules
-from ie_dsl import nodes as n
-from ie_dsl.attrfilter import base_type, canonical, derived_name, parse_filter, predicate
+from ie_dsl.language import nodes as n
+from ie_dsl.language.attrfilter import base_type, canonical, derived_name, parse_filter, predicate
 from ie_dsl.pipeline import diagnose
 from ie_dsl.source import SourceSpan
 

@@ -26,8 +26,9 @@ import pytest
 import yaml
 from reference import reference_statements
 
-from ie_dsl import IEDslError, compile_rules, ir
-from ie_dsl.ir import nullable
+from ie_dsl import IEDslError, compile_rules
+from ie_dsl.engine import ir
+from ie_dsl.engine.ir import nullable
 
 CASE_DIR = Path(__file__).resolve().parent / "cases"
 RULES_DIR = CASE_DIR.parent.parent / "rules"

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-import ie_dsl.claimlink as claimlink
-from ie_dsl.claimlink import State, link
-from ie_dsl.claimwords import Place, place_of
+import ie_dsl.claims.claimlink as claimlink
+from ie_dsl.claims.claimlink import State, link
+from ie_dsl.claims.claimwords import Place, place_of
 
 
 @dataclass

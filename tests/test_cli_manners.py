@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from ie_dsl import __version__
 from ie_dsl.cli import app
 from ie_dsl.cli.progress import Progress, count_documents
-from ie_dsl.rulesubset import NoSuchRule, compile_for
+from ie_dsl.tools.rulesubset import NoSuchRule, compile_for
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -6,9 +6,9 @@ import pytest
 
 from ie_dsl import compile_rules
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.runtime import DocView, annotate
-from ie_dsl.text import segment
-from ie_dsl.vm import Window, search
+from ie_dsl.engine.vm import Window, search
+from ie_dsl.run.runtime import DocView, annotate
+from ie_dsl.text.segment import segment
 
 
 def compile_text(tmp_path, rules: str, **files: str):
@@ -79,7 +79,7 @@ def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_wor
         "rule r: actor:ORG warns of threat:[alpha] => warning(actor, threat)\n",
         **{"o.yaml": "type: ORG\nentries: [CSTO, CSTO Council, NATO]\n"},
     )
-    import ie_dsl.runtime as rt
+    import ie_dsl.run.runtime as rt
 
     searched: list[int] = []
     real = rt.search
@@ -96,7 +96,7 @@ def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_wor
 def test_rule_is_not_tried_on_a_window_without_its_words(tmp_path, monkeypatch):
     book = compile_text(tmp_path, "rule r: alpha ...{0,3} omega\n")
     calls = []
-    import ie_dsl.runtime as rt
+    import ie_dsl.run.runtime as rt
 
     real = rt.run_rule
     monkeypatch.setattr(rt, "run_rule", lambda *a: calls.append(a) or real(*a))
@@ -134,7 +134,7 @@ def test_a_catastrophic_regex_is_harmless_on_a_huge_token(tmp_path):
 
 
 def test_a_document_over_its_budget_is_stopped(tmp_path):
-    from ie_dsl.runtime import BudgetExceeded
+    from ie_dsl.run.runtime import BudgetExceeded
 
     book = compile_text(tmp_path, "rule r: alpha\n")
     with pytest.raises(BudgetExceeded):
@@ -143,7 +143,7 @@ def test_a_document_over_its_budget_is_stopped(tmp_path):
 
 
 def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(tmp_path, monkeypatch):
-    import ie_dsl.runtime as rt
+    import ie_dsl.run.runtime as rt
 
     book = compile_text(tmp_path, "rule r: alpha ...{0,2} omega\n")
     text = "".join(f"Alpha {i} omega. Filler words here.\n\n" for i in range(300))
@@ -182,7 +182,7 @@ def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(tmp_path
             (1, 4, frozenset({"oil", "wheat"}), frozenset()),
         ),
     )
-    import ie_dsl.runtime as rt
+    import ie_dsl.run.runtime as rt
 
     searched: list[int] = []
     real = rt.search
@@ -196,7 +196,7 @@ def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(tmp_path
 
 
 def test_first_tokens_of_nested_alternatives_look_at_each_part_once(monkeypatch):
-    from ie_dsl import ir, prefilter
+    from ie_dsl.engine import ir, prefilter
 
     node: ir.Node = ir.Tok(ir.TNorm(frozenset({"m"})))
     size = 1

@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
-from ie_dsl.claimwords import content_words
+from ie_dsl.claims.claimwords import content_words
+from ie_dsl.claims.corroborate import Cluster, parse_when
+from ie_dsl.claims.corroborate import corroborate as corroborate_with
 from ie_dsl.cli import app
 from ie_dsl.cli.corroborate import load_statements, render_clusters
-from ie_dsl.corroborate import Cluster, parse_when
-from ie_dsl.corroborate import corroborate as corroborate_with
-from ie_dsl.reader import Document
-from ie_dsl.report import build_report
+from ie_dsl.scale.reader import Document
+from ie_dsl.tools.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

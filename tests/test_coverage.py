@@ -1,4 +1,4 @@
-"""ie_dsl.coverage: rules that never fire, rules whose matches always lose, and the counts."""
+"""ie_dsl.tools.coverage: rules that never fire, rules whose matches always lose, and the counts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.coverage import RuleCoverage, Tally, entity_pass, measure, render
-from ie_dsl.runtime import DocView, annotate
-from ie_dsl.text import segment
+from ie_dsl.run.runtime import DocView, annotate
+from ie_dsl.text.segment import segment
+from ie_dsl.tools.coverage import RuleCoverage, Tally, entity_pass, measure, render
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

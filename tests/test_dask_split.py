@@ -20,12 +20,13 @@ import pytest
 from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
-from ie_dsl import compile_rules, reader
+from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.distributed import SKIPPED, JobOptions, extract_bag, run_job
-from ie_dsl.output import FORMATS
-from ie_dsl.partitions import _KEPT, auto_size, line_cuts, read_part
-from ie_dsl.reader import Problem, ReadOptions
+from ie_dsl.scale import reader
+from ie_dsl.scale.distributed import SKIPPED, JobOptions, extract_bag, run_job
+from ie_dsl.scale.output import FORMATS
+from ie_dsl.scale.partitions import _KEPT, auto_size, line_cuts, read_part
+from ie_dsl.scale.reader import Problem, ReadOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2

@@ -1,4 +1,4 @@
-"""Tests for ie_dsl.dates: the DATE normalizer, its conventions, and the ported public
+"""Tests for ie_dsl.text.dates: the DATE normalizer, its conventions, and the ported public
 specification suite (tests/dates/*.yaml, see docs/dates.md)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ie_dsl.dates import DateValue, find_dates, find_document_date
-from ie_dsl.text import norm, segment
+from ie_dsl.text.dates import DateValue, find_dates, find_document_date
+from ie_dsl.text.segment import norm, segment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from growth import DATE_WORDS, LINEAR_RATIO, line_growth  # noqa: E402

@@ -48,7 +48,7 @@ def test_the_source_emits_codes_directly() -> None:
     codes = emitted_codes()
     # a sanity check of the scan itself: one code of each family the code base has
     assert {"E100", "E210", "E301", "E404", "W301"} <= codes.keys()
-    assert 'Diagnostic("E210"' in (ROOT / "ie_dsl" / "analysis.py").read_text(encoding="utf-8")
+    assert 'Diagnostic("E210"' in (ROOT / "ie_dsl" / "language" / "analysis.py").read_text(encoding="utf-8")
 
 
 def test_every_emitted_code_is_documented() -> None:

@@ -1,4 +1,4 @@
-"""The Dask engine (ie_dsl.distributed) on a real LocalCluster: the same statements and bytes as a
+"""The Dask engine (ie_dsl.scale.distributed) on a real LocalCluster: the same statements and bytes as a
 local run, the rules shipped once per worker, atomic parts with a manifest, and reruns that
 complete a failed job with identical output."""
 
@@ -20,12 +20,12 @@ import pytest
 from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
-import ie_dsl.distributed as dist
-import ie_dsl.partitions as parts
+import ie_dsl.scale.distributed as dist
+import ie_dsl.scale.partitions as parts
 from ie_dsl import RuleBook, compile_rules
 from ie_dsl.cli import app
-from ie_dsl.distributed import JobError, JobOptions, extract_bag, run_job
-from ie_dsl.reader import Problem
+from ie_dsl.scale.distributed import JobError, JobOptions, extract_bag, run_job
+from ie_dsl.scale.reader import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -317,7 +317,7 @@ def test_bag_without_a_cluster():
     """No distributed client: the rules travel as one shared graph key (any Dask scheduler)."""
     code = (
         "import dask.bag as db; from pathlib import Path\n"
-        "from ie_dsl import compile_rules; from ie_dsl.distributed import extract_bag\n"
+        "from ie_dsl import compile_rules; from ie_dsl.scale.distributed import extract_bag\n"
         "book = compile_rules(['rules'])\n"
         "docs = [{'id': str(p), 'text': p.read_text()} for p in sorted(Path('seeds').glob('*.txt'))]\n"
         "bag = extract_bag(book, db.from_sequence(docs, npartitions=3))\n"
@@ -332,7 +332,7 @@ def test_bag_without_a_cluster():
 def test_without_dask(tmp_path):
     code = (
         "import sys; sys.modules['dask'] = sys.modules['distributed'] = None\n"
-        "import ie_dsl, ie_dsl.distributed as d\n"
+        "import ie_dsl, ie_dsl.scale.distributed as d\n"
         "try:\n    d.run_job(['rules'], ['seeds'], sys.argv[1])\n"
         "except ImportError as exc:\n    print(exc)\n"
     )

@@ -1,4 +1,4 @@
-"""`iedsl eval` and ie_dsl.evaluate: the shared scorer's criteria, re-implemented and checked
+"""`iedsl eval` and ie_dsl.tools.evaluate: the shared scorer's criteria, re-implemented and checked
 against it, plus per-type and per-rule scores, false positives and near misses."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.evaluate import (
+from ie_dsl.tools.evaluate import (
     Scoring,
     content_words,
     doc_key,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ie_dsl.explain import attempts
+from ie_dsl.tools.explain import attempts
 
 RULE = "entity THREAT: terrorist groups\nrule headline: ORG warns of THREAT from PLACE\n"
 
@@ -41,7 +41,7 @@ def test_a_loose_rule_explains_its_gaps_by_the_grammar_macro(tmp_path):
     from pathlib import Path
 
     from ie_dsl import compile_rules
-    from ie_dsl.explain import explain_rule
+    from ie_dsl.tools.explain import explain_rule
 
     root = Path(__file__).resolve().parent.parent / "rules"
     (tmp_path / "lexicons").mkdir()
@@ -65,7 +65,7 @@ def test_a_loose_rule_names_the_boundary_that_kept_it_from_starting(tmp_path):
     from pathlib import Path
 
     from ie_dsl import compile_rules
-    from ie_dsl.explain import attempts
+    from ie_dsl.tools.explain import attempts
 
     root = Path(__file__).resolve().parent.parent / "rules"
     (tmp_path / "lexicons").mkdir()

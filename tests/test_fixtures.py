@@ -1,4 +1,4 @@
-"""Fixture files and rule examples as test cases (ie_dsl.fixtures): loading with located
+"""Fixture files and rule examples as test cases (ie_dsl.tools.fixtures): loading with located
 errors, matching semantics, the diff shown for failures, and --update rewriting."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pytest
 
 from ie_dsl import compile_rules
 from ie_dsl.diagnostics import render
-from ie_dsl.fixtures import (
+from ie_dsl.source import SourceFile
+from ie_dsl.tools.fixtures import (
     FixtureError,
     example_cases,
     load_fixture,
@@ -18,8 +19,7 @@ from ie_dsl.fixtures import (
     result_json,
     run_case,
 )
-from ie_dsl.fixtures.update import rewrite
-from ie_dsl.source import SourceFile
+from ie_dsl.tools.fixtures.update import rewrite
 
 LEXICONS = {
     "orgs.yaml": "type: ORG\nentries:\n  - {name: Collective Security Treaty Organization, aliases: [CSTO]}\n"

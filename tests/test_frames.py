@@ -17,8 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from ie_dsl import compile_rules, frames, output, to_frame
+from ie_dsl import compile_rules, to_frame
 from ie_dsl.cli import app
+from ie_dsl.scale import frames, output
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

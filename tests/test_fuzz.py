@@ -38,11 +38,11 @@ from typer.testing import CliRunner
 from ie_dsl import IEDslError, RuleBook, compile_rules
 from ie_dsl.cli import app
 from ie_dsl.diagnostics import Diagnostic, render
-from ie_dsl.dump import dump_ast
-from ie_dsl.parser import parse_file_recovering
+from ie_dsl.language.parser import parse_file_recovering
 from ie_dsl.pipeline import diagnose
 from ie_dsl.source import SourceFile
-from ie_dsl.text import Segmentation, segment
+from ie_dsl.text.segment import Segmentation, segment
+from ie_dsl.tools.dump import dump_ast
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -838,7 +838,7 @@ def test_cli_run_on_hostile_inputs(files: list[str], stdin: str) -> None:
     """One `iedsl run rules/ FILES... corpus.jsonl - --format jsonl` over hostile documents:
     text files, JSONL lines (for text a file cannot carry) and stdin. A document with a lone
     surrogate (possible only through a JSON escape) is reported and skipped, exit code 1
-    (the reading policy of ie_dsl/reader.py); every other document gives what the library gives."""
+    (the reading policy of ie_dsl/scale/reader.py); every other document gives what the library gives."""
     COUNTS["hostile documents, iedsl run"] += len(files) + 1
     with tempfile.TemporaryDirectory(prefix="iedsl-fuzz-") as tmp:
         expected: dict[str, str] = {}

@@ -2,7 +2,7 @@
 
 Each case is a random rule (`rule r mode M: PATTERN` over the words ka lo mu ne) and a random
 sentence of 1 to 12 of those words. The rule is generated as a small tree, which gives three
-things at once: the rule text, the `ie_dsl.ir` pattern the specification gives it (written
+things at once: the rule text, the `ie_dsl.engine.ir` pattern the specification gives it (written
 here, not taken from the engine's parser, so a parser bug shows), and a Python regex over one
 letter per token. Then, for every case:
 
@@ -51,9 +51,10 @@ import pytest
 import regex
 from reference import run_pattern
 
-from ie_dsl import IEDslError, compile_rules, ir
-from ie_dsl.runtime import DocView
-from ie_dsl.text import segment
+from ie_dsl import IEDslError, compile_rules
+from ie_dsl.engine import ir
+from ie_dsl.run.runtime import DocView
+from ie_dsl.text.segment import segment
 
 ALPHABET = ("ka", "lo", "mu", "ne")
 LETTER = {"ka": "a", "lo": "b", "mu": "c", "ne": "d"}

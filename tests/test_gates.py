@@ -1,13 +1,13 @@
-"""Gates (ie_dsl/gates.py): what a branch can take first, and the solved states they save."""
+"""Gates (ie_dsl/engine/gates.py): what a branch can take first, and the solved states they save."""
 
 from __future__ import annotations
 
 from ie_dsl import compile_rules
-from ie_dsl.gates import gated
-from ie_dsl.opcodes import ANY, JMP, LOOK, MATCH, NORM, SPLIT, TEST
-from ie_dsl.runtime import DocView, annotate
-from ie_dsl.text import segment
-from ie_dsl.vm import Window, search
+from ie_dsl.engine.gates import gated
+from ie_dsl.engine.opcodes import ANY, JMP, LOOK, MATCH, NORM, SPLIT, TEST
+from ie_dsl.engine.vm import Window, search
+from ie_dsl.run.runtime import DocView, annotate
+from ie_dsl.text.segment import segment
 
 
 def book_of(tmp_path, rules: str, **files: str):
@@ -183,7 +183,7 @@ def test_a_look_around_needing_a_word_out_of_its_reach_is_answered_without_a_wal
 
 
 def test_a_rule_beginning_with_a_choice_checks_its_first_token_once_per_start(tmp_path, monkeypatch):
-    from ie_dsl import runtime
+    from ie_dsl.run import runtime
 
     book = book_of(tmp_path, 'entity THREAT: (?<= by | of) "IS" | armed (groups | men) | terrorists\n')
     (cr,) = book.program.strata[0]

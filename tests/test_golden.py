@@ -2,7 +2,7 @@
 
 Each directory tests/golden/<case>/ holds a rule set in `rules/` (DSL and YAML rule files,
 lexicons) and what the three stages make of it, in `ast.txt`, `ir.txt` and `program.txt`:
-the text `iedsl debug ast|ir|program rules` prints when run in that directory (ie_dsl/dump.py
+the text `iedsl debug ast|ir|program rules` prints when run in that directory (ie_dsl/tools/dump.py
 makes it; file names are as statements give them, `rules/main.ie`). A change in parsing,
 lowering or compiling shows as a diff here. When the change is meant, regenerate every golden
 file with one command and review the diff in git:
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from ie_dsl import compile_rules
-from ie_dsl.dump import dump_ast, dump_ir, dump_program
 from ie_dsl.pipeline import provenance
+from ie_dsl.tools.dump import dump_ast, dump_ir, dump_program
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 STAGES = ("ast", "ir", "program")

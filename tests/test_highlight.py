@@ -1,6 +1,6 @@
-"""Syntax highlighting: one token table (ie_dsl.lexical, read from grammar/iedsl.lark), the
-Pygments lexer built from it (ie_dsl.highlight) and the TextMate grammar generated from it
-(ie_dsl.textmate -> editors/iedsl.tmLanguage.json).
+"""Syntax highlighting: one token table (ie_dsl.tools.lexical, read from grammar/iedsl.lark), the
+Pygments lexer built from it (ie_dsl.tools.highlight) and the TextMate grammar generated from it
+(ie_dsl.tools.textmate -> editors/iedsl.tmLanguage.json).
 
 What keeps the three from drifting apart:
 - every terminal of the grammar has a place in the table (a new kind of token fails here);
@@ -30,11 +30,11 @@ import yaml
 from lark import Lark, Token
 
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.lexical import table, unplaced
-from ie_dsl.parse_engine import continues
-from ie_dsl.parser import parse_file
+from ie_dsl.language.parse_engine import continues
+from ie_dsl.language.parser import parse_file
 from ie_dsl.resources import grammar_text
-from ie_dsl.textmate import render
+from ie_dsl.tools.lexical import table, unplaced
+from ie_dsl.tools.textmate import render
 
 pygments = pytest.importorskip("pygments")
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename  # noqa: E402
@@ -50,11 +50,11 @@ from pygments.token import (  # noqa: E402
     Text,
 )
 
-from ie_dsl.highlight import IedslLexer  # noqa: E402
+from ie_dsl.tools.highlight import IedslLexer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "editors" / "iedsl.tmLanguage.json"
-REGENERATE = "python -m ie_dsl.textmate editors/iedsl.tmLanguage.json"
+REGENERATE = "python -m ie_dsl.tools.textmate editors/iedsl.tmLanguage.json"
 
 
 def _parses(text: str) -> bool:
@@ -97,7 +97,7 @@ def _report(problems: list[str]) -> str:
 
 
 def test_the_token_table_places_every_terminal_of_the_grammar() -> None:
-    assert unplaced() == [], "grammar/iedsl.lark has terminals ie_dsl/lexical.py does not place"
+    assert unplaced() == [], "grammar/iedsl.lark has terminals ie_dsl/tools/lexical.py does not place"
     t = table()
     assert {"use", "define", "entity", "rule"} <= {s.keyword for s in t.statements}
     assert {"priority", "mode", "scope", "group", "loose"} <= {o.keyword for o in t.options}
@@ -106,7 +106,7 @@ def test_the_token_table_places_every_terminal_of_the_grammar() -> None:
 def test_the_textmate_file_is_generated_from_the_grammar() -> None:
     assert GRAMMAR.read_text(encoding="utf-8") == render(), (
         f"{GRAMMAR.relative_to(ROOT)} is not what the grammar makes: run `{REGENERATE}` "
-        "(and edit ie_dsl/textmate.py, not the JSON file)"
+        "(and edit ie_dsl/tools/textmate.py, not the JSON file)"
     )
 
 

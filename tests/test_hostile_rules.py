@@ -14,15 +14,16 @@ from typing import Any
 
 import pytest
 
-import ie_dsl.loader as loader
-import ie_dsl.lowering as lowering
-import ie_dsl.parser as parser
-from ie_dsl import IEDslError, compile_rules, ir
-from ie_dsl.analysis import check
+import ie_dsl.engine.lowering as lowering
+import ie_dsl.language.loader as loader
+import ie_dsl.language.parser as parser
+from ie_dsl import IEDslError, compile_rules
 from ie_dsl.diagnostics import Diagnostic, render_concise
-from ie_dsl.expansion import Expansion
-from ie_dsl.loader import load_rules
-from ie_dsl.lowering import lower
+from ie_dsl.engine import ir
+from ie_dsl.engine.expansion import Expansion
+from ie_dsl.engine.lowering import lower
+from ie_dsl.language.analysis import check
+from ie_dsl.language.loader import load_rules
 from ie_dsl.pipeline import diagnose
 from ie_dsl.source import SourceFile
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ie_dsl.checkpoint import Checkpoint, CheckpointError
 from ie_dsl.cli import app
 from ie_dsl.pipeline import RuleBook
+from ie_dsl.scale.checkpoint import Checkpoint, CheckpointError
 
 REUTERS = (
     Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
@@ -240,7 +240,7 @@ def test_interrupt_in_process_twice_then_resume(small, monkeypatch):
 
 def test_resume_cuts_off_what_a_crash_left_after_the_last_mark(small, monkeypatch):
     out = small["dir"] / "out.jsonl"
-    monkeypatch.setattr("ie_dsl.checkpoint._COMPACT_AT", 500)  # FILE.progress rewritten every few marks
+    monkeypatch.setattr("ie_dsl.scale.checkpoint._COMPACT_AT", 500)  # FILE.progress rewritten every few marks
     with monkeypatch.context() as m:
         _interrupt_at(m, "d22", signal.SIGTERM)
         assert runner.invoke(app, [*small["args"], "-o", str(out)]).exit_code == 143
@@ -310,7 +310,7 @@ def test_a_second_run_on_the_same_output_is_refused(small):
 
 def test_marks_are_written_at_most_every_mark_every_and_the_last_on_stopping(tmp_path):
     """The throttle on a clock the test moves: independent of uptime, load and speed."""
-    from ie_dsl.checkpoint import MARK_EVERY, Mark
+    from ie_dsl.scale.checkpoint import MARK_EVERY, Mark
 
     now = [0.0]  # the clock's zero: monotonic() counts from boot, so a fresh machine is near it
     out = tmp_path / "out.jsonl"

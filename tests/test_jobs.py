@@ -62,7 +62,7 @@ def test_a_negative_job_count_is_a_usage_error(corpus):
 def test_a_spool_keeps_small_output_in_memory_and_spills_large_output_to_a_file(tmp_path, monkeypatch):
     import pickle
 
-    from ie_dsl import parallel
+    from ie_dsl.scale import parallel
 
     monkeypatch.setattr(parallel, "SPILL_BYTES", 10)
     monkeypatch.setattr(parallel, "CHUNK_BYTES", 4)

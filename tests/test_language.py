@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ie_dsl import compile_rules
-from ie_dsl.analysis import check
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.loader import load_rules
-from ie_dsl.lowering import lower
+from ie_dsl.engine.lowering import lower
+from ie_dsl.language.analysis import check
+from ie_dsl.language.loader import load_rules
 
 THREATS_IE = """\
 # Statements about threats, for news on regional security.

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-import ie_dsl.runtime as rt
+import ie_dsl.run.runtime as rt
 from ie_dsl import compile_rules
-from ie_dsl.text import segment
+from ie_dsl.text.segment import segment
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""The built-in MONEY type: ie_dsl.money over tokens as segment() splits them, and MONEY in
+"""The built-in MONEY type: ie_dsl.text.money over tokens as segment() splits them, and MONEY in
 rules and in every output format."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from ie_dsl import compile_rules
-from ie_dsl.money import find_money, money_annotations
-from ie_dsl.output import write
-from ie_dsl.text import norms, segment
-from ie_dsl.view import DocView
+from ie_dsl.scale.output import write
+from ie_dsl.text.money import find_money, money_annotations
+from ie_dsl.text.segment import norms, segment
+from ie_dsl.text.view import DocView
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from growth import LINEAR_RATIO, line_growth  # noqa: E402
@@ -189,7 +189,7 @@ def test_money_shows_in_every_text_format(book, fmt: str, tmp_path: Path) -> Non
 
 def test_money_shows_in_parquet(book, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pq = pytest.importorskip("pyarrow.parquet")
-    from ie_dsl.frames import layout_of, write_parquet
+    from ie_dsl.scale.frames import layout_of, write_parquet
 
     got = [st for st in book.extract("d", "Acme paid 50 mln dlrs.") if st["type"] == "paid"]
     path = tmp_path / "out.parquet"

@@ -1,11 +1,20 @@
-"""English inflection (ie_dsl.morph): forms of a lemma, and lemmas of a form."""
+"""English inflection (ie_dsl.text.morph): forms of a lemma, and lemmas of a form."""
 
 from __future__ import annotations
 
 import pytest
 
-from ie_dsl import morph
-from ie_dsl.morph import gerund, inflections, lemmas, participles, past, plurals, third_person, verb_forms
+from ie_dsl.text import morph
+from ie_dsl.text.morph import (
+    gerund,
+    inflections,
+    lemmas,
+    participles,
+    past,
+    plurals,
+    third_person,
+    verb_forms,
+)
 
 # Common regular verbs of news text: every form of each must map back to it.
 REGULAR = """

@@ -18,7 +18,7 @@ import ast
 from pathlib import Path
 
 from ie_dsl import compile_rules
-from ie_dsl.evaluate import Scoring
+from ie_dsl.tools.evaluate import Scoring
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "ie_dsl"
@@ -32,11 +32,11 @@ LISTED = {
 
 # (file relative to ie_dsl/, string) -> why it is not the pack's name
 ALLOWED = {
-    ("reader.py", "source"): "a document's `source` field (where it was read from)",
+    ("scale/reader.py", "source"): "a document's `source` field (where it was read from)",
     ("cli/debug.py", "source"): "an annotation's provenance (lexicon file or rule)",
-    ("morph_table.py", "deny"): "the English verb's inflections (~deny matches denial)",
-    ("morph_table.py", "cue"): "an English noun of the table of inflections",
-    ("claimwords.py", "country"): "an English word too vague to tell places apart (as north, region)",
+    ("text/morph_table.py", "deny"): "the English verb's inflections (~deny matches denial)",
+    ("text/morph_table.py", "cue"): "an English noun of the table of inflections",
+    ("claims/claimwords.py", "country"): "an English word too vague to tell places apart (as north, region)",
 }
 
 

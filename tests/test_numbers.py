@@ -1,4 +1,4 @@
-"""Tests for ie_dsl.numbers.find_numbers over norm()-ed tokens as segment() produces them."""
+"""Tests for ie_dsl.text.numbers.find_numbers over norm()-ed tokens as segment() produces them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ie_dsl.numbers import find_numbers
-from ie_dsl.text import norm, tokenize
+from ie_dsl.text.numbers import find_numbers
+from ie_dsl.text.segment import norm, tokenize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from growth import FACTOR, LINEAR_RATIO, line_growth, lines_executed  # noqa: E402

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
-from ie_dsl import nodes as n
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.parse_engine import NodeParser, Refused
-from ie_dsl.parser import (
+from ie_dsl.language import nodes as n
+from ie_dsl.language.parse_engine import NodeParser, Refused
+from ie_dsl.language.parser import (
     _FLATTER,
     _GRAMMAR_OPTIONS,
     _Continuations,
@@ -26,9 +26,9 @@ from ie_dsl.parser import (
     parse_pattern,
     stock_parser,
 )
+from ie_dsl.language.syntax_messages import ERROR_EXAMPLES, MAX_NESTING
 from ie_dsl.resources import grammar_text
 from ie_dsl.source import SourceSpan
-from ie_dsl.syntax_messages import ERROR_EXAMPLES, MAX_NESTING
 
 PACK = Path(__file__).resolve().parent.parent / "rules"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ie_dsl import compile_rules, ir, prefilter, runtime
+from ie_dsl import compile_rules
+from ie_dsl.engine import ir, prefilter
+from ie_dsl.run import runtime
 
 
 def book_of(tmp_path, rules: str, **files: str):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ie_dsl import IEDslError, compile_rules
 from ie_dsl.cli import app
-from ie_dsl.project import ProjectError, find_project, load_project
+from ie_dsl.language.project import ProjectError, find_project, load_project
 
 runner = CliRunner()
 

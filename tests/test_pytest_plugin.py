@@ -32,7 +32,7 @@ cases:
 OTHER_CASES = "cases:\n  - {name: x, rules: 'rule r: a', text: a, expect: []}\n"
 
 
-OPT_IN = 'pytest_plugins = ["ie_dsl.pytest_fixtures"]\n'
+OPT_IN = 'pytest_plugins = ["ie_dsl.tools.pytest_fixtures"]\n'
 
 
 def _files(pytester: pytest.Pytester) -> None:
@@ -62,7 +62,7 @@ def bare(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_plugin_is_registered_by_its_entry_point(pytester: pytest.Pytester):
     result = pytester.runpytest("--trace-config", "-q", "--co")
-    result.stdout.fnmatch_lines(["*ie_dsl/pytest_plugin.py*"])
+    result.stdout.fnmatch_lines(["*ie_dsl/tools/pytest_plugin.py*"])
 
 
 def test_one_item_per_case_with_the_diff_as_failure_text(repo: pytest.Pytester):

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ie_dsl.cli import app
-from ie_dsl.reader import (
+from ie_dsl.scale.reader import (
     Document,
     Problem,
     ReadOptions,
@@ -137,7 +137,7 @@ def unreadable(monkeypatch: pytest.MonkeyPatch):
                 raise PermissionError(13, "Permission denied", str(file))
             return builtins.open(file, *args, **kwargs)
 
-        monkeypatch.setattr("ie_dsl.reader.open", fake_open, raising=False)
+        monkeypatch.setattr("ie_dsl.scale.reader.open", fake_open, raising=False)
 
     return install
 

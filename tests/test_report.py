@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.reader import Document
-from ie_dsl.report import KEEP_EMPTY_UP_TO, PAGE_SIZE, Report, build_report
+from ie_dsl.scale.reader import Document
+from ie_dsl.tools.report import KEEP_EMPTY_UP_TO, PAGE_SIZE, Report, build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -213,7 +213,7 @@ def test_content_security_policy_allows_only_the_page_itself(seed_page):
 
 def test_extraction_errors_are_listed_or_raised(book, monkeypatch):
     rules = book("rule said: ORG said\n")
-    import ie_dsl.report as report
+    import ie_dsl.tools.report as report
 
     real = report.annotate
 

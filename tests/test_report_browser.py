@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.reader import Document
-from ie_dsl.report import PAGE_SIZE, Report, build_report
-from ie_dsl.runtime import Annotation
+from ie_dsl.run.runtime import Annotation
+from ie_dsl.scale.reader import Document
+from ie_dsl.tools.report import PAGE_SIZE, Report, build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.fixtures import load_fixture
+from ie_dsl.tools.fixtures import load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

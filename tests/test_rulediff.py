@@ -1,4 +1,4 @@
-"""`iedsl diff` and ie_dsl.rulediff: gained and lost statements per rule, and git revisions."""
+"""`iedsl diff` and ie_dsl.tools.rulediff: gained and lost statements per rule, and git revisions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from ie_dsl import compile_rules
 from ie_dsl.cli import app
-from ie_dsl.rulediff import RuleDiffError, compare, parse_revision, render_text
+from ie_dsl.tools.rulediff import RuleDiffError, compare, parse_revision, render_text
 
 runner = CliRunner()
 

@@ -1,5 +1,5 @@
 """Declarations (`declare` in DSL files, `declare:` in YAML rule files): what they make, and
-their diagnostics, located at the culprit as every rule error is (ie_dsl/schema.py)."""
+their diagnostics, located at the culprit as every rule error is (ie_dsl/language/schema.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from ie_dsl import IEDslError, compile_rules
 from ie_dsl.diagnostics import Diagnostic, render_full
-from ie_dsl.parser import parse_file
+from ie_dsl.language.parser import parse_file
+from ie_dsl.language.schema import NOTHING, build_schema
 from ie_dsl.pipeline import diagnose
-from ie_dsl.schema import NOTHING, build_schema
 
 ATTRIBUTION = """declare attribution:
     person = EXEC

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, DocBin
 
 from ie_dsl import IEDslError, compile_rules
 from ie_dsl.resources import data_dir
-from ie_dsl.spacy_component import IedslComponent
+from ie_dsl.tools.spacy_component import IedslComponent
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
@@ -36,7 +36,7 @@ def _spans(doc: Doc) -> dict[str, list[tuple[int, int, str, str]]]:
 
 def test_the_factory_is_registered_by_the_entry_point():
     (point,) = [p for p in entry_points(group="spacy_factories") if p.name == "iedsl"]
-    assert point.value == "ie_dsl.spacy_component:create_component"
+    assert point.value == "ie_dsl.tools.spacy_component:create_component"
     # a fresh interpreter that never imports ie_dsl itself: spaCy finds the factory
     code = (
         "import spacy; nlp = spacy.blank('en'); nlp.add_pipe('iedsl'); "

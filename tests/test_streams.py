@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ie_dsl.checkpoint import CheckpointError, lock_partial
 from ie_dsl.cli import app
-from ie_dsl.output import NotRegularFile, write_atomic
 from ie_dsl.pipeline import RuleBook
+from ie_dsl.scale.checkpoint import CheckpointError, lock_partial
+from ie_dsl.scale.output import NotRegularFile, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ["jsonl", "json", "csv", "table"]

@@ -12,9 +12,9 @@ import warnings
 
 import pytest
 
-from ie_dsl import nodes as n
 from ie_dsl.diagnostics import IEDslError, render
-from ie_dsl.parser import parse_file, parse_file_recovering, parse_pattern
+from ie_dsl.language import nodes as n
+from ie_dsl.language.parser import parse_file, parse_file_recovering, parse_pattern
 from ie_dsl.source import SourceFile
 
 

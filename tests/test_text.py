@@ -1,4 +1,4 @@
-"""Tests for ie_dsl.text: token rules, sentence/paragraph rules, invariants, seed articles."""
+"""Tests for ie_dsl.text.segment: token rules, sentence/paragraph rules, invariants, seed articles."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ie_dsl.text import FINAL_ABBREVIATIONS, Segmentation, norm, segment, tokenize
+from ie_dsl.text.segment import FINAL_ABBREVIATIONS, Segmentation, norm, segment, tokenize
 
 _CLOSERS = set("\u201d\"\u2019')]}\u00bb")
 
@@ -495,8 +495,8 @@ def test_seed_004_dateline_and_tokens() -> None:
 def test_stored_unicode_classes_are_this_pythons():
     import unicodedata
 
-    import ie_dsl._unicode_classes as stored
-    from ie_dsl import text
+    import ie_dsl.text._unicode_classes as stored
+    from ie_dsl.text import segment as text
 
     if stored.UNIDATA_VERSION != unicodedata.unidata_version:
         pytest.skip("another Unicode version: text.py computes the classes itself")
@@ -510,6 +510,6 @@ def test_stored_unicode_classes_are_this_pythons():
 
 @given(st.lists(st.text(max_size=12), max_size=30))
 def test_norms_of_many_tokens_are_their_norms_one_by_one(tokens):
-    from ie_dsl.text import norm, norms
+    from ie_dsl.text.segment import norm, norms
 
     assert norms(tokens) == [norm(t) for t in tokens]

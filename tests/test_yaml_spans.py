@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ie_dsl import yamlfile
 from ie_dsl.diagnostics import Diagnostic, render
+from ie_dsl.language import yamlfile
+from ie_dsl.language.yamlfile import load_yaml, pattern_origin
 from ie_dsl.pipeline import diagnose
 from ie_dsl.source import SourceFile
-from ie_dsl.yamlfile import load_yaml, pattern_origin
 
 
 @pytest.fixture(params=["libyaml", "pure"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ie_dsl.diagnostics import IEDslError
+from ie_dsl.language.yamlfile import load_yaml
 from ie_dsl.source import SourceFile
-from ie_dsl.yamlfile import load_yaml
 
 
 def load(text: str):

@@ -35,8 +35,8 @@ from ie_dsl.cli.show import show_cli
 from ie_dsl.cli.streams import StdoutError, guard_streams
 from ie_dsl.cli.target import EXIT_PIPE
 from ie_dsl.cli.test import run_tests_cli
-from ie_dsl.output import PipeClosed
-from ie_dsl.project import Project, ProjectError, find_project, load_project
+from ie_dsl.language.project import Project, ProjectError, find_project, load_project
+from ie_dsl.scale.output import PipeClosed
 
 app = typer.Typer(
     name="iedsl",

@@ -12,9 +12,9 @@ import typer
 
 from ie_dsl.cache import compile_cached
 from ie_dsl.diagnostics import Diagnostic, IEDslError, render
-from ie_dsl.loader import RULE_SUFFIXES, is_fixture, read_sources
+from ie_dsl.language.loader import RULE_SUFFIXES, is_fixture, read_sources
+from ie_dsl.language.project import PROJECT_FILE, Project
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.project import PROJECT_FILE, Project
 from ie_dsl.resources import PACK as PACK  # re-exported: the commands name the pack by it
 from ie_dsl.resources import data_dir, is_pack, with_pack
 from ie_dsl.source import SourceFile

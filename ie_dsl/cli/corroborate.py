@@ -16,9 +16,9 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from ie_dsl import compile_rules
+from ie_dsl.claims.corroborate import DEFAULT_WINDOW_DAYS, Cluster, corroborate
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book
 from ie_dsl.cli.target import emit, output_problem
-from ie_dsl.corroborate import DEFAULT_WINDOW_DAYS, Cluster, corroborate
 
 FORMATS = ("jsonl", "json", "table")
 

@@ -1,4 +1,4 @@
-"""`iedsl run --engine dask`: the job on a Dask cluster (ie_dsl.distributed), then, for a
+"""`iedsl run --engine dask`: the job on a Dask cluster (ie_dsl.scale.distributed), then, for a
 format other than jsonl, the statements file written from its parts.
 
 The parts (`OUT/part-NNNNN.jsonl`) are the job's output in every format: they are what a
@@ -18,13 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ie_dsl.checkpoint import CheckpointError, Mark
+from ie_dsl.claims.corroborate import corroborate
 from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, err, load_book
 from ie_dsl.cli.corroborate import render_clusters
-from ie_dsl.corroborate import corroborate
-from ie_dsl.output import MemorySink, NotRegularFile, Sink, write_atomic
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import ReadOptions
+from ie_dsl.scale.checkpoint import CheckpointError, Mark
+from ie_dsl.scale.output import MemorySink, NotRegularFile, Sink, write_atomic
+from ie_dsl.scale.reader import ReadOptions
 
 _SUFFIX = {"table": "txt"}  # file name suffixes that are not the format's name
 
@@ -85,7 +85,7 @@ def dask_job(rules: list[str], inputs: list[str], run: DaskRun) -> int:
 
 
 def _job(book: RuleBook, inputs: list[str], run: DaskRun) -> int:
-    from ie_dsl.distributed import JobError, JobOptions, run_job  # Dask loads only when asked for
+    from ie_dsl.scale.distributed import JobError, JobOptions, run_job  # Dask loads only when asked for
 
     target = statements_file(run.out, run.fmt, run.claims)
     sink = None

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from ie_dsl.cli.common import EXIT_USAGE, current_project, err, load_book, split_rules
-from ie_dsl.dump import dump_ast, dump_ir, dump_program
-from ie_dsl.runtime import DocView, annotate
-from ie_dsl.text import norm, segment
+from ie_dsl.run.runtime import DocView, annotate
+from ie_dsl.text.segment import norm, segment
+from ie_dsl.tools.dump import dump_ast, dump_ir, dump_program
 
 app = typer.Typer(no_args_is_help=True, help="Print each stage of the engine for a document.")
 _RULES_HELP = "Rule files or directories (none: the project's)."

@@ -12,9 +12,9 @@ import typer
 
 from ie_dsl import IEDslError, compile_rules
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, current_project, err, kind_of, load_book
-from ie_dsl.reader import read_documents
 from ie_dsl.resources import is_pack
-from ie_dsl.rulediff import Revision, RuleDiffError, as_json, compare, materialize, relabel, render_text
+from ie_dsl.scale.reader import read_documents
+from ie_dsl.tools.rulediff import Revision, RuleDiffError, as_json, compare, materialize, relabel, render_text
 
 DIFF_FORMATS = ("text", "json")
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ie_dsl import coverage
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book, split_paths
-from ie_dsl.evaluate import (
+from ie_dsl.scale.reader import read_documents
+from ie_dsl.tools import coverage
+from ie_dsl.tools.evaluate import (
     Counts,
     Evaluation,
     GoldError,
@@ -24,7 +25,6 @@ from ie_dsl.evaluate import (
     near_misses,
     text_of,
 )
-from ie_dsl.reader import read_documents
 
 EVAL_FORMATS = ("text", "json")
 

@@ -1,7 +1,7 @@
 """`iedsl explain RULE TEXT_OR_FILE`: why a rule did or did not fire.
 
 The rules come from --rules, else the project file, else rules/ or the shipped pack; only
-the named rule and what it needs are compiled (ie_dsl/rulesubset.py)."""
+the named rule and what it needs are compiled (ie_dsl/tools/rulesubset.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from ie_dsl.analysis import suggest
 from ie_dsl.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -27,10 +26,11 @@ from ie_dsl.cli.common import (
     show_diagnostics,
 )
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.explain import attempts, explain_rule
+from ie_dsl.language.analysis import suggest
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import read_documents
-from ie_dsl.rulesubset import NoSuchRule, compile_for
+from ie_dsl.scale.reader import read_documents
+from ie_dsl.tools.explain import attempts, explain_rule
+from ie_dsl.tools.rulesubset import NoSuchRule, compile_for
 
 
 def _is_path(target: str) -> bool:

@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 
 from ie_dsl.cli.common import EXIT_USAGE, err
-from ie_dsl.output import write_atomic
-from ie_dsl.project import PROJECT_FILE, PYPROJECT
+from ie_dsl.language.project import PROJECT_FILE, PYPROJECT
+from ie_dsl.scale.output import write_atomic
 
 SETTINGS = """\
 # Rule paths: files or directories, relative to this file; @pack/FILE is a file of the

@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import Any
 
-from ie_dsl.reader import JSONL_SUFFIXES
+from ie_dsl.scale.reader import JSONL_SUFFIXES
 
 _CHUNK = 1 << 20
 

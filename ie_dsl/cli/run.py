@@ -13,11 +13,11 @@ from typing import Annotated
 
 import typer
 
-from ie_dsl.checkpoint import Interrupted, SignalGuard
 from ie_dsl.cli.common import EXIT_PROBLEMS, EXIT_USAGE, err, plug_closed_streams, split_paths
 from ie_dsl.cli.runner import Runner, Settings
-from ie_dsl.output import FORMATS, NotRegularFile, output_target
-from ie_dsl.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
+from ie_dsl.scale.checkpoint import Interrupted, SignalGuard
+from ie_dsl.scale.output import FORMATS, NotRegularFile, output_target
+from ie_dsl.scale.reader import DEFAULT_MAX_DOC_BYTES, ENCODING_ERRORS, ReadOptions, parse_size
 
 
 def run_cli(

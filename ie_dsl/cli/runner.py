@@ -28,15 +28,15 @@ from typing import IO, Any
 
 import typer
 
-from ie_dsl.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
+from ie_dsl.claims.corroborate import corroborate
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, OUTSIDE_ROOT_ENV, err, load_book, rule_paths
 from ie_dsl.cli.corroborate import render_clusters
 from ie_dsl.cli.progress import Progress
-from ie_dsl.corroborate import corroborate
-from ie_dsl.output import CheckpointSink, MemorySink, PipeClosed, Sink, StdoutSink, dumps
-from ie_dsl.parallel import extract_outcomes, failure_of, outcome, problem_of
 from ie_dsl.pipeline import RuleBook
-from ie_dsl.reader import Document, Problem, ReadOptions, date_of, expand_inputs, read_paths
+from ie_dsl.scale.checkpoint import Checkpoint, CheckpointError, Interrupted, Mark, SignalGuard, fingerprint
+from ie_dsl.scale.output import CheckpointSink, MemorySink, PipeClosed, Sink, StdoutSink, dumps
+from ie_dsl.scale.parallel import extract_outcomes, failure_of, outcome, problem_of
+from ie_dsl.scale.reader import Document, Problem, ReadOptions, date_of, expand_inputs, read_paths
 
 EXIT_PIPE = 128 + 13  # stdout closed by the reader (`iedsl run ... | head`), as SIGPIPE would give
 _BLOCK = 1 << 20  # a document's statements reach a streaming sink in blocks of about this size

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
+from ie_dsl.claims.corroborate import corroborate
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err, load_book, split_paths
 from ie_dsl.cli.target import emit, is_stdout, output_problem
-from ie_dsl.corroborate import corroborate
-from ie_dsl.reader import read_documents
-from ie_dsl.report import KEEP_EMPTY_UP_TO, Report
+from ie_dsl.scale.reader import read_documents
+from ie_dsl.tools.report import KEEP_EMPTY_UP_TO, Report
 
 
 def show_cli(

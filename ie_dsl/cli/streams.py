@@ -22,7 +22,7 @@ import os
 import sys
 from typing import TextIO
 
-from ie_dsl.output import PipeClosed
+from ie_dsl.scale.output import PipeClosed
 
 
 class StdoutError(OSError):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ie_dsl.cli.common import EXIT_OK, EXIT_PROBLEMS, err
-from ie_dsl.output import NotRegularFile, output_target, silence_stdout, write_atomic
+from ie_dsl.scale.output import NotRegularFile, output_target, silence_stdout, write_atomic
 
 EXIT_PIPE = 128 + 13  # stdout closed by the reader (`... | head`), as SIGPIPE would give
 

@@ -27,7 +27,12 @@ from ie_dsl.cli.common import (
 )
 from ie_dsl.cli.target import output_problem
 from ie_dsl.diagnostics import Diagnostic
-from ie_dsl.fixtures import (
+from ie_dsl.language.project import PROJECT_FILE
+from ie_dsl.pipeline import RuleBook
+from ie_dsl.resources import is_pack
+from ie_dsl.scale.output import NotRegularFile, write_atomic
+from ie_dsl.source import SourceFile, SourceSpan
+from ie_dsl.tools.fixtures import (
     Case,
     Fixture,
     FixtureError,
@@ -42,12 +47,7 @@ from ie_dsl.fixtures import (
     run_case,
     select,
 )
-from ie_dsl.fixtures.update import rewrite
-from ie_dsl.output import NotRegularFile, write_atomic
-from ie_dsl.pipeline import RuleBook
-from ie_dsl.project import PROJECT_FILE
-from ie_dsl.resources import is_pack
-from ie_dsl.source import SourceFile, SourceSpan
+from ie_dsl.tools.fixtures.update import rewrite
 
 
 def _is_fixture_arg(arg: str) -> bool:
@@ -218,7 +218,7 @@ def run_tests_cli(
         chosen = select(cases, keyword)
         results += [run_case(book, case) for case in chosen]
         if coverage:
-            from ie_dsl.coverage import measure
+            from ie_dsl.tools.coverage import measure
 
             cover += measure(book, ((c.id, text) for c in chosen for text in c.texts))
     elapsed = time.perf_counter() - started
@@ -265,7 +265,7 @@ def _report(results: list[Result], fmt: str, verbose: bool, cover: list[Any] | N
         elif verbose:
             typer.echo(f"PASS {r.case.id}")
     if cover is not None:
-        from ie_dsl.coverage import render
+        from ie_dsl.tools.coverage import render
 
         typer.echo(render(cover))
 

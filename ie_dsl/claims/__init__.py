@@ -1,0 +1,2 @@
+"""Statements across documents -> claims: claim words, links, corroboration clusters.
+"""

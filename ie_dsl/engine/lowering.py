@@ -1,0 +1,532 @@
+"""Lower checked rules to IR: expand macros hygienically, tokenize literals, add implicit
+captures, and resolve `=>` arguments to capture slots.
+
+`lower(checked)` -> (entity strata, statement rules) as RuleIR, or IEDslError.
+
+Hygiene: a macro's parameters are substituted as patterns (never as text), names in its
+body resolve where the macro is defined, and the types it mentions are never captured
+implicitly, so using a macro adds no capture the rule did not ask for. Captures written
+explicitly in a macro body (`speaker:PERSON`) are the macro's named parts: they become
+captures of the rule that uses it. Nothing inside a look-around is captured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from ie_dsl.diagnostics import Diagnostic, IEDslError
+from ie_dsl.engine import ir, loose
+from ie_dsl.engine.expansion import MAX_EXPANSION, MAX_EXPANSION_TOTAL, Expansion
+from ie_dsl.engine.ir import nullable
+from ie_dsl.engine.tokenregex import FLAGS, TokenRegexError, compile_token_regex
+from ie_dsl.language import nodes as n
+from ie_dsl.language.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
+from ie_dsl.language.attrfilter import base_type, derived_name
+from ie_dsl.source import SourceSpan
+from ie_dsl.text.morph import inflections
+from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm
+
+DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
+_EACH = re.compile(r"each\((\w+)\)")  # a YAML emit's `role: each(capture)`
+RESERVED_FIELDS = frozenset({"doc", "type", "args", "span", "sentence", "rule"})
+
+
+@dataclass
+class _RuleScope:
+    """What lowering one rule accumulates: capture slots, and where to report problems."""
+
+    rule: n.Rule
+    captures: list[ir.CaptureInfo] = field(default_factory=list)
+    explicit: dict[str, int] = field(default_factory=dict)  # name -> its one slot
+    implicit: list[int] = field(default_factory=list)  # slots named once lowering is done
+    errors: list[Diagnostic] = field(default_factory=list)
+
+    def new_slot(self, name: str, types: tuple[str, ...], implicit: bool) -> int:
+        """A capture slot. Explicit captures of one name share a slot, so the one set last
+        wins; implicit ones get their final names in `name_implicit()`."""
+        if not implicit and name in self.explicit:
+            slot = self.explicit[name]
+            old = self.captures[slot]
+            self.captures[slot] = ir.CaptureInfo(
+                name, old.types + tuple(t for t in types if t not in old.types)
+            )
+            return slot
+        self.captures.append(ir.CaptureInfo(name, types))
+        slot = len(self.captures) - 1
+        if implicit:
+            self.implicit.append(slot)
+        else:
+            self.explicit[name] = slot
+        return slot
+
+    def name_implicit(self) -> None:
+        """place, place_2, ...: in order of appearance, never an explicit capture's name."""
+        taken = set(self.explicit)
+        counts: dict[str, int] = {}
+        for slot in self.implicit:
+            base, types = self.captures[slot].name, self.captures[slot].types
+            self.captures[slot] = ir.CaptureInfo(n.implicit_name(base, counts, taken), types)
+
+
+def _direct_types(node: ir.Node) -> tuple[str, ...]:
+    if isinstance(node, ir.Ann):  # PLACE[kind=country] is a PLACE annotation
+        return (base_type(node.type),)
+    if isinstance(node, ir.Alt):
+        out: list[str] = []
+        for o in node.options:
+            out.extend(t for t in _direct_types(o) if t not in out)
+        return tuple(out)
+    if isinstance(node, ir.Cap):
+        return _direct_types(node.item)
+    return ()
+
+
+def _seq(items: list[ir.Node]) -> ir.Node:
+    flat: list[ir.Node] = []
+    for it in items:
+        flat.extend(it.items if isinstance(it, ir.Seq) else (it,))
+    return flat[0] if len(flat) == 1 else ir.Seq(tuple(flat))
+
+
+def _alt(options: list[ir.Node]) -> ir.Node:
+    """Alternation; neighbouring one-word alternatives merge into one set test (one
+    lookup). Only neighbours merge, so the order in which options are tried is kept.
+
+    A run of one-word options is gathered first and made one set at its end: merging
+    pairwise would copy the set at every step, which is quadratic in the run's length."""
+    out: list[ir.Node] = []
+    run: list[ir.Tok] = []  # one-word options in a row, not merged yet
+
+    def merge_run() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            out.append(ir.Tok(ir.TNorm(frozenset().union(*(t.test.forms for t in run)))))  # type: ignore[union-attr]
+        run.clear()
+
+    for o in options:
+        if isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm):
+            run.append(o)
+        else:
+            merge_run()
+            out.append(o)
+    merge_run()
+    return out[0] if len(out) == 1 else ir.Alt(tuple(out))
+
+
+class _Lowerer:
+    def __init__(self, types: frozenset[str], scopes: Mapping[str, Mapping[str, n.Define]]):
+        self.types = types
+        self.scopes = scopes  # a macro body resolves names in the file that defines it
+
+    def test(self, t: n.TokenTest, scope: _RuleScope) -> ir.Test:
+        if isinstance(t, n.TWord):
+            if t.text in TOKEN_CLASSES and not t.literal:
+                return ir.TClass(t.text)
+            toks = _one_token(repr(t.text), t.text, t.span, scope)
+            return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
+        if isinstance(t, n.TExact):
+            toks = _one_token(repr(t.text), t.text, t.span, scope)
+            return ir.TText(frozenset(toks[:1]))
+        if isinstance(t, n.TLemma):
+            toks = _one_token(f"~{t.lemma}", t.lemma, t.span, scope)
+            return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
+        if isinstance(t, n.TRegex):
+            return self.regex(t, scope)
+        if isinstance(t, n.TType):
+            return ir.TIn(t.name if t.where is None else derived_name(t.name, t.where))
+        if isinstance(t, n.TNot):
+            return ir.TNot(self.test(t.test, scope))
+        if isinstance(t, n.TAnd):
+            return ir.TAnd(tuple(self.test(x, scope) for x in t.tests))
+        if isinstance(t, n.TOr):
+            parts = [self.test(x, scope) for x in t.tests]
+            if all(isinstance(p, ir.TNorm) for p in parts):
+                return ir.TNorm(frozenset().union(*(p.forms for p in parts)))  # type: ignore[union-attr]
+            return ir.TOr(tuple(parts))
+        raise TypeError(t)
+
+    def regex(self, t: n.TRegex, scope: _RuleScope) -> ir.Test:
+        unknown = sorted(set(t.flags) - set(FLAGS))
+        if unknown:
+            scope.errors.append(
+                Diagnostic(
+                    "E224",
+                    f"regex flag {unknown[0]!r} is not supported",
+                    t.span,
+                    "flags: i (ignore case), a (ASCII classes); RE2 has no verbose mode",
+                )
+            )
+            return ir.TRe(t.pattern, "")
+        try:
+            compile_token_regex(t.pattern, t.flags)
+        except TokenRegexError as err:
+            scope.errors.append(
+                Diagnostic(
+                    "E224",
+                    f"token regex refused: {err}",
+                    t.span,
+                    "token regexes use RE2 syntax, which runs in linear time: no backreferences, "
+                    "look-arounds or possessive quantifiers (use the rule's own (?= ) and (?<! ))",
+                )
+            )
+        return ir.TRe(t.pattern, t.flags)
+
+    def words(self, text: str, exact: bool, span: SourceSpan, scope: _RuleScope) -> ir.Node:
+        toks = literal_tokens(text)
+        if not toks:
+            scope.errors.append(Diagnostic("E223", f"{text!r} contains no token", span))
+            return ir.Seq(())
+        def one(x: str) -> ir.Node:
+            node: ir.Node = ir.Tok(ir.TText(frozenset([x])) if exact else ir.TNorm(frozenset([norm(x)])))
+            if x in FINAL_ABBREVIATIONS:  # `Inc.` is also the `Inc` and full stop ending a sentence
+                node = ir.Alt((node, ir.Seq((one(x[:-1]), one(".")))))
+            return node
+
+        return _seq([one(x) for x in toks])
+
+    def node(
+        self,
+        p: n.Pattern,
+        scope: _RuleScope,
+        macros: Mapping[str, n.Define],
+        params: Mapping[str, ir.Node],
+        private: bool,
+        captured: bool,
+    ) -> ir.Node:
+        """Lower one pattern node. `private`: inside a look-around (nothing is captured);
+        `captured`: inside an explicit capture or a macro body (no implicit captures)."""
+
+        def sub(q: n.Pattern, cap: bool = captured) -> ir.Node:
+            return self.node(q, scope, macros, params, private, cap)
+
+        if isinstance(p, n.Word):
+            return self.words(p.text, False, p.span, scope)
+        if isinstance(p, n.Exact):
+            return self.words(p.text, True, p.span, scope)
+        if isinstance(p, n.TokenSet):
+            if isinstance(p.test, n.TLemma) and len(literal_tokens(p.test.lemma)) > 1:
+                toks = literal_tokens(p.test.lemma)  # ~cross-border: inflect the last token only
+                head = [ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks[:-1]]
+                return _seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
+            return ir.Tok(self.test(p.test, scope))
+        if isinstance(p, n.AnyToken):
+            return ir.Tok(ir.TTrue())
+        if isinstance(p, n.Gap):
+            hi = p.max if p.max is not None or p.open else max(DEFAULT_GAP, p.min)
+            return ir.Rep(ir.Tok(ir.TTrue()), p.min, hi, greedy=False)
+        if isinstance(p, n.Seq):
+            return _seq([sub(x) for x in p.items])
+        if isinstance(p, n.Alt):
+            return _alt([sub(x) for x in p.options])
+        if isinstance(p, n.Repeat):
+            return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy, lazy=not p.greedy)
+        if isinstance(p, n.Look):  # zero-width: nothing inside is captured
+            return ir.Look(
+                self.node(p.pattern, scope, macros, params, private=True, captured=True), p.ahead, p.negate
+            )
+        if isinstance(p, n.Anchor):
+            return ir.Assert(p.at_start)
+        if isinstance(p, n.Capture):
+            inner = sub(p.pattern, cap=True)
+            if private:
+                return inner
+            return ir.Cap(scope.new_slot(p.name, _direct_types(inner), implicit=False), inner)
+        if isinstance(p, n.Ref):
+            return self.ref(p, scope, macros, params, private, captured)
+        raise TypeError(p)
+
+    def ref(
+        self,
+        p: n.Ref,
+        scope: _RuleScope,
+        macros: Mapping[str, n.Define],
+        params: Mapping[str, ir.Node],
+        private: bool,
+        captured: bool,
+    ) -> ir.Node:
+        if p.name in params:
+            return params[p.name]
+        if p.name in macros:
+            d = macros[p.name]
+            args = {
+                name: self.node(a, scope, macros, params, private, captured)
+                for name, a in zip(d.params, p.args, strict=False)
+            }
+            home = self.scopes.get(d.span.file, macros)
+            inner = self.node(d.body, scope, home, args, private, captured=True)
+        else:
+            inner = ir.Ann(p.name if p.where is None else derived_name(p.name, p.where))
+        if private or captured:
+            return inner
+        return ir.Cap(scope.new_slot(p.name.lower(), _direct_types(inner), implicit=True), inner)
+
+
+def consumes(node: ir.Node) -> bool:
+    """Can `node` match one token or more? (Look-arounds and anchors never consume.)"""
+    if isinstance(node, (ir.Tok, ir.Ann)):
+        return True
+    if isinstance(node, ir.Seq):
+        return any(consumes(i) for i in node.items)
+    if isinstance(node, ir.Alt):
+        return any(consumes(o) for o in node.options)
+    if isinstance(node, ir.Rep):
+        return node.max != 0 and consumes(node.item)
+    if isinstance(node, ir.Cap):
+        return consumes(node.item)
+    return False
+
+
+def _type_of(p: n.Pattern, types: frozenset[str]) -> str | None:
+    """The type an element stands for, if it is one type reference (maybe captured)."""
+    while isinstance(p, n.Capture):
+        p = p.pattern
+    return p.name if isinstance(p, n.Ref) and p.name in types and not p.args else None
+
+
+def _slots(scope: _RuleScope, name: str | None) -> tuple[int, ...]:
+    """Every slot captured under `name` (alternatives may each capture it)."""
+    return tuple(i for i, c in enumerate(scope.captures) if c.name == name)
+
+
+def _lower_loose(
+    lowerer: _Lowerer, cr: CheckedRule, scope: _RuleScope, types: frozenset[str]
+) -> tuple[ir.Node, tuple[tuple[SourceSpan, str | None], ...], tuple[str | None, ...]]:
+    """A loose rule's pattern: its variants (loose.layout), each element lowered as written
+    and the grammar's gaps and glue without captures. With one variant, one IR item per
+    part, so explanations can say what each element and gap took."""
+    variants = []
+    for parts in loose.layout(cr.rule.pattern, cr.macros, types):
+        items = []
+        for part in parts:
+            glue = part.kind in ("gap", "NOM")  # inserted by the expansion: never captured
+            lead = [lowerer.node(x, scope, cr.macros, {}, private=False, captured=True) for x in part.lead]
+            item = lowerer.node(part.node, scope, cr.macros, {}, private=False, captured=glue)
+            items.append(_seq([*lead, item]) if lead else item)
+        variants.append((items, parts))
+    if len(variants) == 1:
+        items, parts = variants[0]
+        elements = tuple((p.node.span, None if p.kind == "gap" else _type_of(p.node, types)) for p in parts)
+        return ir.Seq(tuple(items)), elements, tuple(p.label if p.kind == "gap" else None for p in parts)
+    return ir.Alt(tuple(_seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),), ()
+
+
+def lower_rule(
+    cr: CheckedRule, types: frozenset[str], scopes: Mapping[str, Mapping[str, n.Define]]
+) -> tuple[ir.RuleIR | None, list[Diagnostic]]:
+    """One checked rule -> RuleIR (or None) and the problems found."""
+    rule = cr.rule
+    scope = _RuleScope(rule)
+    lowerer = _Lowerer(types, scopes)
+    if rule.loose:
+        pattern, elements, gaps = _lower_loose(lowerer, cr, scope, types)
+    else:
+        written = rule.pattern.items if isinstance(rule.pattern, n.Seq) else (rule.pattern,)
+        # One IR item per written element (not flattened), so explanations can say which failed.
+        items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
+        pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
+        elements = tuple((p.span, _type_of(p, types)) for p in written)
+        gaps = ()
+    scope.name_implicit()
+    if nullable(pattern):  # allowed: the matcher reports only matches of one token or more
+        some = consumes(pattern)
+        scope.errors.append(
+            Diagnostic(
+                "W225",
+                "this pattern can match zero tokens"
+                if some
+                else "this pattern never matches a token, so the rule never reports anything",
+                rule.pattern.span,
+                "only non-empty matches are reported; "
+                + (
+                    "make an item required (check ?, * and {0,n}) if every match should have a token"
+                    if some
+                    else "add an item that matches a token (look-arounds, anchors and {0} match none)"
+                ),
+                severity="warning",
+            )
+        )
+    names = [c.name for c in scope.captures]
+    args: list[tuple[str, tuple[int, ...]]] = []
+    each: list[tuple[str, tuple[str, ...]]] = []
+    fields: list[tuple[str, str]] = []
+    output = rule.name
+    if rule.emit is not None and rule.kind == "rule":
+        output = rule.emit.type
+        for a in rule.emit.args:
+            listed = _EACH.fullmatch(a.capture or "") if not a.each else None
+            if a.each or listed:  # role=each(capture): a statement per conjunct
+                a = replace(a, capture=listed.group(1) if listed else a.capture, each=True)
+                if a.capture in names:
+                    each.append((a.role, _inner_types(pattern, set(_slots(scope, a.capture)))))
+            if a.const is not None:
+                if a.role in RESERVED_FIELDS:
+                    scope.errors.append(
+                        Diagnostic(
+                            "E220",
+                            f"{a.role!r} is a reserved statement field",
+                            a.span,
+                            "reserved: " + ", ".join(sorted(RESERVED_FIELDS)),
+                        )
+                    )
+                fields.append((a.role, a.const))
+            elif a.capture == n.RESOLVED:  # no capture: attribution fills it (attribution.py)
+                args.append((a.role, ()))
+            elif a.capture in names:
+                args.append((a.role, _slots(scope, a.capture)))
+            else:
+                hint = suggest(a.capture or "", frozenset(names))
+                scope.errors.append(
+                    Diagnostic(
+                        "E218",
+                        f"no capture named {a.capture!r} in rule {rule.name}",
+                        a.span,
+                        hint
+                        or (
+                            "captures here: " + ", ".join(names)
+                            if names
+                            else "the pattern captures nothing;"
+                            " name a part with name:PART or use an UPPER-case type"
+                        ),
+                    )
+                )
+    elif rule.kind == "rule":
+        for name in dict.fromkeys(c.name for c in scope.captures):
+            args.append((name, _slots(scope, name)))
+    return (
+        ir.RuleIR(
+            name=rule.name,
+            kind=rule.kind,
+            output=output,
+            pattern=pattern,
+            captures=tuple(scope.captures),
+            args=tuple(args),
+            fields=tuple(fields),
+            priority=rule.priority,
+            mode=rule.mode,
+            scope=rule.scope,
+            window=rule.window,
+            group=rule.group or output,
+            file=cr.file,
+            line=0,  # filled in by lower(), which has the sources
+            span=rule.span,
+            elements=elements,
+            gaps=gaps,
+            order=cr.order,
+            each=tuple(each),
+        ),
+        scope.errors,
+    )
+
+
+def lower(
+    checked: CheckedRules, warnings: list[Diagnostic] | None = None
+) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tuple[ir.RuleIR, ...]]:
+    """All checked rules -> (entity strata, statement rules) as IR. Raises IEDslError with
+    the errors found; the warnings found (W225) are added to `warnings` when it is given.
+
+    A rule whose macros would expand past MAX_EXPANSION elements, or the rule at which the
+    rule set passes MAX_EXPANSION_TOTAL, is E406 and is not expanded at all (nor is any
+    later rule that uses macros, once the total is passed)."""
+    errors: list[Diagnostic] = []
+    expansion = Expansion(checked.scopes)
+    total = 0
+
+    def where(span: SourceSpan) -> str:
+        source = checked.sources.get(span.file)
+        return f"{span.file}:{source.line_col(span.start)[0]}" if source else span.file
+
+    def fits(cr: CheckedRule) -> bool:
+        nonlocal total
+        uses = expansion.added(cr.rule.pattern, cr.macros)
+        added = sum(k for _use, k in uses)
+        if added == 0:
+            return True
+        if total > MAX_EXPANSION_TOTAL:  # reported once, at the rule that passed it
+            return False
+        name = cr.rule.name
+        if added > MAX_EXPANSION:
+            use, k = max(uses, key=lambda pair: pair[1])
+            grows = expansion.culprit(use, cr.macros, MAX_EXPANSION)
+            what = f"macro {use.name}" if k > MAX_EXPANSION else f"the macros of rule {name}"
+            errors.append(
+                Diagnostic(
+                    "E406",
+                    f"{what} would expand to more than {MAX_EXPANSION} pattern elements in rule {name}",
+                    use.span,
+                    f"{grows.name} ({where(grows.span)}) is where it grows past the limit: each use "
+                    "of a macro or of a parameter copies its whole pattern, so a macro that uses "
+                    "another twice is twice its size; put long lists of words in a lexicon",
+                )
+            )
+            return False
+        total += added
+        if total > MAX_EXPANSION_TOTAL:
+            errors.append(
+                Diagnostic(
+                    "E406",
+                    f"macros would expand to more than {MAX_EXPANSION_TOTAL} pattern elements over "
+                    f"all rules, passed at rule {name}",
+                    cr.rule.span,
+                    "each use of a macro copies its whole pattern: put long lists of words in a "
+                    "lexicon, or run several rule sets",
+                )
+            )
+            return False
+        return True
+
+    def one(cr: CheckedRule) -> ir.RuleIR | None:
+        if not fits(cr):
+            return None
+        rir, diags = lower_rule(cr, checked.types, checked.scopes)
+        errors.extend(d for d in diags if d.severity == "error")
+        if warnings is not None:
+            warnings.extend(d for d in diags if d.severity != "error")
+        if rir is None:
+            return None
+        source = checked.sources.get(cr.file)
+        line = source.line_col(cr.rule.span.start)[0] if source else 0
+        return replace(rir, line=line)
+
+    strata = tuple(tuple(r for r in (one(cr) for cr in stratum) if r) for stratum in checked.strata)
+    statements = tuple(r for r in (one(cr) for cr in checked.statements) if r)
+    if errors:
+        raise IEDslError(errors)
+    return strata, statements
+
+
+def _inner_types(node: ir.Node, slots: set[int], inside: bool = False) -> tuple[str, ...]:
+    """The types of the annotations matched inside the captures `slots` of `node` (not in
+    look-arounds), in the order written: what `each(capture)` splits the capture into."""
+    out: list[str] = []
+    stack: list[tuple[ir.Node, bool]] = [(node, inside)]
+    while stack:
+        item, within = stack.pop()
+        if isinstance(item, ir.Ann):
+            if within and item.type not in out:
+                out.append(item.type)
+        elif isinstance(item, ir.Cap):
+            stack.append((item.item, within or item.slot in slots))
+        elif isinstance(item, (ir.Seq, ir.Alt)):
+            parts = item.items if isinstance(item, ir.Seq) else item.options
+            stack.extend((p, within) for p in reversed(parts))
+        elif isinstance(item, ir.Rep):
+            stack.append((item.item, within))
+    return tuple(out)
+
+
+def _one_token(shown: str, text: str, span: SourceSpan, scope: _RuleScope) -> list[str]:
+    """The tokens of a one-token test's `text`, with E223 recorded if there is not exactly one."""
+    toks = literal_tokens(text)
+    if len(toks) != 1:
+        scope.errors.append(
+            Diagnostic(
+                "E223",
+                f"{shown} is {len(toks)} tokens, not one",
+                span,
+                "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
+            )
+        )
+    return toks

@@ -1,0 +1,118 @@
+"""The passes after matching, run in the order a rule set declares (schema.py).
+
+`finish(program, view, statements)` -> the document's statements: each pass the rule set's
+Schema lists runs in turn, then the statements are put in document order, and `dedupe` (if
+listed, always last) drops repeats. The passes:
+
+- `attribution`: speakers and organizations resolved across the document (attribution.py);
+- `cues`: polarity and modality from cue statements, which are consumed (context.py);
+- `dates`: `when`, the DATE of the statement's sentence nearest to it;
+- `dedupe`: statements identical to an earlier one (all but their rule) are dropped.
+
+A rule set that declares nothing runs `dates` and `dedupe` only: its statements are as
+matched. Each pass takes (program, view, statements) and returns the statements.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from typing import Any
+
+from ie_dsl.engine.compiler import Program
+from ie_dsl.engine.conflicts import resolve
+from ie_dsl.engine.phrases import Cand
+from ie_dsl.run.attribution import attribute
+from ie_dsl.run.cues import apply_context
+from ie_dsl.text.dates import find_dates
+from ie_dsl.text.view import Annotation, DocView
+
+Statements = list[dict[str, Any]]
+Pass = Callable[[Program, DocView, Statements], Statements]
+
+
+def _attribution(program: Program, view: DocView, statements: Statements) -> Statements:
+    if statements and program.schema.attribution is not None:
+        attribute(view, statements, program.roles, program.schema.attribution, program.schema.role_key)
+    return statements
+
+
+def _cues(program: Program, view: DocView, statements: Statements) -> Statements:
+    cues = program.schema.cues
+    return statements if cues is None else apply_context(view, statements, cues, view.cues)
+
+
+def _dates(program: Program, view: DocView, statements: Statements) -> Statements:
+    for st in statements:
+        _date(view, st)
+    return statements
+
+
+# name -> the pass; `dedupe` is not here: it runs after the sort, on the final order
+PASSES: dict[str, Pass] = {"attribution": _attribution, "cues": _cues, "dates": _dates}
+
+
+def finish(program: Program, view: DocView, statements: Statements) -> Statements:
+    """The declared passes over one document's matched statements, then document order
+    (and `dedupe`, if declared)."""
+    passes = program.schema.passes
+    for name in passes:
+        if name in PASSES:
+            statements = PASSES[name](program, view, statements)
+    statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
+    return _dedupe(statements) if "dedupe" in passes else statements
+
+
+def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
+    """The DATE annotations in tokens [first, end): those made by annotate() if rules asked
+    for DATE, else found now for this sentence only (most sentences hold no statement)."""
+    if "DATE" in view.ann_start:
+        return [a for a in view.of_type("DATE") if first <= a.start and a.end <= end]
+    cands: list[Cand] = []
+    # the document's date is looked for only if a date in the sentence needs it
+    for a, b, d in find_dates(view.norms[first:end], view.texts[first:end], lambda: view.doc_date):
+        ann = Annotation(
+            "DATE", first + a, first + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value
+        )
+        cands.append((0, first + a, first + b, -1, False, ann))
+    return resolve(cands, end)
+
+
+def _date(view: DocView, st: dict[str, Any]) -> None:
+    """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
+    sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
+    if view.dates is None:
+        view.dates = {}
+    dated = view.dates.get(sent.first_token)
+    if dated is None:
+        dated = [a for a in _sentence_dates(view, sent.first_token, sent.end_token) if a.value]
+        view.dates[sent.first_token] = dated
+    if not dated:
+        return
+    mid = (st["span"]["start"] + st["span"]["end"]) / 2
+    best = min(dated, key=lambda a: (abs(view.seg.starts[a.start] - mid), a.start))
+    cs, ce = view.char_span(best.start, best.end)
+    when = {"value": best.value, **dict(best.attrs), "text": view.text[cs:ce], "start": cs, "end": ce}
+    rest = {k: st.pop(k) for k in ("args", "span", "sentence", "rule")}
+    st["when"] = when
+    st.update(rest)
+
+
+def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statements (sorted by span, as finish() sorts them) without those identical (all
+    but their rule) to an earlier one from another rule."""
+    seen: set[str] = set()
+    span: tuple[int, int] | None = None
+    out = []
+    for st in statements:
+        # identical statements have the same span, and the sort puts them together: keys are
+        # kept for one span at a time, not for the whole document
+        here = (st["span"]["start"], st["span"]["end"])
+        if here != span:
+            seen.clear()
+            span = here
+        key = repr([(k, v) for k, v in st.items() if k not in ("rule", "sentence")])  # span fixes it
+        if key not in seen:
+            seen.add(key)
+            out.append(st)
+    return out

@@ -5,6 +5,7 @@ consumes: no macros, no sugar, literal words already tokenized, names resolved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ie_dsl.source import SourceSpan
 
@@ -181,3 +182,10 @@ class RuleIR:
     # `role=each(capture)`: (role, the types of the conjuncts) for each such role; a
     # statement is emitted per conjunct of the capture (conjuncts.py)
     each: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+class Lowered(NamedTuple):
+    """What lowering gives: the rules as IR, entity rules in dependency strata."""
+
+    strata: tuple[tuple[RuleIR, ...], ...]  # entity rules, dependencies first
+    statements: tuple[RuleIR, ...]  # the statement rules

@@ -1,7 +1,7 @@
 """Lower checked rules to IR: expand macros hygienically, tokenize literals, add implicit
 captures, and resolve `=>` arguments to capture slots.
 
-`lower(checked)` -> (entity strata, statement rules) as RuleIR, or IEDslError.
+`lower(checked)` -> ir.Lowered (entity strata, statement rules) as RuleIR, or IEDslError.
 
 Hygiene: a macro's parameters are substituted as patterns (never as text), names in its
 body resolve where the macro is defined, and the types it mentions are never captured
@@ -421,10 +421,8 @@ def lower_rule(
     )
 
 
-def lower(
-    checked: CheckedRules, warnings: list[Diagnostic] | None = None
-) -> tuple[tuple[tuple[ir.RuleIR, ...], ...], tuple[ir.RuleIR, ...]]:
-    """All checked rules -> (entity strata, statement rules) as IR. Raises IEDslError with
+def lower(checked: CheckedRules, warnings: list[Diagnostic] | None = None) -> ir.Lowered:
+    """All checked rules -> ir.Lowered: (entity strata, statement rules) as IR. Raises IEDslError with
     the errors found; the warnings found (W225) are added to `warnings` when it is given.
 
     A rule whose macros would expand past MAX_EXPANSION elements, or the rule at which the
@@ -494,7 +492,7 @@ def lower(
     statements = tuple(r for r in (one(cr) for cr in checked.statements) if r)
     if errors:
         raise IEDslError(errors)
-    return strata, statements
+    return ir.Lowered(strata, statements)
 
 
 def _inner_types(node: ir.Node, slots: set[int], inside: bool = False) -> tuple[str, ...]:

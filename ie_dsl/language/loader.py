@@ -15,7 +15,7 @@ import dataclasses
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,9 @@ _MACRO_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _RULE_START = re.compile(r"^(?:rule|entity)\b[ \t]*([^\s:]*)", re.MULTILINE)
 # A fixture file (docs/testing.md) has a top-level `cases:` key; a rule file or lexicon never does.
 _FIXTURE_MARK = re.compile(rb"^cases\s*:", re.MULTILINE)
+# The root under which load_texts places the files it is given: no such directory exists, so
+# nothing under it is read from disk, and a `use` that leaves it is refused as on disk.
+_GIVEN = Path("/<given>")
 
 
 @dataclass
@@ -117,6 +120,11 @@ class _Loader:
         self.rules = 0  # rules counted so far, in load order
         self.full = False  # more than MAX_RULES: E405 given, nothing more is read
         self.pack = data_dir("rules").resolve()
+        self.texts: dict[Path, str] = {}  # files given as text (load_texts), by their path under _GIVEN
+
+    def shown(self, path: Path) -> str:
+        """A file's name in diagnostics: its display path, or the name it was given as text."""
+        return path.relative_to(_GIVEN).as_posix() if path.is_relative_to(_GIVEN) else display_path(path)
 
     def inside(self, target: Path) -> bool:
         """May a file at `target` (resolved) be read: is it under a rule root or the pack?"""
@@ -185,7 +193,7 @@ class _Loader:
     def load_file(self, path: Path, via: SourceSpan | None = None) -> str | None:
         """Read one file (once); returns its display path, or None if it failed."""
         if path in self.loading:
-            chain = " -> ".join(display_path(p) for p in self.loading[self.loading.index(path) :] + [path])
+            chain = " -> ".join(self.shown(p) for p in self.loading[self.loading.index(path) :] + [path])
             self.errors.append(
                 Diagnostic(
                     "E207",
@@ -199,8 +207,10 @@ class _Loader:
             return self.seen[path]
         if self.full:
             return None
-        shown = display_path(path)
+        shown = self.shown(path)
         self.seen[path] = shown
+        if path in self.texts:
+            return self._given(path, shown)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 self.errors.append(
@@ -222,10 +232,14 @@ class _Loader:
             self.errors.append(self._not_utf8(shown, data, err))
             return None
         self.result.read.append(str(path))
+        return self._given(path, shown, text)
+
+    def _given(self, path: Path, shown: str, text: str | None = None) -> str:
+        """Read a file's text (read from disk, or given to load_texts) as the file `shown`."""
         self.result.roots[shown] = self.namespace(path)
         self.loading.append(path)
         try:
-            return self._read(path, shown, text)
+            return self._read(path, shown, self.texts[path] if text is None else text)
         finally:
             self.loading.pop()
 
@@ -358,7 +372,7 @@ class _Loader:
                     )
                 )
                 continue
-            if not target.is_file():
+            if target not in self.texts and not target.is_file():
                 self.errors.append(
                     Diagnostic(
                         "E205",
@@ -366,7 +380,7 @@ class _Loader:
                         if target.exists()
                         else f"used file not found: {use.path}",
                         use.span,
-                        f"looked for {display_path(target)}",
+                        f"looked for {self.shown(target)}",
                     )
                 )
                 continue
@@ -528,6 +542,26 @@ def load_rules(paths: Iterable[str | Path], allow_outside_root: bool = False) ->
     loader.roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
     for p in paths:
         loader.load_path(p)
+    loader.result.errors = [_within(d, loader.result.sources) for d in loader.errors]
+    return loader.result
+
+
+def load_texts(texts: Mapping[str, str]) -> RuleSet:
+    """Rule files and lexicons given as text, name -> text (`{"main.ie": "rule r: ORG said\\n",
+    "orgs.yaml": "type: ORG\\nentries: [CSTO]\\n"}`), read as load_rules reads a directory
+    holding them: in name order, the same diagnostics, spans naming the files as given. A `use`
+    names another of them (relative to the file that says it) or a file of the shipped pack
+    (`@pack/FILE`, read from disk); nothing else is read, nothing is written. Raises ValueError
+    for a name that is no rule file or lexicon (.ie, .yaml, .yml) or that leaves the names' root."""
+    loader = _Loader()
+    loader.roots = [_GIVEN]
+    for name, text in texts.items():
+        path = (_GIVEN / name).resolve()
+        if path.suffix not in RULE_SUFFIXES or not path.is_relative_to(_GIVEN) or path == _GIVEN:
+            raise ValueError(f"not a rule file or lexicon name: {name!r} (.ie, .yaml, .yml)")
+        loader.texts[path] = text
+    for path in sorted(loader.texts):
+        loader.load_file(path)
     loader.result.errors = [_within(d, loader.result.sources) for d in loader.errors]
     return loader.result
 

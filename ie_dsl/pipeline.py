@@ -23,7 +23,7 @@ from ie_dsl.engine.compiler import Program, compile_program
 from ie_dsl.engine.ir import RuleIR
 from ie_dsl.engine.lowering import lower
 from ie_dsl.language.analysis import check, check_all
-from ie_dsl.language.loader import RuleSet, display_path, load_rules
+from ie_dsl.language.loader import RuleSet, display_path, load_rules, load_texts
 from ie_dsl.language.schema import Schema
 from ie_dsl.resources import PACK, data_dir, with_pack
 from ie_dsl.run.runtime import extract, iter_extract
@@ -133,6 +133,25 @@ def compile_rules(paths: Iterable[str | Path], allow_outside_root: bool = False)
         files = provenance(paths, ruleset.read)
         strata = tuple(tuple(_relabel(r, files) for r in stratum) for stratum in strata)
         statements = tuple(_relabel(r, files) for r in statements)
+        program = compile_program(strata, statements, checked.lexicons, checked.types, checked.schema)
+    return RuleBook(program, ruleset.sources, tuple(warnings), ruleset)
+
+
+def compile_text(text: str, files: Mapping[str, str] | None = None, name: str = "main.ie") -> RuleBook:
+    """A rule file's text (named `name`) and the files beside it (`files`, name -> text: lexicon
+    YAML, rule files it `use`s) -> RuleBook, as compile_rules gives for a directory holding
+    them; statements and diagnostics name the files as given. No file is read or written but
+    the shipped pack's that a `use` names (language.load_texts). Raises IEDslError."""
+    with _compiling():
+        ruleset = load_texts({**(files or {}), name: text})
+        if _refused(ruleset):
+            raise IEDslError(ruleset.errors)
+        checked = check(ruleset)
+        warnings = list(checked.warnings)
+        try:
+            strata, statements = lower(checked, warnings)
+        except IEDslError as exc:  # with the warnings, as compile_rules gives them
+            raise IEDslError([*exc.diagnostics, *warnings]) from None
         program = compile_program(strata, statements, checked.lexicons, checked.types, checked.schema)
     return RuleBook(program, ruleset.sources, tuple(warnings), ruleset)
 

@@ -6,78 +6,72 @@ import pytest
 
 from ie_dsl import compile_rules
 from ie_dsl.diagnostics import IEDslError
+from ie_dsl.pipeline import compile_text
+
+ORGS = {"orgs.yaml": "type: ORG\nentries: [CSTO, NATO]\n"}
 
 
-def diags(tmp_path, rules: str, **files: str) -> list:
-    files = {"orgs.yaml": "type: ORG\nentries: [CSTO, NATO]\n", **files}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "main.ie").write_text(rules)
+def diags(rules: str, files: dict[str, str] | None = None) -> list:
+    """The errors of main.ie (`rules`) beside the ORG lexicon and `files`, compiled from text."""
     with pytest.raises(IEDslError) as info:
-        compile_rules([tmp_path])
+        compile_text(rules, {**ORGS, **(files or {})})
     return [d for d in info.value.diagnostics if d.severity == "error"]
 
 
-def test_unknown_type_suggests_close_name(tmp_path):
-    (d,) = diags(tmp_path, "rule r: ORGS said\n")
+def test_unknown_type_suggests_close_name():
+    (d,) = diags("rule r: ORGS said\n")
     assert d.code == "E210" and "ORG" in d.hint
 
 
-def test_a_macro_in_brackets_is_named_as_a_macro_not_suggested_as_itself(tmp_path):
-    (d,) = diags(tmp_path, "define THING = (a | b)\nrule r: x [THING]\n")
+def test_a_macro_in_brackets_is_named_as_a_macro_not_suggested_as_itself():
+    (d,) = diags("define THING = (a | b)\nrule r: x [THING]\n")
     assert d.code == "E210" and d.message == "THING is a macro: only a type can be tested in [ ]"
     assert d.hint == "write it without brackets: THING"
     assert d.span.start == len("define THING = (a | b)\nrule r: x [")
 
 
-def test_all_caps_word_hint_says_quote_it(tmp_path):
-    (d,) = diags(tmp_path, "rule r: ORG said ZZZQ\n")
+def test_all_caps_word_hint_says_quote_it():
+    (d,) = diags("rule r: ORG said ZZZQ\n")
     assert d.code == "E210" and '"ZZZQ"' in d.hint
 
 
-def test_unknown_capture_in_emit(tmp_path):
-    (d,) = diags(tmp_path, "rule r: speaker:ORG said => warn(speakr)\n")
+def test_unknown_capture_in_emit():
+    (d,) = diags("rule r: speaker:ORG said => warn(speakr)\n")
     assert d.code == "E218" and "speaker" in d.hint
 
 
-def test_duplicate_rule_names(tmp_path):
-    (d,) = diags(tmp_path, "rule r: ORG said\nrule r: ORG warned\n")
+def test_duplicate_rule_names():
+    (d,) = diags("rule r: ORG said\nrule r: ORG warned\n")
     assert d.code == "E213"
 
 
-def test_macro_arity_and_recursion(tmp_path):
-    got = diags(tmp_path, "define NEAR(X, Y) = X ...{0,2} Y\ndefine LOOP = a LOOP\nrule r: NEAR(ORG) said\n")
+def test_macro_arity_and_recursion():
+    got = diags("define NEAR(X, Y) = X ...{0,2} Y\ndefine LOOP = a LOOP\nrule r: NEAR(ORG) said\n")
     assert {d.code for d in got} == {"E211", "E212"}
 
 
-def test_entity_cycle_names_its_rules(tmp_path):
-    (d,) = diags(tmp_path, "entity A: B x\nentity B: A y\nrule r: A\n")
+def test_entity_cycle_names_its_rules():
+    (d,) = diags("entity A: B x\nentity B: A y\nrule r: A\n")
     assert d.code == "E215" and "A -> B -> A" in d.message
     assert "main.ie:1)" in d.hint and "main.ie:2)" in d.hint
 
 
-def test_entity_cascade_runs_in_dependency_order(tmp_path):
+def test_entity_cascade_runs_in_dependency_order():
     # written in reverse order: ALLIANCE uses BLOC, which uses ORG
-    (tmp_path / "orgs.yaml").write_text("type: ORG\nentries: [CSTO, NATO]\n")
-    (tmp_path / "main.ie").write_text(
-        "entity ALLIANCE: BLOC and BLOC\nentity BLOC: the? ORG\nrule r: ALLIANCE met\n"
-    )
-    book = compile_rules([tmp_path])
+    book = compile_text("entity ALLIANCE: BLOC and BLOC\nentity BLOC: the? ORG\nrule r: ALLIANCE met\n", ORGS)
     (st,) = book.extract("d", "The CSTO and NATO met.")
     assert st["args"]["alliance"]["text"] == "The CSTO and NATO"
 
 
-def test_macros_are_file_scoped(tmp_path):
-    (tmp_path / "other.ie").write_text("define HIDDEN = secret\n")
-    (d,) = diags(tmp_path, "rule r: ORG HIDDEN\n")
+def test_macros_are_file_scoped():
+    (d,) = diags("rule r: ORG HIDDEN\n", {"other.ie": "define HIDDEN = secret\n"})
     assert d.code == "E210"
 
 
-def test_macros_visible_through_use(tmp_path):
-    (tmp_path / "orgs.yaml").write_text("type: ORG\nentries: [CSTO]\n")
-    (tmp_path / "common.ie").write_text("define SAY = ~say | ~state\n")
-    (tmp_path / "main.ie").write_text('use "common.ie"\nrule r: ORG SAY\n')
-    book = compile_rules([tmp_path])
+def test_macros_visible_through_use():
+    book = compile_text(
+        'use "common.ie"\nrule r: ORG SAY\n', {**ORGS, "common.ie": "define SAY = ~say | ~state\n"}
+    )
     assert [s["type"] for s in book.extract("d", "CSTO stated it.")] == ["r"]
 
 
@@ -91,9 +85,8 @@ def test_use_cannot_leave_rule_root(tmp_path):
     assert info.value.diagnostics[0].code == "E204"
 
 
-def test_every_error_is_reported_not_just_the_first(tmp_path):
-    (tmp_path / "b.ie").write_text("rule b: (\n")
-    got = diags(tmp_path, "rule r: ORGS x\nrule s: NATOO y\n")
+def test_every_error_is_reported_not_just_the_first():
+    got = diags("rule r: ORGS x\nrule s: NATOO y\n", {"b.ie": "rule b: (\n"})
     assert [d.code for d in got] == ["E101", "E210", "E210"]
     assert "ORG" in got[1].hint and "NATO" in got[2].hint
 
@@ -110,10 +103,9 @@ def test_every_error_is_reported_not_just_the_first(tmp_path):
         ("x:T?", 9),  # through an entity rule's annotation, made optional
     ],
 )
-def test_a_pattern_that_can_match_nothing_is_a_warning(tmp_path, pattern, column):
+def test_a_pattern_that_can_match_nothing_is_a_warning(pattern, column):
     # W225 (it was the error E225): the rule is accepted and only its non-empty matches count
-    (tmp_path / "main.ie").write_text(f"define OPT = b?\nentity T: c\nrule r: {pattern}\n")
-    book = compile_rules([tmp_path])
+    book = compile_text(f"define OPT = b?\nentity T: c\nrule r: {pattern}\n")
     (w,) = [w for w in book.warnings if w.code != "W201"]  # OPT is used by one case only
     assert (w.code, w.severity, w.message) == ("W225", "warning", "this pattern can match zero tokens")
     assert book.sources[w.span.file].line_col(w.span.start) == (3, column)
@@ -123,9 +115,8 @@ def test_a_pattern_that_can_match_nothing_is_a_warning(tmp_path, pattern, column
 
 
 @pytest.mark.parametrize("pattern", ["(?= a)", "^", "^ $", "(?<! a) (?= b)", "a{0}"])
-def test_a_pattern_that_never_matches_a_token_says_so(tmp_path, pattern):
-    (tmp_path / "main.ie").write_text(f"rule r: {pattern}\n")
-    book = compile_rules([tmp_path])
+def test_a_pattern_that_never_matches_a_token_says_so(pattern):
+    book = compile_text(f"rule r: {pattern}\n")
     (w,) = book.warnings
     assert w.code == "W225" and "never reports anything" in w.message
     assert book.extract("d", "a b. a") == []
@@ -134,9 +125,8 @@ def test_a_pattern_that_never_matches_a_token_says_so(tmp_path, pattern):
 def test_w225_comes_with_errors_and_from_check(tmp_path):
     from ie_dsl.pipeline import diagnose
 
-    (tmp_path / "main.ie").write_text("rule r: a?\nrule s: b => w(nope)\n")  # E218: found in lowering
-    with pytest.raises(IEDslError) as info:
-        compile_rules([tmp_path])
+    with pytest.raises(IEDslError) as info:  # E218: found in lowering
+        compile_text("rule r: a?\nrule s: b => w(nope)\n")
     assert sorted(d.code for d in info.value.diagnostics) == ["E218", "W225"]
     (tmp_path / "main.ie").write_text("rule r: a?\nrule s: NOPE\n")  # E210: found before lowering
     found, _sources = diagnose([tmp_path])
@@ -150,8 +140,8 @@ def test_w225_comes_with_errors_and_from_check(tmp_path):
         ("entity T: ORG said => foo(org)\nrule r: T\n", "E219"),
     ],
 )
-def test_options_that_would_be_ignored_are_errors(tmp_path, rules, code):
-    assert [d.code for d in diags(tmp_path, rules)] == [code]
+def test_options_that_would_be_ignored_are_errors(rules, code):
+    assert [d.code for d in diags(rules)] == [code]
 
 
 @pytest.mark.parametrize(
@@ -163,18 +153,15 @@ def test_options_that_would_be_ignored_are_errors(tmp_path, rules, code):
         ("define:\n  NEAR(X, y): X y\nrules: []\n", "UPPER-case"),
     ],
 )
-def test_yaml_rule_file_mistakes_are_located(tmp_path, yaml_text, fragment):
-    (tmp_path / "r.yaml").write_text(yaml_text)
-    got = diags(tmp_path, "rule ok: ORG said\n")
+def test_yaml_rule_file_mistakes_are_located(yaml_text, fragment):
+    got = diags("rule ok: ORG said\n", {"r.yaml": yaml_text})
     assert [d.code for d in got] == ["E206"] and fragment in got[0].message
-    assert got[0].span is not None and got[0].span.file.endswith("r.yaml")
+    assert got[0].span is not None and got[0].span.file == "r.yaml"
 
 
-def test_unused_defines_and_lexicons_are_warnings(tmp_path):
-    (tmp_path / "orgs.yaml").write_text("type: ORG\nentries: [CSTO]\n")
-    (tmp_path / "unused.yaml").write_text("type: FRUIT\nentries: [apple]\n")
-    (tmp_path / "main.ie").write_text("define NEVER = x\nrule r: ORG said\n")
-    book = compile_rules([tmp_path])
+def test_unused_defines_and_lexicons_are_warnings():
+    unused = {"unused.yaml": "type: FRUIT\nentries: [apple]\n"}
+    book = compile_text("define NEVER = x\nrule r: ORG said\n", {**ORGS, **unused})
     assert sorted((w.code, w.severity) for w in book.warnings) == [("W201", "warning"), ("W202", "warning")]
 
 

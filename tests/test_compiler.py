@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ie_dsl import compile_rules
 from ie_dsl.diagnostics import IEDslError
 from ie_dsl.engine.vm import Window, search
+from ie_dsl.pipeline import compile_text
 from ie_dsl.run.runtime import DocView, annotate
 from ie_dsl.text.segment import segment
-
-
-def compile_text(tmp_path, rules: str, **files: str):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "main.ie").write_text(rules)
-    return compile_rules([tmp_path])
 
 
 def only_rule(book):
@@ -23,33 +16,32 @@ def only_rule(book):
     return cr
 
 
-def codes(tmp_path, rules: str) -> set[str]:
+def codes(rules: str) -> set[str]:
     with pytest.raises(IEDslError) as info:
-        compile_text(tmp_path, rules)
+        compile_text(rules)
     return {d.code for d in info.value.diagnostics}
 
 
-def test_repeat_bound_limit(tmp_path):
-    assert codes(tmp_path, "rule r: b a{0,5000}\n") == {"E403"}
+def test_repeat_bound_limit():
+    assert codes("rule r: b a{0,5000}\n") == {"E403"}
 
 
-def test_look_around_of_any_length_compiles(tmp_path):
-    book = compile_text(tmp_path, "rule r: a (?= _* b)\nrule q: (?<! x+) a\n")
+def test_look_around_of_any_length_compiles():
+    book = compile_text("rule r: a (?= _* b)\nrule q: (?<! x+) a\n")
     assert [st["rule"]["name"] for st in book.extract("d", "x a c c b")] == ["r"]
 
 
-def test_bad_regex_is_located(tmp_path):
+def test_bad_regex_is_located():
     with pytest.raises(IEDslError) as info:
-        compile_text(tmp_path, "rule r: /[unclosed/\n")
+        compile_text("rule r: /[unclosed/\n")
     (d,) = info.value.diagnostics
     assert d.code == "E224" and d.span.start == len("rule r: ")
 
 
-def test_prefilter_clauses_and_first_tokens(tmp_path):
+def test_prefilter_clauses_and_first_tokens():
     book = compile_text(
-        tmp_path,
         "rule r: ORG (warns | warned) ...{0,3} of THREAT\nentity THREAT: terrorism\n",
-        **{"o.yaml": "type: ORG\nentries: [CSTO]\n"},
+        {"o.yaml": "type: ORG\nentries: [CSTO]\n"},
     )
     cr = only_rule(book)
     assert frozenset({"t:ORG"}) in cr.clauses
@@ -61,11 +53,10 @@ def test_prefilter_clauses_and_first_tokens(tmp_path):
     assert anchors == ["p:ORG warned", "p:ORG warns"]
 
 
-def test_rule_without_a_known_second_element_is_indexed_by_its_rarest_clause(tmp_path):
+def test_rule_without_a_known_second_element_is_indexed_by_its_rarest_clause():
     book = compile_text(
-        tmp_path,
         "rule r: ORG ...{0,2} (warns | warned) of THREAT\nentity THREAT: terrorism\n",
-        **{"o.yaml": "type: ORG\nentries: [CSTO]\n"},
+        {"o.yaml": "type: ORG\nentries: [CSTO]\n"},
     )
     cr = only_rule(book)
     assert cr.follow is not None and cr.follow[2][0][:2] == (0, 2)  # not right after ORG: no pairs
@@ -73,11 +64,10 @@ def test_rule_without_a_known_second_element_is_indexed_by_its_rarest_clause(tmp
     assert sorted(k for k, rules in book.program.anchors.items() if cr in rules) == ["w:warned", "w:warns"]
 
 
-def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_word(tmp_path, monkeypatch):
+def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_word(monkeypatch):
     book = compile_text(
-        tmp_path,
         "rule r: actor:ORG warns of threat:[alpha] => warning(actor, threat)\n",
-        **{"o.yaml": "type: ORG\nentries: [CSTO, CSTO Council, NATO]\n"},
+        {"o.yaml": "type: ORG\nentries: [CSTO, CSTO Council, NATO]\n"},
     )
     import ie_dsl.run.runtime as rt
 
@@ -93,8 +83,8 @@ def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_wor
     assert searched == [1]  # one start searched: the ORG before "warns", not NATO
 
 
-def test_rule_is_not_tried_on_a_window_without_its_words(tmp_path, monkeypatch):
-    book = compile_text(tmp_path, "rule r: alpha ...{0,3} omega\n")
+def test_rule_is_not_tried_on_a_window_without_its_words(monkeypatch):
+    book = compile_text("rule r: alpha ...{0,3} omega\n")
     calls = []
     import ie_dsl.run.runtime as rt
 
@@ -105,8 +95,8 @@ def test_rule_is_not_tried_on_a_window_without_its_words(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("pattern", ["(a | a)* b", "(a* a*)* b", "(a | a _?)+ b", "(a{0,5} a{0,5}){0,20} b"])
-def test_search_cost_is_bounded_by_code_times_positions(tmp_path, pattern):
-    book = compile_text(tmp_path, f"rule r: {pattern}\n")
+def test_search_cost_is_bounded_by_code_times_positions(pattern):
+    book = compile_text(f"rule r: {pattern}\n")
     cr = only_rule(book)
     text = " ".join(["a"] * 400)
     view = DocView("d", text, segment(text))
@@ -119,33 +109,33 @@ def test_search_cost_is_bounded_by_code_times_positions(tmp_path, pattern):
 
 
 @pytest.mark.parametrize("pattern", [r"/(a)\1/", r"/(?=a)b/", r"/a++/"])
-def test_token_regexes_outside_re2_are_refused_with_a_location(tmp_path, pattern):
+def test_token_regexes_outside_re2_are_refused_with_a_location(pattern):
     with pytest.raises(IEDslError) as info:
-        compile_text(tmp_path, f"rule r: {pattern}\n")
+        compile_text(f"rule r: {pattern}\n")
     (d,) = info.value.diagnostics
     assert d.code == "E224" and "RE2" in d.hint and d.span.start == len("rule r: ")
 
 
-def test_a_catastrophic_regex_is_harmless_on_a_huge_token(tmp_path):
+def test_a_catastrophic_regex_is_harmless_on_a_huge_token():
     # (a|a)+$ backtracks exponentially in re/regex; RE2 is linear in the token
-    book = compile_text(tmp_path, "rule r: /^(a|a)+$/\n")
+    book = compile_text("rule r: /^(a|a)+$/\n")
     (st,) = book.extract("d", "a" * 100_000 + "!")
     assert st["span"] == {"start": 0, "end": 100_000}
 
 
-def test_a_document_over_its_budget_is_stopped(tmp_path):
+def test_a_document_over_its_budget_is_stopped():
     from ie_dsl.run.runtime import BudgetExceeded
 
-    book = compile_text(tmp_path, "rule r: alpha\n")
+    book = compile_text("rule r: alpha\n")
     with pytest.raises(BudgetExceeded):
         book.extract("d", "alpha beta. " * 100, budget=-1.0)
     assert len(book.extract("d", "alpha beta. " * 100, budget=60.0)) == 100
 
 
-def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(tmp_path, monkeypatch):
+def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(monkeypatch):
     import ie_dsl.run.runtime as rt
 
-    book = compile_text(tmp_path, "rule r: alpha ...{0,2} omega\n")
+    book = compile_text("rule r: alpha ...{0,2} omega\n")
     text = "".join(f"Alpha {i} omega. Filler words here.\n\n" for i in range(300))
     whole = book.extract("d", text)
     monkeypatch.setattr(rt, "CHUNK_CHARS", 500)
@@ -158,20 +148,19 @@ def test_a_huge_document_is_matched_piece_by_piece_with_whole_document_offsets(t
 
 
 @pytest.mark.parametrize("pattern", ["[cap]+", "a _* b", "a ...* b", "(a b{2,})"])
-def test_mode_all_with_an_open_repeat_is_refused(tmp_path, pattern):
+def test_mode_all_with_an_open_repeat_is_refused(pattern):
     # every start is searched to its farthest end: open-ended, that would be quadratic
     with pytest.raises(IEDslError) as info:
-        compile_text(tmp_path, f"rule r mode all: {pattern}\n")
+        compile_text(f"rule r mode all: {pattern}\n")
     (d,) = info.value.diagnostics
     assert d.code == "E227" and "{0,20}" in d.hint and d.span.start == len("rule ")
-    assert compile_text(tmp_path, "rule r mode all: a _{0,20} b\n").extract("d", "a x b") != []
+    assert compile_text("rule r mode all: a _{0,20} b\n").extract("d", "a x b") != []
 
 
-def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(tmp_path, monkeypatch):
+def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(monkeypatch):
     book = compile_text(
-        tmp_path,
         "rule r: ORG (said | says) (that)? ...{0,2} (oil | wheat)\n",
-        **{"o.yaml": "type: ORG\nentries: [OPEC]\n"},
+        {"o.yaml": "type: ORG\nentries: [OPEC]\n"},
     )
     (cr,) = book.program.statements
     assert cr.follow == (

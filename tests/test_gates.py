@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from ie_dsl import compile_rules
 from ie_dsl.engine.gates import gated
 from ie_dsl.engine.opcodes import ANY, JMP, LOOK, MATCH, NORM, SPLIT, TEST
 from ie_dsl.engine.vm import Window, search
+from ie_dsl.pipeline import compile_text
 from ie_dsl.run.runtime import DocView, annotate
 from ie_dsl.text.segment import segment
-
-
-def book_of(tmp_path, rules: str, **files: str):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "main.ie").write_text(rules)
-    return compile_rules([tmp_path])
 
 
 def view_of(book, text: str) -> DocView:
@@ -61,13 +54,12 @@ def test_no_gate_where_a_branch_may_take_any_token_or_end_the_match():
     assert out[4][5] is None  # reaches MATCH without a token
 
 
-def test_a_gap_the_sentence_does_not_use_solves_no_state(tmp_path):
+def test_a_gap_the_sentence_does_not_use_solves_no_state():
     # every optional part begins with a choice: without gates each was a solved state
-    book = book_of(
-        tmp_path,
+    book = compile_text(
         "define PART = (very | quite) (much | little) | (in | on) (fact | truth) | , (well | so) ,\n"
         "rule r: ORG PART? PART? PART? (warned | said)\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     (cr,) = book.program.statements
     view = view_of(book, "Acme warned today.")
@@ -80,12 +72,11 @@ def test_a_gap_the_sentence_does_not_use_solves_no_state(tmp_path):
     assert found is not None and found[0] == 7
 
 
-def test_gates_keep_the_matches(tmp_path):
-    book = book_of(
-        tmp_path,
+def test_gates_keep_the_matches():
+    book = compile_text(
         "rule r: ORG (, [!punct]{1,4} ,)? (also | again)? (warned | said) [lower]{0,2} THREAT\n"
         "entity THREAT: (armed)? (groups | militants)\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme, NATO]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme, NATO]\n"},
     )
     found = book.extract("d", "NATO, the alliance, also warned of armed groups. Acme said militants.")
     assert [st["args"]["threat"]["text"] if "threat" in st["args"] else None for st in found] == [
@@ -98,10 +89,8 @@ def looks_of(cr) -> list[tuple]:
     return [ins for ins in cr.code if ins[0] == LOOK]
 
 
-def test_a_look_around_the_next_token_cannot_begin_is_answered_without_a_walk(tmp_path):
-    book = book_of(
-        tmp_path, "rule r: (?<! of | the) ORG warned\n", **{"o.yaml": "type: ORG\nentries: [Acme]\n"}
-    )
+def test_a_look_around_the_next_token_cannot_begin_is_answered_without_a_walk():
+    book = compile_text("rule r: (?<! of | the) ORG warned\n", {"o.yaml": "type: ORG\nentries: [Acme]\n"})
     (cr,) = book.program.statements
     view = view_of(book, "Then Acme warned.")
     w = Window(0, len(view.norms))
@@ -113,17 +102,16 @@ def test_a_look_around_the_next_token_cannot_begin_is_answered_without_a_walk(tm
     assert list(w.held.values()) == [True]
 
 
-def test_a_look_behind_of_a_type_sees_the_annotation_ending_there(tmp_path):
-    book = book_of(tmp_path, "rule r: (?<= ORG) warned\n", **{"o.yaml": "type: ORG\nentries: [Acme Corp]\n"})
+def test_a_look_behind_of_a_type_sees_the_annotation_ending_there():
+    book = compile_text("rule r: (?<= ORG) warned\n", {"o.yaml": "type: ORG\nentries: [Acme Corp]\n"})
     found = book.extract("d", "Acme Corp warned. Corp warned. Acme warned.")
     assert [st["span"]["start"] for st in found] == [10]
 
 
-def test_options_that_take_no_token_stop_at_the_first_that_holds(tmp_path):
-    book = book_of(
-        tmp_path,
+def test_options_that_take_no_token_stop_at_the_first_that_holds():
+    book = compile_text(
         "rule r: ((?<= [lower]) | (?<= [lower] [lower])) ORG\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     (cr,) = book.program.statements
     view = view_of(book, "so he said Acme")
@@ -132,21 +120,19 @@ def test_options_that_take_no_token_stop_at_the_first_that_holds(tmp_path):
     assert len(w.held) == 1  # the second look-behind was not needed
 
 
-def test_rules_compiled_together_share_a_look_around_body(tmp_path):
-    book = book_of(
-        tmp_path,
+def test_rules_compiled_together_share_a_look_around_body():
+    book = compile_text(
         "define FREE = (?<! of | the)\nrule r: FREE ORG warned\nrule q: FREE ORG said\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     (r_look,), (q_look,) = (looks_of(cr) for cr in book.program.statements)
     assert r_look[1] is q_look[1]
 
 
-def test_a_gate_remembers_what_its_tests_answered_per_token_text(tmp_path):
-    book = book_of(
-        tmp_path,
+def test_a_gate_remembers_what_its_tests_answered_per_token_text():
+    book = compile_text(
         "rule r: ORG ([/ly$/] | , [!punct]{1,3} ,)? warned\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     (cr,) = book.program.statements
     (split,) = [ins for ins in cr.code if ins[0] == SPLIT and ins[4] is not None and ins[4][3]][:1]
@@ -158,13 +144,12 @@ def test_a_gate_remembers_what_its_tests_answered_per_token_text(tmp_path):
     assert all(answer == text.endswith("ly") for text, answer in known.items())
 
 
-def test_a_look_around_needing_a_word_out_of_its_reach_is_answered_without_a_walk(tmp_path):
-    book = book_of(
-        tmp_path,
+def test_a_look_around_needing_a_word_out_of_its_reach_is_answered_without_a_walk():
+    book = compile_text(
         "define DET = the | a\n"
         "rule r: (?<! of DET? [lower]{1,3}) ORG warned\n"
         "rule q: ORG (?= [lower]{0,2} (warned | said))\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     r, q = book.program.statements
     # the word needed furthest away is still in reach: the body is walked, and holds
@@ -182,10 +167,10 @@ def test_a_look_around_needing_a_word_out_of_its_reach_is_answered_without_a_wal
     assert [st["span"]["start"] for st in found if st["rule"]["name"] == "q"] == [0, 51]
 
 
-def test_a_rule_beginning_with_a_choice_checks_its_first_token_once_per_start(tmp_path, monkeypatch):
+def test_a_rule_beginning_with_a_choice_checks_its_first_token_once_per_start(monkeypatch):
     from ie_dsl.run import runtime
 
-    book = book_of(tmp_path, 'entity THREAT: (?<= by | of) "IS" | armed (groups | men) | terrorists\n')
+    book = compile_text('entity THREAT: (?<= by | of) "IS" | armed (groups | men) | terrorists\n')
     (cr,) = book.program.strata[0]
     assert cr.entry is not None
     searched: list[int] = []

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from ie_dsl import compile_rules
 from ie_dsl.engine import ir, prefilter
+from ie_dsl.pipeline import compile_text
 from ie_dsl.run import runtime
-
-
-def book_of(tmp_path, rules: str, **files: str):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "main.ie").write_text(rules)
-    return compile_rules([tmp_path])
 
 
 def words(*ws: str) -> ir.Tok:
@@ -42,11 +35,10 @@ def test_options_past_the_limit_fall_back_to_clauses():
     assert prefilter.options(many) == [tuple(prefilter.clauses(many))]
 
 
-def test_a_window_with_atoms_of_different_alternatives_is_not_tried(tmp_path, monkeypatch):
-    book = book_of(
-        tmp_path,
+def test_a_window_with_atoms_of_different_alternatives_is_not_tried(monkeypatch):
+    book = compile_text(
         'rule r: ORG warns | PLACE "\'s" warning\n',
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n", "p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n", "p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
     )
     tried: list[tuple[int, int]] = []
     real = runtime.run_rule
@@ -82,11 +74,10 @@ def test_chains_list_what_must_begin_in_order_per_alternative():
     assert prefilter.chains(ir.Alt((active, org))) == ()  # one alternative orders nothing
 
 
-def test_no_search_starts_after_the_last_place_a_chain_can_begin(tmp_path, monkeypatch):
-    book = book_of(
-        tmp_path,
+def test_no_search_starts_after_the_last_place_a_chain_can_begin(monkeypatch):
+    book = compile_text(
         "rule r: ORG _* warned ...{0,2} of\n",  # (the open gap: no reach from ORG)
-        **{"o.yaml": "type: ORG\nentries: [Acme, Bolt, Cogs]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme, Bolt, Cogs]\n"},
     )
     searched: list[int] = []
     real = runtime.search
@@ -119,12 +110,11 @@ def test_branches_give_each_option_of_a_first_choice_its_first_tokens_and_needs(
     assert prefilter.branches(ir.Alt((new, place))) == ()  # too few options to be worth it
 
 
-def test_a_window_starts_only_where_an_option_it_holds_begins(tmp_path, monkeypatch):
-    book = book_of(
-        tmp_path,
+def test_a_window_starts_only_where_an_option_it_holds_begins(monkeypatch):
+    book = compile_text(
         "entity THREAT: (new | more) (militants | fighters) | PLACE (turmoil | unrest)"
         " | x1 y1 | x2 y2 | x3 y3\n",  # (five shapes: see prefilter.MIN_BRANCHES)
-        **{"p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
+        {"p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
     )
     searched: list[int] = []
     real = runtime.search
@@ -143,14 +133,13 @@ def test_a_window_starts_only_where_an_option_it_holds_begins(tmp_path, monkeypa
     assert searched == [2, 5, 8]
 
 
-def test_entity_rules_do_not_run_where_no_statement_can_be_made(tmp_path, monkeypatch):
-    book = book_of(
-        tmp_path,
+def test_entity_rules_do_not_run_where_no_statement_can_be_made(monkeypatch):
+    book = compile_text(
         "entity THREAT: armed groups\n"
         "rule warns: ORG warned of THREAT => warn(org, threat)\n"
         'rule negation mode all group cue: not => cue(polarity="negative")\n'
         "declare cues:\n    type = cue\n",  # (cue statements qualify others, are not output)
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     stages: list[int] = []
     real = runtime._rule_matches
@@ -169,13 +158,12 @@ def test_entity_rules_do_not_run_where_no_statement_can_be_made(tmp_path, monkey
     assert book.extract("d", "Acme did not see armed groups.", overridden=[]) == [] and len(stages) == 2
 
 
-def test_a_document_where_only_cues_match_makes_no_statement_records(tmp_path, monkeypatch):
-    book = book_of(
-        tmp_path,
+def test_a_document_where_only_cues_match_makes_no_statement_records(monkeypatch):
+    book = compile_text(
         "rule warns: ORG warned => warn(org)\n"
         'rule negation mode all group cue: not => cue(polarity="negative")\n'
         "declare cues:\n    type = cue\n",
-        **{"o.yaml": "type: ORG\nentries: [Acme]\n"},
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
     )
     made: list[str] = []
     real = runtime._statement

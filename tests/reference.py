@@ -50,7 +50,7 @@ import regex
 from ie_dsl.engine import ir
 from ie_dsl.engine.conjuncts import split
 from ie_dsl.language.attrfilter import derive
-from ie_dsl.run.runtime import Annotation, DocView, _statement, annotate, finish, resolve
+from ie_dsl.run.runtime import Annotation, Candidate, DocView, Match, _statement, annotate, finish, resolve
 from ie_dsl.text.segment import segment
 
 Caps = dict[int, tuple[int, int]]  # capture slot -> (start, end) token span
@@ -319,7 +319,7 @@ def reference_annotate(program: Any, v: DocView) -> None:
     """Lexicons and NUMBER via runtime.annotate; the entity cascade with this matcher."""
     annotate(dataclasses.replace(program, strata=()), v)
     for stratum in program.strata:
-        made: dict[str, list[tuple[int, int, int, int, bool, Annotation]]] = {}
+        made: dict[str, list[Candidate[Annotation]]] = {}
         seen: set[tuple[int, int, int]] = set()
         for cr in stratum:
             r = cr.rule
@@ -328,10 +328,10 @@ def reference_annotate(program: Any, v: DocView) -> None:
                     if (r.order, s, e) not in seen:
                         seen.add((r.order, s, e))
                         ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
-                        cand = (r.priority, s, e, r.order, r.mode == "all", ann)
+                        cand = Candidate(r.priority, s, e, r.order, r.mode == "all", ann)
                         made.setdefault(r.output, []).append(cand)
         for type_name, cands in made.items():
-            old = [(a.priority, a.start, a.end, a.order, False, a) for a in _anns(v, type_name)]
+            old = [Candidate(a.priority, a.start, a.end, a.order, False, a) for a in _anns(v, type_name)]
             v.set_annotations(type_name, resolve(old + cands, len(v.norms)))
         derive(v, program.used, made)  # filtered types (PLACE[kind=x]): the engine's own step
 
@@ -349,7 +349,8 @@ def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, An
             for s, e, caps in run(r, v, lo, hi):
                 if (r.order, s, e) not in seen:
                     seen.add((r.order, s, e))
-                    cands.append((r.group, (r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps))))
+                    match = Match(cr, s, e, caps)
+                    cands.append((r.group, Candidate(r.priority, s, e, r.order, r.mode == "all", match)))
     statements = []
     for group in sorted({g for g, _ in cands}):
         for cr, s, e, caps in resolve([c for g, c in cands if g == group], len(v.norms)):

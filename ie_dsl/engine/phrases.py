@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from itertools import compress
 from typing import Any
 
+from ie_dsl.engine.conflicts import Candidate
 from ie_dsl.language.lexicon import Lexicon
 from ie_dsl.text.view import Annotation, DocView
 
-Cand = tuple[int, int, int, int, bool, Annotation]  # what runtime.resolve() takes, for annotations
+Cand = Candidate[Annotation]  # what conflicts.resolve() takes, for annotations
 
 # A token trie of lexicon phrases: node = (what ends here, next token -> node), where what
 # ends here is (type, canonical, attrs, source, priority) per phrase, in load order.
@@ -90,4 +91,4 @@ def phrase_matches(
             for k, ends in reversed(found):
                 for type_name, canonical, attrs, source, prio in ends:
                     ann = Annotation(type_name, i, i + k, canonical, attrs, source, prio)
-                    by_type.setdefault(type_name, []).append((prio, i, i + k, -1, False, ann))
+                    by_type.setdefault(type_name, []).append(Candidate(prio, i, i + k, -1, False, ann))

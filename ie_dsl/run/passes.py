@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ie_dsl.engine.compiler import Program
-from ie_dsl.engine.conflicts import resolve
+from ie_dsl.engine.conflicts import Candidate, resolve
 from ie_dsl.engine.phrases import Cand
 from ie_dsl.run.attribution import attribute
 from ie_dsl.run.cues import apply_context
@@ -74,7 +74,7 @@ def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
         ann = Annotation(
             "DATE", first + a, first + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value
         )
-        cands.append((0, first + a, first + b, -1, False, ann))
+        cands.append(Candidate(0, first + a, first + b, -1, False, ann))
     return resolve(cands, end)
 
 

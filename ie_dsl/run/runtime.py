@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, NamedTuple
 
 from ie_dsl.engine.compiler import CompiledRule, Program, RuleIndex
-from ie_dsl.engine.conflicts import resolve
+from ie_dsl.engine.conflicts import Candidate, resolve
 from ie_dsl.engine.conjuncts import split
 from ie_dsl.engine.gates import shut
 from ie_dsl.engine.phrases import Cand, phrase_matches
@@ -40,7 +40,9 @@ from ie_dsl.text.view import Annotation, BudgetExceeded, DocView
 __all__ = [
     "Annotation",
     "BudgetExceeded",
+    "Candidate",
     "DocView",
+    "Match",
     "annotate",
     "extract",
     "finish",
@@ -48,6 +50,16 @@ __all__ = [
     "resolve",
     "run_rule",
 ]
+
+
+class Match(NamedTuple):
+    """A match of a rule in a document: tokens [start, end) and its capture slots (slot k
+    spans tokens caps[2k]..caps[2k+1], -1 where the slot took nothing)."""
+
+    rule: CompiledRule
+    start: int
+    end: int
+    caps: list[int]
 
 
 def windows(view: DocView, scope: str, size: int) -> Iterator[tuple[int, int]]:
@@ -95,8 +107,8 @@ def run_rule(
     return out
 
 
-def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
-    """Every match of the stage's rules in their scopes' windows: (rule, start, end, captures).
+def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[Match]:
+    """Every match of the stage's rules in their scopes' windows.
 
     Only the rules that can match in the document are tried (`_live`), each only in the
     windows that hold an atom of every clause it has, and from the starts where what must
@@ -168,21 +180,22 @@ _UNKNOWN: Any = object()
 
 def _new(
     cr: CompiledRule, found: list[tuple[int, int, list[int]]], seen: set[tuple[int, int, int]]
-) -> Iterator[tuple[CompiledRule, int, int, list[int]]]:
+) -> Iterator[Match]:
     """Matches not found before: overlapping windows find a match twice."""
     for s, e, caps in found:
         if (cr.rule.order, s, e) not in seen:
             seen.add((cr.rule.order, s, e))
-            yield cr, s, e, caps
+            yield Match(cr, s, e, caps)
 
 
-def _outcomes(cands: list[tuple[int, int, int, int, bool, Annotation]], chosen: list[Annotation]) -> list:
+def _outcomes(cands: list[Cand], chosen: list[Annotation]) -> list[tuple[Annotation, Annotation | None]]:
     """(annotation, None) for each kept entity match, (annotation, winner) for each dropped
     one: the first kept annotation that blocks it (mode-all matches block nothing)."""
     kept = {id(a) for a in chosen}
-    blocking = [a for a in chosen if not any(c[4] and c[5] is a for c in cands)]
+    blocking = [a for a in chosen if not any(c.keep_all and c.payload is a for c in cands)]
     out: list[tuple[Annotation, Annotation | None]] = []
-    for *_ignored, ann in cands:
+    for c in cands:
+        ann = c.payload
         if id(ann) in kept:
             out.append((ann, None))
         else:
@@ -198,16 +211,16 @@ def _builtin_matches(view: DocView, wanted: set[str], by_type: dict[str, list[Ca
         if "NUMBER" in wanted:
             for a, b, value in find_numbers(norms[lo:hi]):
                 ann = Annotation("NUMBER", lo + a, lo + b, None, (), "builtin:NUMBER", value=value)
-                by_type.setdefault("NUMBER", []).append((0, lo + a, lo + b, -1, False, ann))
+                by_type.setdefault("NUMBER", []).append(Candidate(0, lo + a, lo + b, -1, False, ann))
         if "DATE" in wanted:
             for a, b, d in find_dates(norms[lo:hi], texts[lo:hi], view.doc_date):
                 # the value is ISO 8601 (a day, a month, a year, or an interval "start/end")
                 ann = Annotation(
                     "DATE", lo + a, lo + b, None, (("grain", d.grain),), "builtin:DATE", value=d.value or None
                 )
-                by_type.setdefault("DATE", []).append((0, lo + a, lo + b, -1, False, ann))
+                by_type.setdefault("DATE", []).append(Candidate(0, lo + a, lo + b, -1, False, ann))
     if "MONEY" in wanted:  # (money.py looks only at sentences with a currency in them)
-        by_type["MONEY"] = [(0, a.start, a.end, -1, False, a) for a in money_annotations(view)]
+        by_type["MONEY"] = [Candidate(0, a.start, a.end, -1, False, a) for a in money_annotations(view)]
 
 
 BUILT_IN = frozenset({"NUMBER", "DATE", "MONEY"})
@@ -242,12 +255,12 @@ def annotate(
     view.prefetch(view.words.intersection(program.starting_words))  # (one pass for all stages)
     for stage in program.stages[:-1]:
         made: dict[str, list[Cand]] = {}
-        for cr, s, e, _caps in _rule_matches(stage, view):
-            r = cr.rule
+        for m in _rule_matches(stage, view):
+            r, s, e = m.rule.rule, m.start, m.end
             ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
-            made.setdefault(r.output, []).append((r.priority, s, e, r.order, r.mode == "all", ann))
+            made.setdefault(r.output, []).append(Candidate(r.priority, s, e, r.order, r.mode == "all", ann))
         for type_name, cands in made.items():
-            old = [(a.priority, a.start, a.end, a.order, False, a) for a in view.of_type(type_name)]
+            old = [Candidate(a.priority, a.start, a.end, a.order, False, a) for a in view.of_type(type_name)]
             chosen = resolve(old + cands, size)
             view.set_annotations(type_name, chosen)
             if outcomes is not None:
@@ -340,12 +353,13 @@ def _matched(
         view.cues = overridden
     if not annotate(program, view, builtins=False, stating=overridden is None):
         return []  # (no statement can be made: finish() would make [] of nothing)
-    cands: dict[str, list[tuple[int, int, int, int, bool, Any]]] = {}
+    cands: dict[str, list[Candidate[Match]]] = {}
     stated = False  # a match of a rule that is not a cue (cues alone make no statement)
     cue = program.schema.cue_type
-    for cr, s, e, caps in _rule_matches(program.stages[-1], view):
-        r = cr.rule
-        cands.setdefault(r.group, []).append((r.priority, s, e, r.order, r.mode == "all", (cr, s, e, caps)))
+    for m in _rule_matches(program.stages[-1], view):
+        r = m.rule.rule
+        cand = Candidate(r.priority, m.start, m.end, r.order, r.mode == "all", m)
+        cands.setdefault(r.group, []).append(cand)
         stated = stated or r.output != cue
     if not stated and overridden is None:
         return []  # (finish() would drop the cues and return [])
@@ -360,14 +374,14 @@ def _matched(
     return finish(program, view, statements)
 
 
-def _losers(view: DocView, cands: list[tuple[int, int, int, int, bool, Any]], chosen: list[Any]) -> list:
+def _losers(view: DocView, cands: list[Candidate[Match]], chosen: list[Match]) -> list[dict[str, Any]]:
     """The candidates `resolve` dropped, as statements naming the rule that beat them."""
-    kept = {id(c) for c in chosen}
+    kept = {id(m) for m in chosen}
     out = []
-    for *_ignored, (cr, s, e, caps) in (c for c in cands if id(c[5]) not in kept):
-        winner = next(w for w in chosen if w[1] < e and s < w[2])
+    for cr, s, e, caps in (c.payload for c in cands if id(c.payload) not in kept):
+        winner = next(w for w in chosen if w.start < e and s < w.end)
         st = _statement(view, cr, s, e, caps)
-        st["overridden_by"] = winner[0].rule.name
+        st["overridden_by"] = winner.rule.rule.name
         out.append(st)
     return out
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: write a small rule set to a temp dir and compile it."""
+"""Shared fixtures: a small rule set compiled from text (`book`); the pack's fixtures as items."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ie_dsl import RuleBook, compile_rules
+from ie_dsl import RuleBook
+from ie_dsl.pipeline import compile_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,13 +38,11 @@ entries: [Afghanistan, Central Asia, Tajikistan, Russia]
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> Callable[..., RuleBook]:
-    """book(rules_text, **extra_files) -> RuleBook compiled from a fresh directory."""
+def book() -> Callable[..., RuleBook]:
+    """book(rules_text, **extra_files) -> RuleBook compiled from main.ie (rules_text) beside
+    BASE_LEXICONS and `extra_files`, all given as text (pipeline.compile_text): no file written."""
 
     def make(rules: str, **files: str) -> RuleBook:
-        for name, text in {**BASE_LEXICONS, **files}.items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        (tmp_path / "main.ie").write_text(rules, encoding="utf-8")
-        return compile_rules([tmp_path])
+        return compile_text(rules, {**BASE_LEXICONS, **files})
 
     return make

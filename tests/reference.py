@@ -50,7 +50,17 @@ import regex
 from ie_dsl.engine import ir
 from ie_dsl.engine.conjuncts import split
 from ie_dsl.language.attrfilter import derive
-from ie_dsl.run.runtime import Annotation, Candidate, DocView, Match, _statement, annotate, finish, resolve
+from ie_dsl.run.runtime import (
+    Annotation,
+    Candidate,
+    DocRun,
+    DocView,
+    Match,
+    _statement,
+    annotate,
+    finish,
+    resolve,
+)
 from ie_dsl.text.segment import segment
 
 Caps = dict[int, tuple[int, int]]  # capture slot -> (start, end) token span
@@ -356,4 +366,4 @@ def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, An
         for cr, s, e, caps in resolve([c for g, c in cands if g == group], len(v.norms)):
             st = _statement(v, cr, s, e, slots(cr.rule, caps))
             statements.extend(split(v, cr.rule, st, slots(cr.rule, caps)))  # each(): the engine's
-    return finish(program, v, statements)
+    return finish(program, DocRun(v), statements)

@@ -144,9 +144,9 @@ def test_entity_rules_do_not_run_where_no_statement_can_be_made(monkeypatch):
     stages: list[int] = []
     real = runtime._rule_matches
 
-    def counting(index, view):
+    def counting(index, view, *rest):
         stages.append(len(index.rules))
-        return real(index, view)
+        return real(index, view, *rest)
 
     monkeypatch.setattr(runtime, "_rule_matches", counting)
     # no 'warned': no statement can be made (a cue alone is never output), THREAT not sought

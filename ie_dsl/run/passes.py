@@ -1,6 +1,6 @@
 """The passes after matching, run in the order a rule set declares (schema.py).
 
-`finish(program, view, statements)` -> the document's statements: each pass the rule set's
+`finish(program, run, statements)` -> the document's statements: each pass the rule set's
 Schema lists runs in turn, then the statements are put in document order, and `dedupe` (if
 listed, always last) drops repeats. The passes:
 
@@ -10,7 +10,8 @@ listed, always last) drops repeats. The passes:
 - `dedupe`: statements identical to an earlier one (all but their rule) are dropped.
 
 A rule set that declares nothing runs `dates` and `dedupe` only: its statements are as
-matched. Each pass takes (program, view, statements) and returns the statements.
+matched. Each pass takes (program, run, statements) and returns the statements; `run` is the
+DocRun of the document (its view, and where applied cues go).
 """
 
 from __future__ import annotations
@@ -24,27 +25,28 @@ from ie_dsl.engine.conflicts import Candidate, resolve
 from ie_dsl.engine.phrases import Cand
 from ie_dsl.run.attribution import attribute
 from ie_dsl.run.cues import apply_context
+from ie_dsl.run.docrun import DocRun
 from ie_dsl.text.dates import find_dates
 from ie_dsl.text.view import Annotation, DocView
 
 Statements = list[dict[str, Any]]
-Pass = Callable[[Program, DocView, Statements], Statements]
+Pass = Callable[[Program, DocRun, Statements], Statements]
 
 
-def _attribution(program: Program, view: DocView, statements: Statements) -> Statements:
+def _attribution(program: Program, run: DocRun, statements: Statements) -> Statements:
     if statements and program.schema.attribution is not None:
-        attribute(view, statements, program.roles, program.schema.attribution, program.schema.role_key)
+        attribute(run.view, statements, program.roles, program.schema.attribution, program.schema.role_key)
     return statements
 
 
-def _cues(program: Program, view: DocView, statements: Statements) -> Statements:
+def _cues(program: Program, run: DocRun, statements: Statements) -> Statements:
     cues = program.schema.cues
-    return statements if cues is None else apply_context(view, statements, cues, view.cues)
+    return statements if cues is None else apply_context(run.view, statements, cues, run.overridden)
 
 
-def _dates(program: Program, view: DocView, statements: Statements) -> Statements:
+def _dates(program: Program, run: DocRun, statements: Statements) -> Statements:
     for st in statements:
-        _date(view, st)
+        _date(run, st)
     return statements
 
 
@@ -52,13 +54,13 @@ def _dates(program: Program, view: DocView, statements: Statements) -> Statement
 PASSES: dict[str, Pass] = {"attribution": _attribution, "cues": _cues, "dates": _dates}
 
 
-def finish(program: Program, view: DocView, statements: Statements) -> Statements:
+def finish(program: Program, run: DocRun, statements: Statements) -> Statements:
     """The declared passes over one document's matched statements, then document order
     (and `dedupe`, if declared)."""
     passes = program.schema.passes
     for name in passes:
         if name in PASSES:
-            statements = PASSES[name](program, view, statements)
+            statements = PASSES[name](program, run, statements)
     statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
     return _dedupe(statements) if "dedupe" in passes else statements
 
@@ -78,15 +80,14 @@ def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
     return resolve(cands, end)
 
 
-def _date(view: DocView, st: dict[str, Any]) -> None:
+def _date(run: DocRun, st: dict[str, Any]) -> None:
     """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
+    view = run.view
     sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
-    if view.dates is None:
-        view.dates = {}
-    dated = view.dates.get(sent.first_token)
+    dated = run.dates.get(sent.first_token)
     if dated is None:
         dated = [a for a in _sentence_dates(view, sent.first_token, sent.end_token) if a.value]
-        view.dates[sent.first_token] = dated
+        run.dates[sent.first_token] = dated
     if not dated:
         return
     mid = (st["span"]["start"] + st["span"]["end"]) / 2

@@ -29,6 +29,7 @@ from ie_dsl.engine.stage import Starts, first_positions, forked, idle, last_star
 from ie_dsl.engine.stage import live as live_rules
 from ie_dsl.engine.vm import Around, Window, search
 from ie_dsl.language.attrfilter import base_type, derive
+from ie_dsl.run.docrun import DocRun
 from ie_dsl.run.passes import finish
 from ie_dsl.text.cutting import chunks, shifted
 from ie_dsl.text.dates import find_dates, find_document_date
@@ -41,6 +42,7 @@ __all__ = [
     "Annotation",
     "BudgetExceeded",
     "Candidate",
+    "DocRun",
     "DocView",
     "Match",
     "annotate",
@@ -107,8 +109,9 @@ def run_rule(
     return out
 
 
-def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[Match]:
-    """Every match of the stage's rules in their scopes' windows.
+def _rule_matches(index: RuleIndex, view: DocView, deadline: float | None = None) -> Iterator[Match]:
+    """Every match of the stage's rules in their scopes' windows; past `deadline` (a
+    time.monotonic()), BudgetExceeded.
 
     Only the rules that can match in the document are tried (`_live`), each only in the
     windows that hold an atom of every clause it has, and from the starts where what must
@@ -150,7 +153,7 @@ def _rule_matches(index: RuleIndex, view: DocView) -> Iterator[Match]:
                 ]
             if not todo:
                 continue
-            if view.deadline is not None and time.monotonic() > view.deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 raise BudgetExceeded(f"{view.doc_id}: over its time budget")
             lo, hi = los[wi], his[wi]
             around: Around | None = None
@@ -232,6 +235,7 @@ def annotate(
     outcomes: list[tuple[Annotation, Annotation | None]] | None = None,
     builtins: bool = True,
     stating: bool = False,
+    deadline: float | None = None,
 ) -> bool:
     """Add lexicon, NUMBER, DATE, MONEY and entity-rule annotations to `view`, cascade by
     cascade, and those of attribute filters (PLACE[kind=country]) once their type is settled.
@@ -240,7 +244,8 @@ def annotate(
     costly and `when` finds its dates itself). If `outcomes` is a list, each entity-rule
     match is appended to it with None if it was kept, or with the annotation that beat it
     (for coverage). `stating` (extract): stop before the entity rules, and return False,
-    if no statement could be made in the document whatever they find (_idle); else True."""
+    if no statement could be made in the document whatever they find (_idle); else True.
+    Past `deadline` (a time.monotonic()), BudgetExceeded."""
     by_type: dict[str, list[Cand]] = {}
     phrase_matches(program.phrases, program.exact_phrases, view, by_type)
     wanted = BUILT_IN if builtins else BUILT_IN & {base_type(t) for t in program.used}
@@ -255,7 +260,7 @@ def annotate(
     view.prefetch(view.words.intersection(program.starting_words))  # (one pass for all stages)
     for stage in program.stages[:-1]:
         made: dict[str, list[Cand]] = {}
-        for m in _rule_matches(stage, view):
+        for m in _rule_matches(stage, view, deadline):
             r, s, e = m.rule.rule, m.start, m.end
             ann = Annotation(r.output, s, e, None, (), f"rule:{r.name}", r.priority, r.order)
             made.setdefault(r.output, []).append(Candidate(r.priority, s, e, r.order, r.mode == "all", ann))
@@ -340,23 +345,20 @@ def extract(
     view = DocView(doc_id, text, segment(text))
     if doc_date is not None:
         view.doc_date = doc_date
-    return _matched(program, view, overridden, None if budget is None else time.monotonic() + budget)
+    deadline = None if budget is None else time.monotonic() + budget
+    return _matched(program, DocRun(view, deadline, overridden))
 
 
-def _matched(
-    program: Program, view: DocView, overridden: list[dict[str, Any]] | None, deadline: float | None
-) -> list[dict[str, Any]]:
+def _matched(program: Program, run: DocRun) -> list[dict[str, Any]]:
     """The statements of one segmented text (a document, or a piece of one), with offsets
-    into that text; `overridden` as in extract(); `deadline` a time.monotonic() or None."""
-    view.deadline = deadline
-    if overridden is not None:  # cues are applied, not output: coverage still sees them
-        view.cues = overridden
-    if not annotate(program, view, builtins=False, stating=overridden is None):
+    into that text."""
+    view, overridden = run.view, run.overridden
+    if not annotate(program, view, builtins=False, stating=overridden is None, deadline=run.deadline):
         return []  # (no statement can be made: finish() would make [] of nothing)
     cands: dict[str, list[Candidate[Match]]] = {}
     stated = False  # a match of a rule that is not a cue (cues alone make no statement)
     cue = program.schema.cue_type
-    for m in _rule_matches(program.stages[-1], view):
+    for m in _rule_matches(program.stages[-1], view, run.deadline):
         r = m.rule.rule
         cand = Candidate(r.priority, m.start, m.end, r.order, r.mode == "all", m)
         cands.setdefault(r.group, []).append(cand)
@@ -371,7 +373,7 @@ def _matched(
             statements.extend(split(view, cr.rule, st, caps) if cr.rule.each else (st,))  # each()
         if overridden is not None:
             overridden.extend(_losers(view, cands[group], chosen))
-    return finish(program, view, statements)
+    return finish(program, run, statements)
 
 
 def _losers(view: DocView, cands: list[Candidate[Match]], chosen: list[Match]) -> list[dict[str, Any]]:
@@ -428,7 +430,7 @@ def iter_extract(
     for offset, piece in chunks(text, CHUNK_CHARS, sentences=level == "sentence"):
         view = DocView(doc_id, piece, segment(piece), doc_date)
         lost: list[dict[str, Any]] | None = None if overridden is None else []
-        found = _matched(program, view, lost, deadline)
+        found = _matched(program, DocRun(view, deadline, lost))
         del view  # the piece's tokens and annotations go before the next piece is segmented
         moved: set[int] = set()  # shared between the piece's statements: see shifted
         found = [shifted(st, offset, moved) for st in found]

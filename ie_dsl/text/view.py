@@ -62,10 +62,7 @@ class DocView:
         self._window_sentences: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._sentence_firsts = [s.first_token for s in seg.sentences]
         self._doc_date = doc_date
-        self.deadline: float | None = None  # time.monotonic() past which matching stops
-        self.dates: dict[int, list[Annotation]] | None = None  # sentence -> its DATEs, for `when`
         self._sentence_texts: dict[int, str] = {}  # sentence start -> its text, see sentence_text
-        self.cues: list[dict[str, Any]] | None = None  # where applied cue statements go, if anywhere
 
     @property
     def doc_date(self) -> date | None:

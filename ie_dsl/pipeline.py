@@ -26,7 +26,8 @@ from ie_dsl.language.analysis import check, check_all
 from ie_dsl.language.loader import RuleSet, display_path, load_rules, load_texts
 from ie_dsl.language.schema import Schema
 from ie_dsl.resources import PACK, data_dir, with_pack
-from ie_dsl.run.runtime import extract, iter_extract
+from ie_dsl.run.runtime import extract, iter_extract, statements
+from ie_dsl.run.statement import Statement
 from ie_dsl.source import SourceFile
 
 
@@ -61,8 +62,20 @@ class RuleBook:
         budget: float | None = None,
         doc_date: date | None = None,
     ) -> list[dict[str, Any]]:
-        """Statements found in one document (see runtime.extract)."""
+        """Statements found in one document, as dicts (see runtime.extract)."""
         return extract(self.program, doc_id, text, overridden, budget, doc_date)
+
+    def statements(
+        self,
+        doc_id: str,
+        text: str,
+        overridden: list[Statement] | None = None,
+        budget: float | None = None,
+        doc_date: date | None = None,
+    ) -> list[Statement]:
+        """The same statements as typed values (run/statement.Statement; `to_dict` of each
+        is what extract returns)."""
+        return statements(self.program, doc_id, text, overridden, budget, doc_date)
 
     def iter_extract(
         self, doc_id: str, text: str, budget: float | None = None, doc_date: date | None = None

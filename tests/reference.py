@@ -48,7 +48,6 @@ from typing import Any
 import regex
 
 from ie_dsl.engine import ir
-from ie_dsl.engine.conjuncts import split
 from ie_dsl.language.attrfilter import derive
 from ie_dsl.run.runtime import (
     Annotation,
@@ -61,6 +60,7 @@ from ie_dsl.run.runtime import (
     finish,
     resolve,
 )
+from ie_dsl.run.statement import conjoined, to_dict
 from ie_dsl.text.segment import segment
 
 Caps = dict[int, tuple[int, int]]  # capture slot -> (start, end) token span
@@ -365,5 +365,5 @@ def reference_statements(book: Any, doc_id: str, text: str) -> list[dict[str, An
     for group in sorted({g for g, _ in cands}):
         for cr, s, e, caps in resolve([c for g, c in cands if g == group], len(v.norms)):
             st = _statement(v, cr, s, e, slots(cr.rule, caps))
-            statements.extend(split(v, cr.rule, st, slots(cr.rule, caps)))  # each(): the engine's
-    return finish(program, DocRun(v), statements)
+            statements.extend(conjoined(v, cr, st, slots(cr.rule, caps)))  # each(): the engine's
+    return [to_dict(st) for st in finish(program, DocRun(v), statements)]

@@ -18,6 +18,7 @@ import pytest
 
 import ie_dsl.run.runtime as rt
 from ie_dsl import compile_rules
+from ie_dsl.run.statement import Arg, RuleRef, SentenceRef, Span, Statement, Via, When, to_dict
 from ie_dsl.text.segment import segment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,14 @@ def parts(st: dict[str, Any]) -> list[dict[str, Any]]:
     for arg in st["args"].values():
         out += [arg, arg.get("via")]
     return [p for p in out if p is not None and "start" in p]
+
+
+def moved(arg: dict[str, Any], offset: int) -> dict[str, Any]:
+    """A serialised argument with its offsets (and its via's) moved by `offset`."""
+    out = {**arg, "start": arg["start"] + offset, "end": arg["end"] + offset}
+    if "via" in arg:
+        out["via"] = {**arg["via"], "start": arg["via"]["start"] + offset, "end": arg["via"]["end"] + offset}
+    return out
 
 
 def assert_exact(text: str, statements: list[dict[str, Any]]) -> None:
@@ -94,17 +103,32 @@ def test_an_argument_shared_by_statements_is_shifted_once(pack, monkeypatch):
     assert_exact(text, got)
 
 
-def test_shifted_moves_a_shared_part_once():
-    org = {"text": "Greece", "start": 0, "end": 6}
-    sts = [
-        {"span": {"start": 1, "end": 2}, "sentence": {"start": 0, "end": 9}, "args": {"organization": org}}
-        for _ in range(3)
-    ]
-    moved: set[int] = set()
-    for st in sts:
-        rt.shifted(st, 100, moved)
-    assert org == {"text": "Greece", "start": 100, "end": 106}
-    assert all(st["span"] == {"start": 101, "end": 102} for st in sts)
+def test_shifted_moves_every_offset_of_a_statement_and_leaves_it_as_it_was():
+    org = Arg("Greece", "PLACE", start=0, end=6, via=Via("its", 20, 23))
+    st = Statement(
+        "d",
+        "warn",
+        "positive",
+        (),
+        (("organization", org), ("threat", Arg("x"))),  # an argument with no offsets keeps none
+        Span(1, 2),
+        SentenceRef("s", 0, 9),
+        RuleRef("r", "f.ie", 1),
+        when=When("2024-02-15", (("grain", "day"),), "Thursday", 3, 11),
+    )
+    moved = st.shifted(100)
+    assert to_dict(moved)["args"] == {
+        "organization": {
+            "text": "Greece",
+            "type": "PLACE",
+            "start": 100,
+            "end": 106,
+            "via": {"text": "its", "start": 120, "end": 123},
+        },
+        "threat": {"text": "x"},
+    }
+    assert (moved.span, moved.sentence.start, moved.when and moved.when.start) == (Span(101, 102), 100, 103)
+    assert st.span == Span(1, 2) and st.arg("organization") == org and st.shifted(0) is st
 
 
 def test_a_paragraph_longer_than_a_piece_is_not_cut(book, monkeypatch):
@@ -182,7 +206,7 @@ def test_attribution_looks_in_the_statements_piece_only(pack, monkeypatch):
     (got,) = pack.extract("d", text)
     assert "speaker" not in got["args"]
     (alone,) = whole(pack, text[len(p1) :], monkeypatch)  # the statement's piece, as a document
-    assert got["args"] == rt.shifted(alone, len(p1), set())["args"]
+    assert got["args"] == {role: moved(a, len(p1)) for role, a in alone["args"].items()}
     assert_exact(text, [got])
 
 

@@ -1,10 +1,11 @@
 """One statement per conjunct: `=> acquire(buyer, target=each(targets))`.
 
-`split(view, rule, statement, caps)` -> the statements a match gives when its rule has
-`role=each(capture)` roles (RuleIR.each): one per conjunct of each such capture, and one
-per combination when there are several, each with that conjunct as the role's argument (its
-own text, offsets, type, canonical, attrs and value). The rest of the statement (span,
-sentence, other arguments) is the match's.
+`conjuncts(view, rule, roles, caps)` -> the conjuncts of a match's `role=each(capture)`
+captures (RuleIR.each), from which run/runtime makes the statements of the match: one per
+conjunct of each such capture, and one per combination when there are several (at most
+MAX_STATEMENTS), each with that conjunct as the role's argument (its own text, offsets,
+type, canonical, attrs and value). The rest of the statement (span, sentence, other
+arguments) is the match's.
 
 The conjuncts of a capture are the annotations of the types its pattern matches (ORG in
 `targets:(ORG (, ORG)* (and ORG)?)`), leftmost and longest first, without overlaps; if its
@@ -14,36 +15,15 @@ A capture that holds no conjunct keeps its one argument.
 
 from __future__ import annotations
 
-from itertools import product
-from typing import Any
+from collections.abc import Container
 
 from ie_dsl.engine.ir import RuleIR
-from ie_dsl.language.attrfilter import base_type
 from ie_dsl.text.view import DocView
 
-__all__ = ["split"]
+__all__ = ["MAX_STATEMENTS", "conjuncts"]
 
 SEPARATORS = frozenset({",", ";", "and", "or", "&"})
 MAX_STATEMENTS = 1000  # from one match: bounds the product of several each() roles
-
-
-def _record(view: DocView, s: int, e: int, types: tuple[str, ...]) -> dict[str, Any]:
-    """An argument record for tokens [s, e), as runtime._arg makes one."""
-    cs, ce = view.char_span(s, e)
-    record: dict[str, Any] = {"text": view.text[cs:ce]}
-    for t in types:
-        ann = view.annotations.get((t, s, e))
-        if ann is not None:
-            record["type"] = base_type(t)
-            if ann.canonical is not None:
-                record["canonical"] = ann.canonical
-            if ann.attrs:
-                record["attrs"] = dict(ann.attrs)
-            if ann.value is not None:
-                record["value"] = ann.value
-            break
-    record["start"], record["end"] = cs, ce
-    return record
 
 
 def _parts(view: DocView, s: int, e: int, types: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -68,12 +48,16 @@ def _parts(view: DocView, s: int, e: int, types: tuple[str, ...]) -> list[tuple[
     return out
 
 
-def split(view: DocView, rule: RuleIR, statement: dict[str, Any], caps: list[int]) -> list[dict[str, Any]]:
-    """The statements of one match whose rule has each() roles (see the module's doc)."""
+def conjuncts(
+    view: DocView, rule: RuleIR, roles: Container[str], caps: list[int]
+) -> list[tuple[str, tuple[str, ...], list[tuple[int, int]]]]:
+    """(role, its capture's types, the token spans of its conjuncts) for each each() role of
+    `rule` among `roles` (those the match's statement has) whose capture holds conjuncts;
+    run/runtime makes one statement per combination (see the module's doc)."""
     slots = dict(rule.args)
-    choices: list[tuple[str, list[dict[str, Any]]]] = []
+    out: list[tuple[str, tuple[str, ...], list[tuple[int, int]]]] = []
     for role, types in rule.each:
-        if role not in statement["args"]:
+        if role not in roles:
             continue
         found = next(
             (
@@ -87,15 +71,5 @@ def split(view: DocView, rule: RuleIR, statement: dict[str, Any], caps: list[int
             continue
         parts = _parts(view, *found, types)
         if parts:
-            choices.append((role, [_record(view, a, b, types) for a, b in parts]))
-    if not choices:
-        return [statement]
-    out = []
-    for combination in product(*(records for _role, records in choices)):
-        args = dict(statement["args"])
-        for (role, _records), record in zip(choices, combination, strict=True):
-            args[role] = record
-        out.append({**statement, "args": args})
-        if len(out) == MAX_STATEMENTS:
-            break
+            out.append((role, types, parts))
     return out

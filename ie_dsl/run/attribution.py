@@ -1,7 +1,7 @@
 """Who holds a statement's stance, resolved across the whole document.
 
-`attribute(view, statements)` fills the `speaker` and `organization` arguments of
-statements whose rule emits those roles, from what the document says elsewhere:
+`attribute(view, statements, ...)` -> the statements, with the `speaker` and `organization`
+arguments filled in those whose rule emits those roles, from what the document says elsewhere:
 
 - people: every PERSON mention, with the title and the organization or state written
   around it ("Russian Foreign Minister Sergei Lavrov" -> Russia; "Andrey Serdyukov, chief
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ie_dsl.language.attrfilter import base_type, predicate
 from ie_dsl.language.schema import Attribution
+from ie_dsl.run.statement import Arg, Statement, Via
 
 APPOSITION = 18  # tokens after a name that may still describe it
 REACH = 40  # tokens around a claim where its holder may be written
@@ -46,7 +47,7 @@ class _Person:
     token: int  # first token
     ann: Any = None  # the PERSON annotation
     titles: set[str] = field(default_factory=set)
-    org: dict[str, Any] | None = None  # an organization argument, ready to use
+    org: Arg | None = None  # an organization argument, ready to use
 
     @property
     def surname(self) -> str:
@@ -67,16 +68,12 @@ class _People(list):  # type: ignore[type-arg]
             self.by_surname.setdefault(p.surname, []).append(p)
 
 
-def _arg(view: Any, ann: Any) -> dict[str, Any]:
+def _arg(view: Any, ann: Any) -> Arg:
     cs, ce = view.char_span(ann.start, ann.end)
-    out: dict[str, Any] = {"text": view.text[cs:ce], "type": ann.type}
-    if ann.canonical:
-        out["canonical"] = ann.canonical
-    out["start"], out["end"] = cs, ce
-    return out
+    return Arg(view.text[cs:ce], ann.type, ann.canonical or None, start=cs, end=ce)
 
 
-def _org_of(view: Any, anns: _Anns, ann: Any, cfg: Attribution) -> dict[str, Any]:
+def _org_of(view: Any, anns: _Anns, ann: Any, cfg: Attribution) -> Arg:
     """An organization argument; a part of an organization speaks for the whole (the
     CSTO Joint Staff for the CSTO), a demonym for its country (Russian -> Russia)."""
     attrs = dict(ann.attrs)
@@ -85,7 +82,7 @@ def _org_of(view: Any, anns: _Anns, ann: Any, cfg: Attribution) -> dict[str, Any
     # them, that mention; else this one, standing for them
     country = attrs.get(cfg.country) if cfg.country and ann.type in cfg.demonyms else None
     if country:
-        return _mention(view, anns, None, country) or {**arg, "canonical": country}
+        return _mention(view, anns, None, country) or replace(arg, canonical=country)
     parent = attrs.get(cfg.parent) if cfg.parent else None
     return (_mention(view, anns, None, parent) if parent else None) or arg
 
@@ -143,7 +140,7 @@ class _Anns:
         return best
 
 
-def _mention(view: Any, anns: _Anns, type_name: str | None, canonical: str) -> dict[str, Any] | None:
+def _mention(view: Any, anns: _Anns, type_name: str | None, canonical: str) -> Arg | None:
     """The first mention in the document of `canonical` (any type if None)."""
     ann = anns.first.get((type_name, canonical))
     return None if ann is None else _arg(view, ann)
@@ -264,20 +261,20 @@ def _speaker_at(view: Any, people: list[_Person], anns: _Anns, i: int, cfg: Attr
     return None
 
 
-def _same_org(arg: dict[str, Any], ann: Any, cfg: Attribution) -> bool:
-    names = {arg.get("canonical"), arg.get("text")}
+def _same_org(arg: Arg, ann: Any, cfg: Attribution) -> bool:
+    names = {arg.canonical, arg.text}
     parent = dict(ann.attrs).get(cfg.parent) if cfg.parent else None
     return bool({ann.canonical, parent} & names - {None})
 
 
-def _region(view: Any, st: dict[str, Any], claim: str | None) -> list[int]:
+def _region(view: Any, st: Statement, claim: str | None) -> list[int]:
     """Tokens of the statement's sentence outside its claim (the argument of role `claim`),
     nearest to the claim first: before it right to left, then after it left to right."""
-    sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
-    threat = st["args"].get(claim) if claim else None
-    if threat is None or "start" not in threat:
+    sent = view.sentence_of(_token_at(view, st.sentence.start))
+    threat = st.arg(claim) if claim else None
+    if threat is None or threat.start is None or threat.end is None:
         return list(range(sent.first_token, min(sent.end_token, sent.first_token + REACH)))
-    t0, t1 = _token_at(view, threat["start"]), _token_at(view, threat["end"] - 1) + 1
+    t0, t1 = _token_at(view, threat.start), _token_at(view, threat.end - 1) + 1
     # a holder is written near its claim; a run-on "sentence" must not cost its whole length
     first, last = max(sent.first_token, t0 - REACH), min(sent.end_token, t1 + REACH)
     return list(range(t0 - 1, first - 1, -1)) + list(range(t1, last))
@@ -287,13 +284,13 @@ def _token_at(view: Any, offset: int) -> int:
     return max(0, bisect.bisect_right(view.seg.starts, offset) - 1)
 
 
-def _person_arg(view: Any, anns: _Anns, p: _Person, via: int | None, title: str | None) -> dict[str, Any]:
+def _person_arg(view: Any, anns: _Anns, p: _Person, via: int | None, title: str | None) -> Arg:
     out = _arg(view, p.ann)  # as every argument: canonical where the annotation has one
     if via is not None and not (p.token <= via < p.token + len(p.text.split())):
         cs, ce = view.seg.starts[via], view.seg.ends[via]
         for t in anns.covering(title, via) if title else ():
             cs, ce = view.char_span(t.start, t.end)
-        out["via"] = {"text": view.text[cs:ce], "start": cs, "end": ce}
+        out = replace(out, via=Via(view.text[cs:ce], cs, ce))
     return out
 
 
@@ -306,14 +303,14 @@ def _speaks(place: Any, view: Any, cfg: Attribution) -> bool:
     return state and not view.texts[place.start].isupper()
 
 
-def _subject_org(view: Any, anns: _Anns, st: dict[str, Any], cfg: Attribution) -> dict[str, Any] | None:
+def _subject_org(view: Any, anns: _Anns, st: Statement, cfg: Attribution) -> Arg | None:
     """The organization a sentence is about: its first organization, group or state (not a
     dateline, and not one the statement already names as the threat's source or target),
     or the last one named for "the organization"."""
-    sent = view.sentence_of(_token_at(view, st["sentence"]["start"]))
-    threat = st["args"].get(cfg.claim, {}) if cfg.claim else {}
-    t0 = _token_at(view, threat["start"]) if "start" in threat else sent.end_token
-    taken = [(a["start"], a["end"]) for a in st["args"].values() if isinstance(a, dict) and "start" in a]
+    sent = view.sentence_of(_token_at(view, st.sentence.start))
+    threat = st.arg(cfg.claim) if cfg.claim else None
+    t0 = _token_at(view, threat.start) if threat and threat.start is not None else sent.end_token
+    taken = [(a.start, a.end) for _role, a in st.args if a.start is not None and a.end is not None]
     states = tuple(dict.fromkeys(base_type(name) for name in cfg.states))
     found = anns.starting((*cfg.organizations, *states), sent.first_token, t0)
     found = [
@@ -335,11 +332,11 @@ def _subject_org(view: Any, anns: _Anns, st: dict[str, Any], cfg: Attribution) -
 QUOTES = frozenset('“"‘«')
 
 
-def _named_next(view: Any, people: list[_Person], st: dict[str, Any]) -> tuple[_Person | None, int | None]:
+def _named_next(view: Any, people: list[_Person], st: Statement) -> tuple[_Person | None, int | None]:
     """A quotation with no speaker of its own is often attributed in the next sentence
     ("“...” Serdyukov said this at a briefing"): its first person, if it names one."""
     sentences = view.seg.sentences
-    here = _sentence_index(view, _token_at(view, st["sentence"]["start"]))
+    here = _sentence_index(view, _token_at(view, st.sentence.start))
     if here + 1 >= len(sentences):
         return None, None
     found = next(_mentions(view, people, sentences[here + 1]), None)
@@ -348,25 +345,28 @@ def _named_next(view: Any, people: list[_Person], st: dict[str, Any]) -> tuple[_
 
 def attribute(
     view: Any,
-    statements: list[dict[str, Any]],
+    statements: list[Statement],
     roles: dict[str, set[str]],
     cfg: Attribution,
     role_key: Callable[[str], Any],
-) -> None:
-    """Fill the speaker and organization roles `cfg` names (in place) for statements whose
-    rule emits them; `roles` maps a rule name to the roles its `=>` names; `role_key` sorts
-    a statement's arguments (the declared role order)."""
+) -> list[Statement]:
+    """The statements, with the speaker and organization roles `cfg` names filled in those
+    whose rule emits them; `roles` maps a rule name to the roles its `=>` names; `role_key`
+    sorts a statement's arguments (the declared role order)."""
     speaker, organization = cfg.speaker, cfg.organization
-    wanted = [st for st in statements if roles.get(st["rule"]["name"], set()) & cfg.roles]
+    wanted = [k for k, st in enumerate(statements) if roles.get(st.rule.name, set()) & cfg.roles]
     if not wanted:
-        return
+        return statements
     anns = _Anns(view)
     people = _people(view, anns, cfg)
-    for st in wanted:
-        args = st["args"]
+    out = list(statements)
+    for k in wanted:
+        st = statements[k]
+        args = st.roles
         person = None
-        if speaker in args and "start" in args[speaker]:
-            person = _speaker_at(view, people, anns, _token_at(view, args[speaker]["start"]), cfg)
+        held = args.get(speaker)
+        if held is not None and held.start is not None:
+            person = _speaker_at(view, people, anns, _token_at(view, held.start), cfg)
         via = None
         if person is None:
             for i in _region(view, st, cfg.claim):
@@ -374,9 +374,9 @@ def attribute(
                 if person is not None:
                     via = i
                     break
-        if person is None and st["sentence"]["text"][:1] in QUOTES:
+        if person is None and st.sentence.text[:1] in QUOTES:
             person, via = _named_next(view, people, st)
-        wants = roles[st["rule"]["name"]]
+        wants = roles[st.rule.name]
         if person is not None and speaker in wants:
             args[speaker] = _person_arg(view, anns, person, via, cfg.title)
         org = person.org if person is not None and person.org else None
@@ -384,4 +384,5 @@ def attribute(
             org = _subject_org(view, anns, st, cfg)
         if org is not None and organization in wants:
             args[organization] = org
-        st["args"] = {k: args[k] for k in sorted(args, key=role_key)}
+        out[k] = replace(st, args=tuple((r, args[r]) for r in sorted(args, key=role_key)))
+    return out

@@ -22,9 +22,11 @@ type's declared default (`declare modality`), else the first of `modalities`.
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 from typing import Any
 
 from ie_dsl.language.schema import Cues
+from ie_dsl.run.statement import Statement
 
 DEFAULT_SCOPE = 6
 
@@ -68,13 +70,14 @@ class _Spans:
         return False
 
 
-def _reach(view: Any, cue: dict[str, Any], stops: _Spans) -> tuple[int, int]:
+def _reach(view: Any, cue: Statement, stops: _Spans) -> tuple[int, int]:
     """Tokens [lo, hi) a cue covers: its own, plus `scope` tokens in its direction, within
     its sentence and not past a terminator."""
-    first, last = _token(view, cue["span"]["start"]), _token(view, cue["span"]["end"] - 1)
+    first, last = _token(view, cue.span.start), _token(view, cue.span.end - 1)
     sent = view.sentence_of(first)
-    size = int(cue.get("scope", DEFAULT_SCOPE))
-    direction = cue.get("direction", "forward")
+    scope, direction = cue.field("scope"), cue.field("direction")
+    size = int(DEFAULT_SCOPE if scope is None else scope)
+    direction = "forward" if direction is None else direction
     lo, hi = first, last + 1
     if direction in ("forward", "both"):
         hi = min(sent.end_token, hi + size)
@@ -88,34 +91,36 @@ def _reach(view: Any, cue: dict[str, Any], stops: _Spans) -> tuple[int, int]:
 
 
 def apply_context(
-    view: Any, statements: list[dict[str, Any]], cfg: Cues, applied: list[dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
+    view: Any, statements: list[Statement], cfg: Cues, applied: list[Statement] | None = None
+) -> list[Statement]:
     """The statements without cues (statements of type `cfg.type`), each with `polarity`
     and `modality` from its cues; the cues themselves go to `applied` if given (coverage
     counts them)."""
     if not statements:
         return []
     cue_type, claim, strength = cfg.type, cfg.claim, cfg.modalities
-    cues = [st for st in statements if st["type"] == cue_type]
+    cues = [st for st in statements if st.type == cue_type]
     if applied is not None:
         applied.extend(cues)
-    rest = [st for st in statements if st["type"] != cue_type]
-    spans = [(_token(view, c["span"]["start"]), _token(view, c["span"]["end"] - 1) + 1) for c in cues]
-    pseudo = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.get("pseudo") == "yes"])
-    stops = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.get("terminate") == "yes"])
+    rest = [st for st in statements if st.type != cue_type]
+    spans = [(_token(view, c.span.start), _token(view, c.span.end - 1) + 1) for c in cues]
+    pseudo = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.field("pseudo") == "yes"])
+    stops = _Spans([sp for c, sp in zip(cues, spans, strict=True) if c.field("terminate") == "yes"])
     active = [
         (c, _reach(view, c, stops))
         for c, (a, b) in zip(cues, spans, strict=True)
-        if c.get("pseudo") != "yes" and c.get("terminate") != "yes" and not pseudo.holding(a, b)
+        if c.field("pseudo") != "yes" and c.field("terminate") != "yes" and not pseudo.holding(a, b)
     ]
     reaches = _Spans([reach for _c, reach in active])
     order = sorted(range(len(active)), key=lambda k: active[k][1])  # reaches' order, as in _Spans
+    out = []
     for st in rest:
         # the claim: from its claim argument (not the speaker before it) to the end of the match
-        threat = st["args"].get(claim) if claim else None
-        first = _token(view, threat["start"] if threat and "start" in threat else st["span"]["start"])
-        last = _token(view, st["span"]["end"] - 1) + 1
-        modality = cfg.by_type.get(st["type"], strength[0])
+        threat = st.arg(claim) if claim else None
+        first = _token(view, threat.start if threat and threat.start is not None else st.span.start)
+        last = _token(view, st.span.end - 1) + 1
+        modality = cfg.by_type.get(st.type, strength[0])
+        polarity = st.polarity
         # the cues reaching into [first, last), applied in the order they were found
         k = bisect.bisect_left(reaches.starts, last) - 1
         near = []
@@ -124,12 +129,13 @@ def apply_context(
                 near.append(order[k])
             k -= 1
         for cue, _reach_span in (active[i] for i in sorted(near)):
-            if cue.get("polarity"):
-                st["polarity"] = cue["polarity"]
-            if cue.get("modality") and _rank(cue["modality"], strength) > _rank(modality, strength):
-                modality = cue["modality"]
-        st["modality"] = modality
-        # keep the schema's order: modality right after polarity
-        tail = {k: st.pop(k) for k in list(st) if k not in ("doc", "type", "polarity", "modality")}
-        st.update(tail)
-    return rest
+            if cue.polarity:
+                polarity = cue.polarity
+            cued = cue.field("modality")
+            if cued and _rank(cued, strength) > _rank(modality, strength):
+                modality = cued
+        # a rule's own `modality` field is the statement's modality now (to_dict puts it
+        # right after polarity)
+        fields = tuple(f for f in st.fields if f[0] != "modality")
+        out.append(replace(st, polarity=polarity, modality=modality, fields=fields))
+    return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ie_dsl.engine.compiler import Program
@@ -26,16 +27,18 @@ from ie_dsl.engine.phrases import Cand
 from ie_dsl.run.attribution import attribute
 from ie_dsl.run.cues import apply_context
 from ie_dsl.run.docrun import DocRun
+from ie_dsl.run.statement import Statement, When
 from ie_dsl.text.dates import find_dates
 from ie_dsl.text.view import Annotation, DocView
 
-Statements = list[dict[str, Any]]
+Statements = list[Statement]
 Pass = Callable[[Program, DocRun, Statements], Statements]
 
 
 def _attribution(program: Program, run: DocRun, statements: Statements) -> Statements:
-    if statements and program.schema.attribution is not None:
-        attribute(run.view, statements, program.roles, program.schema.attribution, program.schema.role_key)
+    schema = program.schema
+    if statements and schema.attribution is not None:
+        return attribute(run.view, statements, program.roles, schema.attribution, schema.role_key)
     return statements
 
 
@@ -45,9 +48,7 @@ def _cues(program: Program, run: DocRun, statements: Statements) -> Statements:
 
 
 def _dates(program: Program, run: DocRun, statements: Statements) -> Statements:
-    for st in statements:
-        _date(run, st)
-    return statements
+    return [_date(run, st) for st in statements]
 
 
 # name -> the pass; `dedupe` is not here: it runs after the sort, on the final order
@@ -61,7 +62,7 @@ def finish(program: Program, run: DocRun, statements: Statements) -> Statements:
     for name in passes:
         if name in PASSES:
             statements = PASSES[name](program, run, statements)
-    statements.sort(key=lambda st: (st["span"]["start"], st["span"]["end"], st["type"], st["rule"]["name"]))
+    statements.sort(key=lambda st: (st.span.start, st.span.end, st.type, st.rule.name))
     return _dedupe(statements) if "dedupe" in passes else statements
 
 
@@ -80,39 +81,36 @@ def _sentence_dates(view: DocView, first: int, end: int) -> list[Annotation]:
     return resolve(cands, end)
 
 
-def _date(run: DocRun, st: dict[str, Any]) -> None:
-    """`when`: the DATE of the statement's sentence nearest to its span, if there is one."""
+def _date(run: DocRun, st: Statement) -> Statement:
+    """The statement with `when`: the DATE of its sentence nearest to its span, if there
+    is one."""
     view = run.view
-    sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st["span"]["start"]) - 1)
+    sent = view.sentence_of(bisect.bisect_right(view.seg.starts, st.span.start) - 1)
     dated = run.dates.get(sent.first_token)
     if dated is None:
         dated = [a for a in _sentence_dates(view, sent.first_token, sent.end_token) if a.value]
         run.dates[sent.first_token] = dated
     if not dated:
-        return
-    mid = (st["span"]["start"] + st["span"]["end"]) / 2
+        return st
+    mid = (st.span.start + st.span.end) / 2
     best = min(dated, key=lambda a: (abs(view.seg.starts[a.start] - mid), a.start))
     cs, ce = view.char_span(best.start, best.end)
-    when = {"value": best.value, **dict(best.attrs), "text": view.text[cs:ce], "start": cs, "end": ce}
-    rest = {k: st.pop(k) for k in ("args", "span", "sentence", "rule")}
-    st["when"] = when
-    st.update(rest)
+    return replace(st, when=When(best.value, best.attrs, view.text[cs:ce], cs, ce))
 
 
-def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dedupe(statements: Statements) -> Statements:
     """The statements (sorted by span, as finish() sorts them) without those identical (all
-    but their rule) to an earlier one from another rule."""
-    seen: set[str] = set()
-    span: tuple[int, int] | None = None
+    but their rule and sentence: Statement.content) to an earlier one from another rule."""
+    seen: set[tuple[Any, ...]] = set()
+    span: Any = None
     out = []
     for st in statements:
         # identical statements have the same span, and the sort puts them together: keys are
         # kept for one span at a time, not for the whole document
-        here = (st["span"]["start"], st["span"]["end"])
-        if here != span:
+        if st.span != span:
             seen.clear()
-            span = here
-        key = repr([(k, v) for k, v in st.items() if k not in ("rule", "sentence")])  # span fixes it
+            span = st.span
+        key = st.content()
         if key not in seen:
             seen.add(key)
             out.append(st)

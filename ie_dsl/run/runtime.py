@@ -1,6 +1,7 @@
 """Run a Program over one document: text -> annotations -> statements.
 
-`extract(program, doc_id, text)` -> list of Statement dicts (LANGUAGE.md section 5).
+`extract(program, doc_id, text)` -> list of statement dicts (LANGUAGE.md section 5, made by
+statement.to_dict); `statements(...)` -> the typed statement.Statement values.
 
 Order of work: segment; lexicon phrases and NUMBER; entity strata in dependency order
 (each stratum's annotations are final before the next runs); statement rules. Conflicts
@@ -15,6 +16,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from functools import reduce
 from operator import or_
@@ -22,7 +24,6 @@ from typing import Any, NamedTuple
 
 from ie_dsl.engine.compiler import CompiledRule, Program, RuleIndex
 from ie_dsl.engine.conflicts import Candidate, resolve
-from ie_dsl.engine.conjuncts import split
 from ie_dsl.engine.gates import shut
 from ie_dsl.engine.phrases import Cand, phrase_matches
 from ie_dsl.engine.stage import Starts, first_positions, forked, idle, last_start
@@ -31,7 +32,9 @@ from ie_dsl.engine.vm import Around, Window, search
 from ie_dsl.language.attrfilter import base_type, derive
 from ie_dsl.run.docrun import DocRun
 from ie_dsl.run.passes import finish
-from ie_dsl.text.cutting import chunks, shifted
+from ie_dsl.run.statement import Statement, conjoined, to_dict
+from ie_dsl.run.statement import make as _statement
+from ie_dsl.text.cutting import chunks
 from ie_dsl.text.dates import find_dates, find_document_date
 from ie_dsl.text.money import money_annotations
 from ie_dsl.text.numbers import find_numbers
@@ -45,12 +48,15 @@ __all__ = [
     "DocRun",
     "DocView",
     "Match",
+    "Statement",
     "annotate",
     "extract",
     "finish",
     "iter_extract",
+    "iter_statements",
     "resolve",
     "run_rule",
+    "statements",
 ]
 
 
@@ -274,52 +280,6 @@ def annotate(
     return True
 
 
-def _arg(view: DocView, cr: CompiledRule, slot: int, caps: list[int]) -> dict[str, Any] | None:
-    s, e = caps[2 * slot], caps[2 * slot + 1]
-    if s < 0 or e <= s:
-        return None
-    cs, ce = view.char_span(s, e)
-    record: dict[str, Any] = {"text": view.text[cs:ce]}
-    for t in cr.rule.captures[slot].types:
-        ann = view.annotations.get((t, s, e))
-        if ann is not None:
-            record["type"] = t
-            if ann.canonical is not None:
-                record["canonical"] = ann.canonical
-            if ann.attrs:
-                record["attrs"] = dict(ann.attrs)
-            if ann.value is not None:
-                record["value"] = ann.value
-            break
-    record["start"], record["end"] = cs, ce
-    return record
-
-
-def _statement(view: DocView, cr: CompiledRule, s: int, e: int, caps: list[int]) -> dict[str, Any]:
-    r = cr.rule
-    fields = dict(r.fields)
-    args = {}
-    for role, slots in r.args:
-        for slot in reversed(slots):
-            rec = _arg(view, cr, slot, caps)
-            if rec is not None:
-                args[role] = rec
-                break
-    cs, ce = view.char_span(s, e)
-    sent = view.sentence_of(s)
-    out: dict[str, Any] = {
-        "doc": view.doc_id,
-        "type": r.output,
-        "polarity": fields.pop("polarity", "positive"),
-    }
-    out.update(sorted(fields.items()))
-    out["args"] = args
-    out["span"] = {"start": cs, "end": ce}
-    out["sentence"] = {"text": view.sentence_text(sent), "start": sent.start, "end": sent.end}
-    out["rule"] = {"name": r.name, "file": r.file, "line": r.line}
-    return out
-
-
 def extract(
     program: Program,
     doc_id: str,
@@ -328,7 +288,8 @@ def extract(
     budget: float | None = None,
     doc_date: date | None = None,
 ) -> list[dict[str, Any]]:
-    """All statements the program finds in one document, in a deterministic order.
+    """All statements the program finds in one document, in a deterministic order, in their
+    serialised form (statement.to_dict); statements() gives the typed values.
 
     If `overridden` is a list, every match that lost a conflict is appended to it as a
     statement with an extra key `overridden_by` (the winning rule's name), and every cue
@@ -340,8 +301,25 @@ def extract(
     `when`. A document over CHUNK_CHARS characters is matched piece by piece (see
     iter_extract), with the same offsets.
     """
+    lost: list[Statement] | None = None if overridden is None else []
+    out = [to_dict(st) for st in statements(program, doc_id, text, lost, budget, doc_date)]
+    if overridden is not None and lost:
+        overridden.extend(to_dict(st) for st in lost)
+    return out
+
+
+def statements(
+    program: Program,
+    doc_id: str,
+    text: str,
+    overridden: list[Statement] | None = None,
+    budget: float | None = None,
+    doc_date: date | None = None,
+) -> list[Statement]:
+    """extract()'s statements as typed values (statement.Statement); `overridden`, if a
+    list, receives the lost matches and applied cues as Statements."""
     if len(text) > CHUNK_CHARS and _cut_between(program) is not None:
-        return list(iter_extract(program, doc_id, text, overridden, budget, doc_date))
+        return list(iter_statements(program, doc_id, text, overridden, budget, doc_date))
     view = DocView(doc_id, text, segment(text))
     if doc_date is not None:
         view.doc_date = doc_date
@@ -349,7 +327,7 @@ def extract(
     return _matched(program, DocRun(view, deadline, overridden))
 
 
-def _matched(program: Program, run: DocRun) -> list[dict[str, Any]]:
+def _matched(program: Program, run: DocRun) -> list[Statement]:
     """The statements of one segmented text (a document, or a piece of one), with offsets
     into that text."""
     view, overridden = run.view, run.overridden
@@ -365,26 +343,24 @@ def _matched(program: Program, run: DocRun) -> list[dict[str, Any]]:
         stated = stated or r.output != cue
     if not stated and overridden is None:
         return []  # (finish() would drop the cues and return [])
-    statements = []
+    found: list[Statement] = []
     for group in sorted(cands):
         chosen = resolve(cands[group], len(view.norms))
         for cr, s, e, caps in chosen:
             st = _statement(view, cr, s, e, caps)
-            statements.extend(split(view, cr.rule, st, caps) if cr.rule.each else (st,))  # each()
+            found.extend(conjoined(view, cr, st, caps) if cr.rule.each else (st,))  # each()
         if overridden is not None:
             overridden.extend(_losers(view, cands[group], chosen))
-    return finish(program, run, statements)
+    return finish(program, run, found)
 
 
-def _losers(view: DocView, cands: list[Candidate[Match]], chosen: list[Match]) -> list[dict[str, Any]]:
+def _losers(view: DocView, cands: list[Candidate[Match]], chosen: list[Match]) -> list[Statement]:
     """The candidates `resolve` dropped, as statements naming the rule that beat them."""
     kept = {id(m) for m in chosen}
     out = []
     for cr, s, e, caps in (c.payload for c in cands if id(c.payload) not in kept):
         winner = next(w for w in chosen if w.start < e and s < w.end)
-        st = _statement(view, cr, s, e, caps)
-        st["overridden_by"] = winner.rule.rule.name
-        out.append(st)
+        out.append(replace(_statement(view, cr, s, e, caps), overridden_by=winner.rule.rule.name))
     return out
 
 
@@ -404,7 +380,28 @@ def iter_extract(
     doc_date: date | None = None,
 ) -> Iterator[dict[str, Any]]:
     """extract()'s statements, yielded a piece of the document at a time (arguments as
-    extract's): a caller that writes them as they come holds one piece at a time.
+    extract's; see iter_statements): a caller that writes them as they come holds one piece
+    at a time. A piece's `overridden` entries are appended before its first statement is
+    yielded."""
+    lost: list[Statement] | None = None if overridden is None else []
+    for st in iter_statements(program, doc_id, text, lost, budget, doc_date):
+        if overridden is not None and lost:
+            overridden.extend(to_dict(x) for x in lost)
+            lost.clear()
+        yield to_dict(st)
+    if overridden is not None and lost:
+        overridden.extend(to_dict(x) for x in lost)
+
+
+def iter_statements(
+    program: Program,
+    doc_id: str,
+    text: str,
+    overridden: list[Statement] | None = None,
+    budget: float | None = None,
+    doc_date: date | None = None,
+) -> Iterator[Statement]:
+    """statements(), yielded a piece of the document at a time.
 
     A document over CHUNK_CHARS characters is cut into pieces of about that size (chunks)
     where no match can reach across: between paragraphs, or between sentences if every
@@ -422,21 +419,19 @@ def iter_extract(
     """
     level = _cut_between(program)
     if len(text) <= CHUNK_CHARS or level is None:
-        yield from extract(program, doc_id, text, overridden, budget, doc_date)
+        yield from statements(program, doc_id, text, overridden, budget, doc_date)
         return
     deadline = None if budget is None else time.monotonic() + budget
     if doc_date is None:  # the document's dateline dates every piece; a piece's start is none
         doc_date = find_document_date(text[:400])
     for offset, piece in chunks(text, CHUNK_CHARS, sentences=level == "sentence"):
         view = DocView(doc_id, piece, segment(piece), doc_date)
-        lost: list[dict[str, Any]] | None = None if overridden is None else []
+        lost: list[Statement] | None = None if overridden is None else []
         found = _matched(program, DocRun(view, deadline, lost))
         del view  # the piece's tokens and annotations go before the next piece is segmented
-        moved: set[int] = set()  # shared between the piece's statements: see shifted
-        found = [shifted(st, offset, moved) for st in found]
         if overridden is not None and lost:
-            overridden.extend(shifted(st, offset, moved) for st in lost)
-        yield from found
+            overridden.extend(st.shifted(offset) for st in lost)
+        yield from (st.shifted(offset) for st in found)
 
 
 def _cut_between(program: Program) -> str | None:

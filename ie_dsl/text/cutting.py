@@ -2,15 +2,14 @@
 
 `chunks(text, size, sentences)` -> (offset, piece) pairs covering the text, cut only where a
 paragraph (or a sentence) starts and where segmenting the two sides apart gives exactly what
-segmenting the whole gives; `shifted(statement, offset, moved)` -> a piece's statement with
-offsets into the whole document.
+segmenting the whole gives (a piece's statements are moved to the whole document's offsets
+by run/statement.Statement.shifted).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from ie_dsl.text.segment import segment
 
@@ -134,22 +133,3 @@ def _cut_at(text: str, run: int, end: int, sentences: bool) -> int | None:
         paragraphs = [p.start for p in before.paragraphs] + [p.start + at for p in after.paragraphs]
         same = [p.start for p in whole.paragraphs] == paragraphs
     return end if same else None
-
-
-def shifted(st: dict[str, Any], offset: int, moved: set[int]) -> dict[str, Any]:
-    """A statement found in a piece of a document, with offsets into the whole document:
-    its span, sentence, `when`, arguments and their `via`. `moved` holds the ids of the
-    parts already shifted: statements of a piece may share an argument (attribution gives
-    every statement of a person that person's organization, one dict), which moves once."""
-    if not offset:
-        return st
-    parts = [st["span"], st["sentence"], st.get("when")]
-    for arg in st["args"].values():
-        parts += [arg, arg.get("via")]
-    for part in parts:
-        # a derived argument (a demonym's country) has no offsets
-        if part is not None and "start" in part and id(part) not in moved:
-            moved.add(id(part))
-            part["start"] += offset
-            part["end"] += offset
-    return st

@@ -151,28 +151,38 @@ class Program:
 
 def _plain(node: ir.Node, backward: bool) -> ir.Node:
     """A look-around body: captures dropped (it is zero-width), reversed if `backward`."""
-    if isinstance(node, ir.Seq):
-        items = [_plain(i, backward) for i in node.items]
-        return ir.Seq(tuple(reversed(items) if backward else items))
-    if isinstance(node, ir.Alt):
-        return ir.Alt(tuple(_plain(o, backward) for o in node.options))
-    if isinstance(node, ir.Rep):
-        return ir.Rep(_plain(node.item, backward), node.min, node.max, node.greedy, node.lazy)
-    if isinstance(node, ir.Cap):
-        return _plain(node.item, backward)
-    return node
+    match node:
+        case ir.Seq():
+            items = [_plain(i, backward) for i in node.items]
+            return ir.Seq(tuple(reversed(items) if backward else items))
+        case ir.Alt():
+            return ir.Alt(tuple(_plain(o, backward) for o in node.options))
+        case ir.Rep():
+            return ir.Rep(_plain(node.item, backward), node.min, node.max, node.greedy, node.lazy)
+        case ir.Cap():
+            return _plain(node.item, backward)
+        case ir.Tok() | ir.Ann() | ir.Look() | ir.Assert():  # a nested look-around keeps its own way
+            return node
+        case _:
+            ir.unknown(node)
 
 
 def _bounded(node: ir.Node) -> bool:
-    if isinstance(node, ir.Seq):
-        return all(_bounded(i) for i in node.items)
-    if isinstance(node, ir.Alt):
-        return all(_bounded(o) for o in node.options)
-    if isinstance(node, ir.Rep):
-        return node.max is not None and _bounded(node.item)
-    if isinstance(node, ir.Cap):
-        return _bounded(node.item)
-    return True
+    """Does every match of `node` have at most some number of tokens? (A look-around's body
+    is not taken: it is answered apart.)"""
+    match node:
+        case ir.Seq():
+            return all(_bounded(i) for i in node.items)
+        case ir.Alt():
+            return all(_bounded(o) for o in node.options)
+        case ir.Rep():
+            return node.max is not None and _bounded(node.item)
+        case ir.Cap():
+            return _bounded(node.item)
+        case ir.Tok() | ir.Ann() | ir.Look() | ir.Assert():
+            return True
+        case _:
+            ir.unknown(node)
 
 
 class _Gen:
@@ -193,45 +203,50 @@ class _Gen:
         return len(self.code) - 1
 
     def gen(self, node: ir.Node) -> None:
-        if isinstance(node, ir.Tok):
-            if isinstance(node.test, ir.TNorm):
-                self.add(NORM, node.test.forms)
-            elif isinstance(node.test, ir.TTrue):  # `_` and the gaps `...`: no call per token
+        match node:
+            case ir.Tok(test=ir.TNorm(forms=forms)):
+                self.add(NORM, forms)
+            case ir.Tok(test=ir.TTrue()):  # `_` and the gaps `...`: no call per token
                 self.add(ANY)
-            else:
+            case ir.Tok():
                 test = self.shared.get(node.test)
                 if test is None:
                     test = self.shared[node.test] = predicate(node.test, self.answers)
                 self.add(TEST, test)
-        elif isinstance(node, ir.Ann):
-            self.add(ANN, node.type)
-        elif isinstance(node, ir.Seq):
-            for item in node.items:
-                self.gen(item)
-        elif isinstance(node, ir.Alt):
-            # Options that take no token all go on from the same place: the first that holds
-            # is as good as any (mode longest would tie them), and the others need no check.
-            ordered = all(prefilter.width(o) == (0, 0) for o in node.options)
-            jumps = []
-            for option in node.options[:-1]:
-                split = self.add(SPLIT, 0, 0, ordered)
-                self.code[split][1] = len(self.code)
-                self.gen(option)
-                jumps.append(self.add(JMP, 0))
-                self.code[split][2] = len(self.code)
-            self.gen(node.options[-1])
-            for j in jumps:
-                self.code[j][1] = len(self.code)
-        elif isinstance(node, ir.Rep):
-            self.rep(node)
-        elif isinstance(node, ir.Cap):
-            self.add(SAVE, 2 * node.slot)
-            self.gen(node.item)
-            self.add(SAVE, 2 * node.slot + 1)
-        elif isinstance(node, ir.Look):
-            self.look(node)
-        elif isinstance(node, ir.Assert):
-            self.add(ASSERT, node.at_start)
+            case ir.Ann():
+                self.add(ANN, node.type)
+            case ir.Seq():
+                for item in node.items:
+                    self.gen(item)
+            case ir.Alt():
+                self.alt(node)
+            case ir.Rep():
+                self.rep(node)
+            case ir.Cap():
+                self.add(SAVE, 2 * node.slot)
+                self.gen(node.item)
+                self.add(SAVE, 2 * node.slot + 1)
+            case ir.Look():
+                self.look(node)
+            case ir.Assert():
+                self.add(ASSERT, node.at_start)
+            case _:
+                ir.unknown(node)
+
+    def alt(self, node: ir.Alt) -> None:
+        # Options that take no token all go on from the same place: the first that holds
+        # is as good as any (mode longest would tie them), and the others need no check.
+        ordered = all(prefilter.width(o) == (0, 0) for o in node.options)
+        jumps = []
+        for option in node.options[:-1]:
+            split = self.add(SPLIT, 0, 0, ordered)
+            self.code[split][1] = len(self.code)
+            self.gen(option)
+            jumps.append(self.add(JMP, 0))
+            self.code[split][2] = len(self.code)
+        self.gen(node.options[-1])
+        for j in jumps:
+            self.code[j][1] = len(self.code)
 
     def rep(self, node: ir.Rep) -> None:
         if max(node.min, node.max or 0) > MAX_UNROLL:
@@ -423,26 +438,36 @@ def compile_rule(
 
 def _used_types(node: ir.Node) -> set[str]:
     """The annotation types a pattern matches on (as an element or inside a token test)."""
-    if isinstance(node, ir.Ann):
-        return {node.type}
-    if isinstance(node, ir.Tok):
-        out: set[str] = set()
-        stack: list[ir.Test] = [node.test]
-        while stack:
-            t = stack.pop()
-            if isinstance(t, ir.TIn):
-                out.add(t.type)
-            elif isinstance(t, ir.TNot):
-                stack.append(t.test)
-            elif isinstance(t, (ir.TAnd, ir.TOr)):
-                stack.extend(t.tests)
-        return out
-    if isinstance(node, (ir.Seq, ir.Alt)):
-        parts = node.items if isinstance(node, ir.Seq) else node.options
-        return set().union(*(_used_types(p) for p in parts))
-    if isinstance(node, (ir.Rep, ir.Cap, ir.Look)):
-        return _used_types(node.item)
-    return set()
+    match node:
+        case ir.Ann():
+            return {node.type}
+        case ir.Tok():
+            return _tested_types(node.test)
+        case ir.Seq():
+            return set().union(*(_used_types(p) for p in node.items))
+        case ir.Alt():
+            return set().union(*(_used_types(p) for p in node.options))
+        case ir.Rep() | ir.Cap() | ir.Look():
+            return _used_types(node.item)
+        case ir.Assert():
+            return set()
+        case _:
+            ir.unknown(node)
+
+
+def _tested_types(test: ir.Test) -> set[str]:
+    """The annotation types a token test asks the token to lie inside."""
+    match test:
+        case ir.TIn():
+            return {test.type}
+        case ir.TNot():
+            return _tested_types(test.test)
+        case ir.TAnd() | ir.TOr():
+            return set().union(*(_tested_types(t) for t in test.tests))
+        case ir.TNorm() | ir.TText() | ir.TRe() | ir.TClass() | ir.TTrue():
+            return set()
+        case _:
+            ir.unknown(test)
 
 
 def compile_program(

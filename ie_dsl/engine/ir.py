@@ -1,11 +1,16 @@
 """The small, closed intermediate representation that lowering.py produces and compiler.py
 consumes: no macros, no sugar, literal words already tokenized, names resolved.
+
+`Node` and `Test` are closed unions. Every traversal of them (lowering, the compiler, the
+prefilter, the token tests) is a `match` over the kinds that ends in `case _: unknown(node)`:
+a kind it does not handle raises TypeError there rather than being passed over, and a type
+checker reports the missing case (unknown takes `Never`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Never, NoReturn
 
 from ie_dsl.source import SourceSpan
 
@@ -129,19 +134,29 @@ class Assert:
 Node = Tok | Ann | Seq | Alt | Rep | Cap | Look | Assert
 
 
+def unknown(node: Never) -> NoReturn:
+    """The last case of every traversal of `Node` or `Test`: raises TypeError naming the kind
+    it was given, which the traversal does not handle (see the module docstring)."""
+    raise TypeError(f"not a kind of IR node or test this traversal handles: {type(node).__name__}")
+
+
 def nullable(node: Node) -> bool:
     """Can `node` match zero tokens?"""
-    if isinstance(node, (Tok, Ann)):
-        return False
-    if isinstance(node, Seq):
-        return all(nullable(i) for i in node.items)
-    if isinstance(node, Alt):
-        return any(nullable(o) for o in node.options)
-    if isinstance(node, Rep):
-        return node.min == 0 or nullable(node.item)
-    if isinstance(node, Cap):
-        return nullable(node.item)
-    return True  # Look, Assert: zero-width
+    match node:
+        case Tok() | Ann():
+            return False
+        case Seq():
+            return all(nullable(i) for i in node.items)
+        case Alt():
+            return any(nullable(o) for o in node.options)
+        case Rep():
+            return node.min == 0 or nullable(node.item)
+        case Cap():
+            return nullable(node.item)
+        case Look() | Assert():  # zero-width
+            return True
+        case _:
+            unknown(node)
 
 
 # ---- rules --------------------------------------------------------------------------

@@ -71,16 +71,22 @@ class _RuleScope:
 
 
 def _direct_types(node: ir.Node) -> tuple[str, ...]:
-    if isinstance(node, ir.Ann):  # PLACE[kind=country] is a PLACE annotation
-        return (base_type(node.type),)
-    if isinstance(node, ir.Alt):
-        out: list[str] = []
-        for o in node.options:
-            out.extend(t for t in _direct_types(o) if t not in out)
-        return tuple(out)
-    if isinstance(node, ir.Cap):
-        return _direct_types(node.item)
-    return ()
+    """The types an annotation filling a capture of `node` may have: those of `node` if it
+    is one annotation, or a choice of them (a sequence or a repetition is not one)."""
+    match node:
+        case ir.Ann():  # PLACE[kind=country] is a PLACE annotation
+            return (base_type(node.type),)
+        case ir.Alt():
+            out: list[str] = []
+            for o in node.options:
+                out.extend(t for t in _direct_types(o) if t not in out)
+            return tuple(out)
+        case ir.Cap():
+            return _direct_types(node.item)
+        case ir.Tok() | ir.Seq() | ir.Rep() | ir.Look() | ir.Assert():
+            return ()
+        case _:
+            ir.unknown(node)
 
 
 def _seq(items: list[ir.Node]) -> ir.Node:
@@ -266,17 +272,21 @@ class _Lowerer:
 
 def consumes(node: ir.Node) -> bool:
     """Can `node` match one token or more? (Look-arounds and anchors never consume.)"""
-    if isinstance(node, (ir.Tok, ir.Ann)):
-        return True
-    if isinstance(node, ir.Seq):
-        return any(consumes(i) for i in node.items)
-    if isinstance(node, ir.Alt):
-        return any(consumes(o) for o in node.options)
-    if isinstance(node, ir.Rep):
-        return node.max != 0 and consumes(node.item)
-    if isinstance(node, ir.Cap):
-        return consumes(node.item)
-    return False
+    match node:
+        case ir.Tok() | ir.Ann():
+            return True
+        case ir.Seq():
+            return any(consumes(i) for i in node.items)
+        case ir.Alt():
+            return any(consumes(o) for o in node.options)
+        case ir.Rep():
+            return node.max != 0 and consumes(node.item)
+        case ir.Cap():
+            return consumes(node.item)
+        case ir.Look() | ir.Assert():
+            return False
+        case _:
+            ir.unknown(node)
 
 
 def _type_of(p: n.Pattern, types: frozenset[str]) -> str | None:
@@ -502,16 +512,22 @@ def _inner_types(node: ir.Node, slots: set[int], inside: bool = False) -> tuple[
     stack: list[tuple[ir.Node, bool]] = [(node, inside)]
     while stack:
         item, within = stack.pop()
-        if isinstance(item, ir.Ann):
-            if within and item.type not in out:
-                out.append(item.type)
-        elif isinstance(item, ir.Cap):
-            stack.append((item.item, within or item.slot in slots))
-        elif isinstance(item, (ir.Seq, ir.Alt)):
-            parts = item.items if isinstance(item, ir.Seq) else item.options
-            stack.extend((p, within) for p in reversed(parts))
-        elif isinstance(item, ir.Rep):
-            stack.append((item.item, within))
+        match item:
+            case ir.Ann():
+                if within and item.type not in out:
+                    out.append(item.type)
+            case ir.Cap():
+                stack.append((item.item, within or item.slot in slots))
+            case ir.Seq():
+                stack.extend((p, within) for p in reversed(item.items))
+            case ir.Alt():
+                stack.extend((p, within) for p in reversed(item.options))
+            case ir.Rep():
+                stack.append((item.item, within))
+            case ir.Tok() | ir.Look() | ir.Assert():  # not an annotation; none in look-arounds
+                pass
+            case _:
+                ir.unknown(item)
     return tuple(out)
 
 

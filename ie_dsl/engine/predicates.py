@@ -68,10 +68,14 @@ def predicate(test: ir.Test, answers: Answers) -> Callable[[Any, int], bool]:
 
 
 def _reads_annotations(test: ir.Test) -> bool:
-    if isinstance(test, ir.TIn):
-        return True
-    if isinstance(test, ir.TNot):
-        return _reads_annotations(test.test)
-    if isinstance(test, (ir.TAnd, ir.TOr)):
-        return any(_reads_annotations(t) for t in test.tests)
-    return False
+    match test:
+        case ir.TIn():
+            return True
+        case ir.TNot():
+            return _reads_annotations(test.test)
+        case ir.TAnd() | ir.TOr():
+            return any(_reads_annotations(t) for t in test.tests)
+        case ir.TNorm() | ir.TText() | ir.TRe() | ir.TClass() | ir.TTrue():
+            return False
+        case _:
+            ir.unknown(test)

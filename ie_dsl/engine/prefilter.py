@@ -57,28 +57,32 @@ class RuleIndex:
 
 def clauses(node: ir.Node) -> list[frozenset[str]]:
     """Atoms a window must contain for `node` to match (conjunction of disjunctions)."""
-    if isinstance(node, ir.Tok):
-        if isinstance(node.test, ir.TNorm):
-            return [frozenset("w:" + f for f in node.test.forms)]
-        if isinstance(node.test, ir.TText):
-            return [frozenset("w:" + norm(f) for f in node.test.texts)]
-        return []  # other tests ([TYPE] included: the annotation may start before the window)
-    if isinstance(node, ir.Ann):
-        return [frozenset(["t:" + node.type])]
-    if isinstance(node, ir.Seq):
-        return [c for item in node.items for c in clauses(item)]
-    if isinstance(node, ir.Alt):
-        per_option = [clauses(o) for o in node.options]
-        if all(per_option):
-            return [frozenset().union(*(min(cs, key=len) for cs in per_option))]
-        return []
-    if isinstance(node, ir.Rep):
-        return clauses(node.item) if node.min > 0 else []
-    if isinstance(node, ir.Cap):
-        return clauses(node.item)
-    if isinstance(node, ir.Look) and not node.negate:
-        return clauses(node.item)
-    return []
+    match node:
+        case ir.Tok(test=ir.TNorm(forms=forms)):
+            return [frozenset("w:" + f for f in forms)]
+        case ir.Tok(test=ir.TText(texts=texts)):
+            return [frozenset("w:" + norm(f) for f in texts)]
+        case ir.Tok():  # other tests ([TYPE] included: the annotation may start before the window)
+            return []
+        case ir.Ann():
+            return [frozenset(["t:" + node.type])]
+        case ir.Seq():
+            return [c for item in node.items for c in clauses(item)]
+        case ir.Alt():
+            per_option = [clauses(o) for o in node.options]
+            if all(per_option):
+                return [frozenset().union(*(min(cs, key=len) for cs in per_option))]
+            return []
+        case ir.Rep():
+            return clauses(node.item) if node.min > 0 else []
+        case ir.Cap():
+            return clauses(node.item)
+        case ir.Look():
+            return [] if node.negate else clauses(node.item)
+        case ir.Assert():
+            return []
+        case _:
+            ir.unknown(node)
 
 
 MAX_OPTIONS = 32  # alternatives kept apart in `options`; past that, they merge into clauses
@@ -92,28 +96,34 @@ def options(node: ir.Node) -> list[Conj]:
     options of a choice into one clause of their atoms (`ORG warns | PLACE's warning` needs
     ORG or PLACE, and warns or warning), this keeps them apart (ORG and warns, or PLACE and
     warning). Up to MAX_OPTIONS alternatives; a part with more is taken as its clauses."""
-    if isinstance(node, ir.Alt):
-        out: list[Conj] = []
-        for o in node.options:
-            got = options(o)
-            if not all(got):  # an option that needs nothing: the choice needs nothing
-                return [()]
-            out += got
-        out = _simplest(out)
-        return out if len(out) <= MAX_OPTIONS else [tuple(clauses(node))]
-    if isinstance(node, ir.Seq):
-        acc: list[Conj] = [()]
-        for item in node.items:
-            got = options(item)
-            if len(acc) * len(got) > MAX_OPTIONS:
-                got = [tuple(clauses(item))]
-            acc = [a + b for a in acc for b in got]
-        return acc
-    if isinstance(node, ir.Rep):
-        return options(node.item) if node.min > 0 else [()]
-    if isinstance(node, ir.Cap) or (isinstance(node, ir.Look) and not node.negate):
-        return options(node.item)
-    return [tuple(clauses(node))]
+    match node:
+        case ir.Alt():
+            out: list[Conj] = []
+            for o in node.options:
+                got = options(o)
+                if not all(got):  # an option that needs nothing: the choice needs nothing
+                    return [()]
+                out += got
+            out = _simplest(out)
+            return out if len(out) <= MAX_OPTIONS else [tuple(clauses(node))]
+        case ir.Seq():
+            acc: list[Conj] = [()]
+            for item in node.items:
+                got = options(item)
+                if len(acc) * len(got) > MAX_OPTIONS:
+                    got = [tuple(clauses(item))]
+                acc = [a + b for a in acc for b in got]
+            return acc
+        case ir.Rep():
+            return options(node.item) if node.min > 0 else [()]
+        case ir.Cap():
+            return options(node.item)
+        case ir.Look() if not node.negate:
+            return options(node.item)
+        case ir.Tok() | ir.Ann() | ir.Look() | ir.Assert():
+            return [tuple(clauses(node))]
+        case _:
+            ir.unknown(node)
 
 
 def _simplest(alts: list[Conj]) -> list[Conj]:
@@ -148,18 +158,24 @@ Follow = tuple[bool, frozenset[str], tuple[Reach, ...]]
 def _first_of_test(t: ir.Test) -> First:
     """What a token passing `t` must be: one of some words, or inside an annotation of some
     types; (None, ...) if it can be any token."""
-    if isinstance(t, ir.TNorm):
-        return t.forms, frozenset(), frozenset(), False
-    if isinstance(t, ir.TText):
-        return frozenset(norm(x) for x in t.texts), frozenset(), frozenset(), False
-    if isinstance(t, ir.TIn):
-        return frozenset(), frozenset(), frozenset([t.type]), False
-    if isinstance(t, ir.TAnd):  # every conjunct must hold: the first that restricts will do
-        for part in t.tests:
-            got = _first_of_test(part)
-            if got[0] is not None:
-                return got
-    return None, frozenset(), frozenset(), False
+    anything: First = (None, frozenset(), frozenset(), False)
+    match t:
+        case ir.TNorm():
+            return t.forms, frozenset(), frozenset(), False
+        case ir.TText():
+            return frozenset(norm(x) for x in t.texts), frozenset(), frozenset(), False
+        case ir.TIn():
+            return frozenset(), frozenset(), frozenset([t.type]), False
+        case ir.TAnd():  # every conjunct must hold: the first that restricts will do
+            for part in t.tests:
+                got = _first_of_test(part)
+                if got[0] is not None:
+                    return got
+            return anything
+        case ir.TRe() | ir.TClass() | ir.TNot() | ir.TOr() | ir.TTrue():
+            return anything
+        case _:
+            ir.unknown(t)
 
 
 def first(node: ir.Node) -> First:
@@ -167,18 +183,29 @@ def first(node: ir.Node) -> First:
     words, or begins an annotation of one of the types, or lies inside one of the inside
     types; words None means any token."""
     none: frozenset[str] = frozenset()
-    if isinstance(node, ir.Tok):
-        return _first_of_test(node.test)
-    if isinstance(node, ir.Ann):
-        return none, frozenset([node.type]), none, False
-    if isinstance(node, (ir.Look, ir.Assert)):
-        return none, none, none, True
-    if isinstance(node, ir.Cap):
-        return first(node.item)
-    if isinstance(node, ir.Rep):
-        words, types, inside, nullable = first(node.item)
-        return words, types, inside, nullable or node.min == 0
-    parts = node.items if isinstance(node, ir.Seq) else node.options
+    match node:
+        case ir.Tok():
+            return _first_of_test(node.test)
+        case ir.Ann():
+            return none, frozenset([node.type]), none, False
+        case ir.Look() | ir.Assert():
+            return none, none, none, True
+        case ir.Cap():
+            return first(node.item)
+        case ir.Rep():
+            words, types, inside, nullable = first(node.item)
+            return words, types, inside, nullable or node.min == 0
+        case ir.Seq():
+            return _first_of_parts(node.items, True)
+        case ir.Alt():
+            return _first_of_parts(node.options, False)
+        case _:
+            ir.unknown(node)
+
+
+def _first_of_parts(parts: tuple[ir.Node, ...], in_sequence: bool) -> First:
+    """`first` of a sequence of `parts` (in_sequence), or of a choice of them."""
+    none: frozenset[str] = frozenset()
     words_acc: frozenset[str] | None = none
     types_acc, inside_acc = none, none
     some_nullable = False  # an option can match nothing (each part is looked at once)
@@ -188,17 +215,25 @@ def first(node: ir.Node) -> First:
         types_acc |= types
         inside_acc |= inside
         some_nullable = some_nullable or nullable
-        if isinstance(node, ir.Seq) and not nullable:
+        if in_sequence and not nullable:
             return words_acc, types_acc, inside_acc, False
-    if isinstance(node, ir.Seq):
+    if in_sequence:
         return words_acc, types_acc, inside_acc, True
     return words_acc, types_acc, inside_acc, some_nullable
 
 
 def _unwrap(node: ir.Node) -> ir.Node:
-    while isinstance(node, ir.Cap) or (isinstance(node, ir.Seq) and len(node.items) == 1):
-        node = node.item if isinstance(node, ir.Cap) else node.items[0]
-    return node
+    """`node` without the captures and one-item sequences around what it matches."""
+    while True:
+        match node:
+            case ir.Cap():
+                node = node.item
+            case ir.Seq() if len(node.items) == 1:
+                node = node.items[0]
+            case ir.Tok() | ir.Ann() | ir.Seq() | ir.Alt() | ir.Rep() | ir.Look() | ir.Assert():
+                return node
+            case _:
+                ir.unknown(node)
 
 
 def follow(pattern: ir.Node) -> Follow | None:
@@ -307,39 +342,51 @@ def near(body: ir.Node) -> tuple[Reach, ...]:
 
 def _without_looks(node: ir.Node) -> ir.Node:
     """`node` with its look-arounds taken as holding (they may look outside it)."""
-    if isinstance(node, ir.Look):
-        return ir.Seq(())
-    if isinstance(node, ir.Seq):
-        return ir.Seq(tuple(_without_looks(i) for i in node.items))
-    if isinstance(node, ir.Alt):
-        return ir.Alt(tuple(_without_looks(o) for o in node.options))
-    if isinstance(node, ir.Rep):
-        return ir.Rep(_without_looks(node.item), node.min, node.max, node.greedy, node.lazy)
-    if isinstance(node, ir.Cap):
-        return ir.Cap(node.slot, _without_looks(node.item))
-    return node
+    match node:
+        case ir.Look():
+            return ir.Seq(())
+        case ir.Seq():
+            return ir.Seq(tuple(_without_looks(i) for i in node.items))
+        case ir.Alt():
+            return ir.Alt(tuple(_without_looks(o) for o in node.options))
+        case ir.Rep():
+            return ir.Rep(_without_looks(node.item), node.min, node.max, node.greedy, node.lazy)
+        case ir.Cap():
+            return ir.Cap(node.slot, _without_looks(node.item))
+        case ir.Tok() | ir.Ann() | ir.Assert():
+            return node
+        case _:
+            ir.unknown(node)
 
 
 def width(node: ir.Node) -> tuple[int, int | None]:
     """The fewest and most tokens `node` can match (None: no bound; an annotation has none)."""
-    if isinstance(node, ir.Tok):
-        return 1, 1
-    if isinstance(node, ir.Ann):
-        return 1, None
-    if isinstance(node, (ir.Look, ir.Assert)):
-        return 0, 0
-    if isinstance(node, ir.Cap):
-        return width(node.item)
-    if isinstance(node, ir.Rep):
-        shortest, longest = width(node.item)
-        if node.max is None or longest is None:
-            return node.min * shortest, None if node.max != 0 else 0
-        return node.min * shortest, node.max * longest
-    widths = [width(part) for part in (node.items if isinstance(node, ir.Seq) else node.options)]
-    highs = [hi for _, hi in widths]
-    if isinstance(node, ir.Seq):
-        return sum(lo for lo, _ in widths), None if None in highs else sum(h for h in highs if h is not None)
-    return min(lo for lo, _ in widths), None if None in highs else max(h for h in highs if h is not None)
+    match node:
+        case ir.Tok():
+            return 1, 1
+        case ir.Ann():
+            return 1, None
+        case ir.Look() | ir.Assert():
+            return 0, 0
+        case ir.Cap():
+            return width(node.item)
+        case ir.Rep():
+            shortest, longest = width(node.item)
+            if node.max is None or longest is None:
+                return node.min * shortest, None if node.max != 0 else 0
+            return node.min * shortest, node.max * longest
+        case ir.Seq():
+            widths = [width(part) for part in node.items]
+            highs = [hi for _, hi in widths]
+            most = None if None in highs else sum(h for h in highs if h is not None)
+            return sum(lo for lo, _ in widths), most
+        case ir.Alt():
+            widths = [width(part) for part in node.options]
+            highs = [hi for _, hi in widths]
+            most = None if None in highs else max(h for h in highs if h is not None)
+            return min(lo for lo, _ in widths), most
+        case _:
+            ir.unknown(node)
 
 
 # Words too common to anchor a rule on when a rarer clause exists.

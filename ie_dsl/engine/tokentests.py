@@ -40,27 +40,28 @@ def _class_test(name: str) -> Callable[[Any, int], bool]:
 
 def compile_test(t: ir.Test) -> Callable[[Any, int], bool]:
     """A single-token test -> predicate(doc_view, token_index)."""
-    if isinstance(t, ir.TNorm):
-        forms = t.forms
-        return lambda d, i: d.norms[i] in forms
-    if isinstance(t, ir.TText):
-        texts = t.texts
-        return lambda d, i: d.texts[i] in texts
-    if isinstance(t, ir.TRe):
-        rx = compile_token_regex(t.pattern, t.flags)
-        return lambda d, i: rx.search(d.texts[i]) is not None
-    if isinstance(t, ir.TClass):
-        return _class_test(t.name)
-    if isinstance(t, ir.TIn):
-        typ = t.type
-        return lambda d, i: i in d.covered(typ)
-    if isinstance(t, ir.TNot):
-        inner = compile_test(t.test)
-        return lambda d, i: not inner(d, i)
-    if isinstance(t, ir.TAnd):
-        parts = [compile_test(x) for x in t.tests]
-        return lambda d, i: all(p(d, i) for p in parts)
-    if isinstance(t, ir.TOr):
-        parts = [compile_test(x) for x in t.tests]
-        return lambda d, i: any(p(d, i) for p in parts)
-    return lambda d, i: True
+    match t:
+        case ir.TNorm(forms=forms):
+            return lambda d, i: d.norms[i] in forms
+        case ir.TText(texts=texts):
+            return lambda d, i: d.texts[i] in texts
+        case ir.TRe():
+            rx = compile_token_regex(t.pattern, t.flags)
+            return lambda d, i: rx.search(d.texts[i]) is not None
+        case ir.TClass():
+            return _class_test(t.name)
+        case ir.TIn(type=typ):
+            return lambda d, i: i in d.covered(typ)
+        case ir.TNot():
+            inner = compile_test(t.test)
+            return lambda d, i: not inner(d, i)
+        case ir.TAnd():
+            parts = [compile_test(x) for x in t.tests]
+            return lambda d, i: all(p(d, i) for p in parts)
+        case ir.TOr():
+            parts = [compile_test(x) for x in t.tests]
+            return lambda d, i: any(p(d, i) for p in parts)
+        case ir.TTrue():
+            return lambda d, i: True
+        case _:
+            ir.unknown(t)

@@ -210,3 +210,42 @@ def test_size_and_count_limits(tmp_path, monkeypatch):
     with pytest.raises(IEDslError) as info:
         compile_rules([tmp_path])
     assert "E402" in {d.code for d in info.value.diagnostics}
+
+
+def _checked_errors(rules: str) -> list:
+    """The errors of the checking stage alone (language.check_text: nothing lowered)."""
+    from ie_dsl.language import check_text
+
+    with pytest.raises(IEDslError) as info:
+        check_text(rules, ORGS)
+    return [
+        (d.code, d.message, d.span.start, d.hint) for d in info.value.diagnostics if d.severity == "error"
+    ]
+
+
+def test_a_reserved_field_is_found_by_the_checking_stage():
+    rules = 'rule r: ~warn of x:_ => warn(x, type="alert")\n'
+    reserved = "reserved: args, doc, rule, sentence, span, type"
+    assert _checked_errors(rules) == [("E220", "'type' is a reserved statement field", 32, reserved)]
+
+
+def test_literals_that_are_not_one_token_are_found_by_the_checking_stage_with_other_errors():
+    one = "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !"
+    rules = (
+        "define M = [cross-border & lower]\n"
+        'rule r: M NOPE M !~cross-border ""\n'
+        'rule s: ~cross-border [!"a b"] !cap\n'
+    )
+    got = _checked_errors(rules)
+    assert got == [
+        ("E223", "'cross-border' is 3 tokens, not one", rules.index("cross"), one),  # once for two uses
+        ("E210", "unknown type or macro NOPE", rules.index("NOPE"), got[1][3]),
+        ("E223", "~cross-border is 3 tokens, not one", rules.index("~cross"), one),
+        ("E223", "'' contains no token", rules.index('""'), None),
+        (
+            "E223",
+            "'a b' is 2 tokens, not one",
+            rules.index('"a b"'),
+            one,
+        ),  # ~cross-border alone and cap are fine
+    ]

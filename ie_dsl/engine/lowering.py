@@ -30,7 +30,6 @@ from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
 _EACH = re.compile(r"each\((\w+)\)")  # a YAML emit's `role: each(capture)`
-RESERVED_FIELDS = frozenset({"doc", "type", "args", "span", "sentence", "rule"})
 
 
 @dataclass
@@ -131,13 +130,14 @@ class _Lowerer:
         if isinstance(t, n.TWord):
             if t.text in TOKEN_CLASSES and not t.literal:
                 return ir.TClass(t.text)
-            toks = _one_token(repr(t.text), t.text, t.span, scope)
+            # a test of more or fewer tokens than one is E223 (language/rulechecks.py)
+            toks = literal_tokens(t.text)
             return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
         if isinstance(t, n.TExact):
-            toks = _one_token(repr(t.text), t.text, t.span, scope)
+            toks = literal_tokens(t.text)
             return ir.TText(frozenset(toks[:1]))
         if isinstance(t, n.TLemma):
-            toks = _one_token(f"~{t.lemma}", t.lemma, t.span, scope)
+            toks = literal_tokens(t.lemma)
             return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
         if isinstance(t, n.TRegex):
             return self.regex(t, scope)
@@ -180,10 +180,9 @@ class _Lowerer:
             )
         return ir.TRe(t.pattern, t.flags)
 
-    def words(self, text: str, exact: bool, span: SourceSpan, scope: _RuleScope) -> ir.Node:
+    def words(self, text: str, exact: bool) -> ir.Node:
         toks = literal_tokens(text)
-        if not toks:
-            scope.errors.append(Diagnostic("E223", f"{text!r} contains no token", span))
+        if not toks:  # E223 (language/rulechecks.py)
             return ir.Seq(())
         def one(x: str) -> ir.Node:
             node: ir.Node = ir.Tok(ir.TText(frozenset([x])) if exact else ir.TNorm(frozenset([norm(x)])))
@@ -209,9 +208,9 @@ class _Lowerer:
             return self.node(q, scope, macros, params, private, cap)
 
         if isinstance(p, n.Word):
-            return self.words(p.text, False, p.span, scope)
+            return self.words(p.text, False)
         if isinstance(p, n.Exact):
-            return self.words(p.text, True, p.span, scope)
+            return self.words(p.text, True)
         if isinstance(p, n.TokenSet):
             if isinstance(p.test, n.TLemma) and len(literal_tokens(p.test.lemma)) > 1:
                 toks = literal_tokens(p.test.lemma)  # ~cross-border: inflect the last token only
@@ -371,16 +370,7 @@ def lower_rule(
                 a = replace(a, capture=listed.group(1) if listed else a.capture, each=True)
                 if a.capture in names:
                     each.append((a.role, _inner_types(pattern, set(_slots(scope, a.capture)))))
-            if a.const is not None:
-                if a.role in RESERVED_FIELDS:
-                    scope.errors.append(
-                        Diagnostic(
-                            "E220",
-                            f"{a.role!r} is a reserved statement field",
-                            a.span,
-                            "reserved: " + ", ".join(sorted(RESERVED_FIELDS)),
-                        )
-                    )
+            if a.const is not None:  # a reserved name is E220 (language/rulechecks.py)
                 fields.append((a.role, a.const))
             elif a.capture == n.RESOLVED:  # no capture: attribution fills it (attribution.py)
                 args.append((a.role, ()))
@@ -529,18 +519,3 @@ def _inner_types(node: ir.Node, slots: set[int], inside: bool = False) -> tuple[
             case _:
                 ir.unknown(item)
     return tuple(out)
-
-
-def _one_token(shown: str, text: str, span: SourceSpan, scope: _RuleScope) -> list[str]:
-    """The tokens of a one-token test's `text`, with E223 recorded if there is not exactly one."""
-    toks = literal_tokens(text)
-    if len(toks) != 1:
-        scope.errors.append(
-            Diagnostic(
-                "E223",
-                f"{shown} is {len(toks)} tokens, not one",
-                span,
-                "a one-token test cannot hold it; match its tokens in sequence outside [ ] and !",
-            )
-        )
-    return toks

@@ -1,7 +1,9 @@
 """Rule files -> checked rules: YAML and .ie reading, the Lark parser (only in parser.py), AST
-nodes, lexicons, declarations (schema), scoping, and the checks of names, macros, uses and
-declarations (the E2xx checks that need the IR, E218, E220, E223, E224 and E227, are made
-while lowering and compiling, in engine/).
+nodes, lexicons, declarations (schema), scoping, and the checks of names, macros, uses,
+literals and declarations. Three E2xx checks need what lowering and compiling make, and are
+made in engine/: E218 (an `=>` argument names no capture: the capture names, implicit ones
+numbered after macros are expanded, are made by lowering), E224 (a token regex RE2 refuses)
+and E227 (mode all with an open repeat, on the compiled form).
 
 The stages, callable one by one (no file needed: text in, value out):
 

@@ -16,6 +16,8 @@ from ie_dsl.language import nodes as n
 from ie_dsl.language.anchors import misplaced_anchors
 from ie_dsl.language.lexicon import Lexicon
 from ie_dsl.language.loader import RuleSet
+from ie_dsl.language.rulechecks import TOKEN_CLASSES as TOKEN_CLASSES  # the class names of [ ], for lowering
+from ie_dsl.language.rulechecks import literal_problems, reserved_fields
 from ie_dsl.language.schema import NOTHING, Schema, build_schema
 from ie_dsl.language.scoping import declared, hidden_types
 from ie_dsl.source import SourceFile, SourceSpan
@@ -30,9 +32,6 @@ BUILTIN_ATTRIBUTES: dict[str, dict[str, frozenset[str] | None]] = {
 }
 MODES = ("longest", "first", "all")
 SCOPES = ("sentence", "paragraph", "window")
-TOKEN_CLASSES = frozenset(
-    {"cap", "upper", "lower", "title", "number", "num", "punct", "any", "alpha", "word"}
-)
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,8 @@ class _Checker:
     def check_pattern(
         self, pattern: n.Pattern, macros: Mapping[str, n.Define], params: frozenset[str]
     ) -> set[str]:
-        """Report unknown names; return the types the pattern uses (through macros too)."""
+        """Report unknown names and literals that are not the tokens they must be (E223); return
+        the types the pattern uses (through macros too)."""
         used: set[str] = set()
         for node in walk(pattern):
             if isinstance(node, n.Ref):
@@ -172,6 +172,7 @@ class _Checker:
                 self.errors.append(Diagnostic("E222", "a gap's maximum is below its minimum", node.span))
             elif isinstance(node, n.Repeat) and node.max is not None and node.max < node.min:
                 self.errors.append(Diagnostic("E222", "a repeat's maximum is below its minimum", node.span))
+        self.errors += literal_problems(walk(pattern))
         return used
 
     def _check_ref(
@@ -336,6 +337,7 @@ class _Checker:
                     f"an entity rule makes {rule.name} annotations; use `rule` to emit statements",
                 )
             )
+        self.errors += reserved_fields(rule)
         return self.check_pattern(rule.pattern, macros, frozenset())
 
 

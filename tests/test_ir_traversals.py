@@ -1,6 +1,6 @@
-"""Every traversal of the IR rejects a kind of node or token test it does not handle
-(ie_dsl/engine/ir.py: `match` over the closed unions ending in `ir.unknown`), at the top
-and nested, instead of passing over it."""
+"""Every traversal of the IR, and of the AST, rejects a kind of node or token test it does
+not handle (a `match` over the closed unions ending in `ir.unknown` or `nodes.unknown`), at
+the top and nested, instead of passing over it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from ie_dsl.engine import compiler, ir, lowering, predicates, prefilter, tokentests
+from ie_dsl.engine import compiler, expansion, ir, lowering, predicates, prefilter, tokentests
+from ie_dsl.language import analysis, rulechecks
+from ie_dsl.language import nodes as n
+from ie_dsl.source import SourceSpan
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,48 @@ def test_the_known_kinds_still_pass_through_each_traversal() -> None:
         traversal(tests)
     assert prefilter.width(node) == (1, None) and compiler._used_types(node) == {"ORG"}
     assert prefilter.clauses(node) == [frozenset({"w:b"})] and lowering._inner_types(node, {0}) == ("ORG",)
+
+
+SPAN = SourceSpan("main.ie", 0, 1)
+
+
+def _lower(pattern: Any) -> object:
+    scope = lowering._RuleScope(None)  # type: ignore[arg-type]
+    return lowering._Lowerer(frozenset(), {}).node(pattern, scope, {}, {}, False, False)
+
+
+def _lower_test(test: Any) -> object:
+    return lowering._Lowerer(frozenset(), {}).test(test, lowering._RuleScope(None))  # type: ignore[arg-type]
+
+
+PATTERN_TRAVERSALS: dict[str, Callable[[Any], object]] = {
+    "analysis.walk": lambda p: list(analysis.walk(p)),
+    "expansion.size": lambda p: expansion.Expansion({}).size(p, {}, {}),
+    "expansion.written": lambda p: expansion.Expansion({}).written(p),
+    "expansion._refs": expansion._refs,
+    "lowering._Lowerer.node": _lower,
+}
+
+TOKEN_TEST_TRAVERSALS: dict[str, Callable[[Any], object]] = {
+    "analysis.token_types": lambda t: list(analysis.token_types(t)),
+    "rulechecks._one_token_tests": lambda t: rulechecks._one_token_tests(t, []),
+    "lowering._Lowerer.test": _lower_test,
+}
+
+AST_UNKNOWN = "not a kind of pattern node or token test this traversal handles: Fake"
+
+
+@pytest.mark.parametrize("name", sorted(PATTERN_TRAVERSALS))
+@pytest.mark.parametrize("where", ["top", "inside a repeat"])
+def test_every_pattern_traversal_rejects_an_unknown_node(name: str, where: str) -> None:
+    node = Fake() if where == "top" else n.Repeat(Fake(), 1, 2, True, SPAN)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=AST_UNKNOWN):
+        PATTERN_TRAVERSALS[name](node)
+
+
+@pytest.mark.parametrize("name", sorted(TOKEN_TEST_TRAVERSALS))
+@pytest.mark.parametrize("where", ["top", "inside an or"])
+def test_every_token_test_traversal_rejects_an_unknown_test(name: str, where: str) -> None:
+    test = Fake() if where == "top" else n.TOr((n.TWord("a", SPAN), Fake()), SPAN)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=AST_UNKNOWN):
+        TOKEN_TEST_TRAVERSALS[name](test)

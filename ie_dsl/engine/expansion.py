@@ -7,7 +7,7 @@ macro where the growth passes a limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ie_dsl.language import nodes as n
@@ -51,6 +51,13 @@ class _Size:
 _ONE = _Size(1)
 
 
+def sum_sizes(total: _Size, sizes: Iterable[_Size]) -> _Size:
+    """`total` plus each of `sizes`, in order."""
+    for size in sizes:
+        total = total.plus(size)
+    return total
+
+
 class Expansion:
     """How many pattern elements patterns stand for once their macros are expanded,
     computed without expanding them: each macro's size is worked out once, as a linear
@@ -88,24 +95,25 @@ class Expansion:
     def size(self, p: n.Pattern, macros: Mapping[str, n.Define], params: Mapping[str, _Size]) -> _Size:
         """The expanded size of pattern `p` written where `macros` are visible, inside a
         macro body whose parameters stand for `params` (none at rule level)."""
-        if isinstance(p, (n.Word, n.Exact)):
-            return _Size(self._tokens(p.text))
-        if isinstance(p, n.TokenSet) and isinstance(p.test, n.TLemma):
-            return _Size(self._tokens(p.test.lemma))
-        if isinstance(p, (n.TokenSet, n.AnyToken, n.Anchor)):
-            return _ONE
-        if isinstance(p, n.Gap):
-            return _Size(2)
-        if isinstance(p, (n.Seq, n.Alt)):
-            total = _ONE
-            for q in p.items if isinstance(p, n.Seq) else p.options:
-                total = total.plus(self.size(q, macros, params))
-            return total
-        if isinstance(p, (n.Repeat, n.Look, n.Capture)):
-            return _ONE.plus(self.size(p.pattern, macros, params))
-        if isinstance(p, n.Ref):
-            return self.use(p, macros, params)
-        raise TypeError(p)
+        match p:
+            case n.Word() | n.Exact():
+                return _Size(self._tokens(p.text))
+            case n.TokenSet(test=n.TLemma(lemma=lemma)):
+                return _Size(self._tokens(lemma))
+            case n.TokenSet() | n.AnyToken() | n.Anchor():
+                return _ONE
+            case n.Gap():
+                return _Size(2)
+            case n.Seq():
+                return sum_sizes(_ONE, (self.size(q, macros, params) for q in p.items))
+            case n.Alt():
+                return sum_sizes(_ONE, (self.size(q, macros, params) for q in p.options))
+            case n.Repeat() | n.Look() | n.Capture():
+                return _ONE.plus(self.size(p.pattern, macros, params))
+            case n.Ref():
+                return self.use(p, macros, params)
+            case _:
+                n.unknown(p)
 
     def use(self, p: n.Ref, macros: Mapping[str, n.Define], params: Mapping[str, _Size]) -> _Size:
         if p.name in params:
@@ -123,13 +131,19 @@ class Expansion:
 
     def written(self, p: n.Pattern) -> int:
         """The size of `p` as written, each macro use counted with its arguments only."""
-        if isinstance(p, n.Ref):
-            return 2 + sum(self.written(a) for a in p.args)
-        if isinstance(p, (n.Seq, n.Alt)):
-            return 1 + sum(self.written(q) for q in (p.items if isinstance(p, n.Seq) else p.options))
-        if isinstance(p, (n.Repeat, n.Look, n.Capture)):
-            return 1 + self.written(p.pattern)
-        return self.size(p, {}, {}).base
+        match p:
+            case n.Ref():
+                return 2 + sum(self.written(a) for a in p.args)
+            case n.Seq():
+                return 1 + sum(self.written(q) for q in p.items)
+            case n.Alt():
+                return 1 + sum(self.written(q) for q in p.options)
+            case n.Repeat() | n.Look() | n.Capture():
+                return 1 + self.written(p.pattern)
+            case n.Word() | n.Exact() | n.TokenSet() | n.AnyToken() | n.Gap() | n.Anchor():
+                return self.size(p, {}, {}).base
+            case _:
+                n.unknown(p)
 
     def added(self, p: n.Pattern, macros: Mapping[str, n.Define]) -> list[tuple[n.Ref, int]]:
         """The outermost macro uses in rule pattern `p` (not those inside another use's
@@ -167,10 +181,17 @@ def _refs(p: n.Pattern) -> list[n.Ref]:
     stack = [p]
     while stack:
         q = stack.pop()
-        if isinstance(q, n.Ref):
-            out.append(q)
-        elif isinstance(q, (n.Seq, n.Alt)):
-            stack.extend(reversed(q.items if isinstance(q, n.Seq) else q.options))
-        elif isinstance(q, (n.Repeat, n.Look, n.Capture)):
-            stack.append(q.pattern)
+        match q:
+            case n.Ref():
+                out.append(q)
+            case n.Seq():
+                stack.extend(reversed(q.items))
+            case n.Alt():
+                stack.extend(reversed(q.options))
+            case n.Repeat() | n.Look() | n.Capture():
+                stack.append(q.pattern)
+            case n.Word() | n.Exact() | n.TokenSet() | n.AnyToken() | n.Gap() | n.Anchor():
+                pass
+            case _:
+                n.unknown(q)
     return out

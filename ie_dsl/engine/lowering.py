@@ -127,32 +127,33 @@ class _Lowerer:
         self.scopes = scopes  # a macro body resolves names in the file that defines it
 
     def test(self, t: n.TokenTest, scope: _RuleScope) -> ir.Test:
-        if isinstance(t, n.TWord):
-            if t.text in TOKEN_CLASSES and not t.literal:
+        # a word, string or lemma of more or fewer tokens than one is E223, found before
+        # lowering (language/rulechecks.py): here it stands for its first token (or last)
+        match t:
+            case n.TWord() if t.text in TOKEN_CLASSES and not t.literal:
                 return ir.TClass(t.text)
-            # a test of more or fewer tokens than one is E223 (language/rulechecks.py)
-            toks = literal_tokens(t.text)
-            return ir.TNorm(frozenset(norm(x) for x in toks[:1]))
-        if isinstance(t, n.TExact):
-            toks = literal_tokens(t.text)
-            return ir.TText(frozenset(toks[:1]))
-        if isinstance(t, n.TLemma):
-            toks = literal_tokens(t.lemma)
-            return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
-        if isinstance(t, n.TRegex):
-            return self.regex(t, scope)
-        if isinstance(t, n.TType):
-            return ir.TIn(t.name if t.where is None else derived_name(t.name, t.where))
-        if isinstance(t, n.TNot):
-            return ir.TNot(self.test(t.test, scope))
-        if isinstance(t, n.TAnd):
-            return ir.TAnd(tuple(self.test(x, scope) for x in t.tests))
-        if isinstance(t, n.TOr):
-            parts = [self.test(x, scope) for x in t.tests]
-            if all(isinstance(p, ir.TNorm) for p in parts):
-                return ir.TNorm(frozenset().union(*(p.forms for p in parts)))  # type: ignore[union-attr]
-            return ir.TOr(tuple(parts))
-        raise TypeError(t)
+            case n.TWord():
+                return ir.TNorm(frozenset(norm(x) for x in literal_tokens(t.text)[:1]))
+            case n.TExact():
+                return ir.TText(frozenset(literal_tokens(t.text)[:1]))
+            case n.TLemma():
+                toks = literal_tokens(t.lemma)
+                return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
+            case n.TRegex():
+                return self.regex(t, scope)
+            case n.TType():
+                return ir.TIn(t.name if t.where is None else derived_name(t.name, t.where))
+            case n.TNot():
+                return ir.TNot(self.test(t.test, scope))
+            case n.TAnd():
+                return ir.TAnd(tuple(self.test(x, scope) for x in t.tests))
+            case n.TOr():
+                parts = [self.test(x, scope) for x in t.tests]
+                if all(isinstance(p, ir.TNorm) for p in parts):
+                    return ir.TNorm(frozenset().union(*(p.forms for p in parts)))  # type: ignore[union-attr]
+                return ir.TOr(tuple(parts))
+            case _:
+                n.unknown(t)
 
     def regex(self, t: n.TRegex, scope: _RuleScope) -> ir.Test:
         unknown = sorted(set(t.flags) - set(FLAGS))
@@ -184,6 +185,7 @@ class _Lowerer:
         toks = literal_tokens(text)
         if not toks:  # E223 (language/rulechecks.py)
             return ir.Seq(())
+
         def one(x: str) -> ir.Node:
             node: ir.Node = ir.Tok(ir.TText(frozenset([x])) if exact else ir.TNorm(frozenset([norm(x)])))
             if x in FINAL_ABBREVIATIONS:  # `Inc.` is also the `Inc` and full stop ending a sentence
@@ -207,41 +209,42 @@ class _Lowerer:
         def sub(q: n.Pattern, cap: bool = captured) -> ir.Node:
             return self.node(q, scope, macros, params, private, cap)
 
-        if isinstance(p, n.Word):
-            return self.words(p.text, False)
-        if isinstance(p, n.Exact):
-            return self.words(p.text, True)
-        if isinstance(p, n.TokenSet):
-            if isinstance(p.test, n.TLemma) and len(literal_tokens(p.test.lemma)) > 1:
-                toks = literal_tokens(p.test.lemma)  # ~cross-border: inflect the last token only
+        match p:
+            case n.Word():
+                return self.words(p.text, False)
+            case n.Exact():
+                return self.words(p.text, True)
+            case n.TokenSet(test=n.TLemma(lemma=lemma)) if len(literal_tokens(lemma)) > 1:
+                toks = literal_tokens(lemma)  # ~cross-border: inflect the last token only
                 head = [ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks[:-1]]
                 return _seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
-            return ir.Tok(self.test(p.test, scope))
-        if isinstance(p, n.AnyToken):
-            return ir.Tok(ir.TTrue())
-        if isinstance(p, n.Gap):
-            hi = p.max if p.max is not None or p.open else max(DEFAULT_GAP, p.min)
-            return ir.Rep(ir.Tok(ir.TTrue()), p.min, hi, greedy=False)
-        if isinstance(p, n.Seq):
-            return _seq([sub(x) for x in p.items])
-        if isinstance(p, n.Alt):
-            return _alt([sub(x) for x in p.options])
-        if isinstance(p, n.Repeat):
-            return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy, lazy=not p.greedy)
-        if isinstance(p, n.Look):  # zero-width: nothing inside is captured
-            return ir.Look(
-                self.node(p.pattern, scope, macros, params, private=True, captured=True), p.ahead, p.negate
-            )
-        if isinstance(p, n.Anchor):
-            return ir.Assert(p.at_start)
-        if isinstance(p, n.Capture):
-            inner = sub(p.pattern, cap=True)
-            if private:
-                return inner
-            return ir.Cap(scope.new_slot(p.name, _direct_types(inner), implicit=False), inner)
-        if isinstance(p, n.Ref):
-            return self.ref(p, scope, macros, params, private, captured)
-        raise TypeError(p)
+            case n.TokenSet():
+                return ir.Tok(self.test(p.test, scope))
+            case n.AnyToken():
+                return ir.Tok(ir.TTrue())
+            case n.Gap():
+                hi = p.max if p.max is not None or p.open else max(DEFAULT_GAP, p.min)
+                return ir.Rep(ir.Tok(ir.TTrue()), p.min, hi, greedy=False)
+            case n.Seq():
+                return _seq([sub(x) for x in p.items])
+            case n.Alt():
+                return _alt([sub(x) for x in p.options])
+            case n.Repeat():
+                return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy, lazy=not p.greedy)
+            case n.Look():  # zero-width: nothing inside is captured
+                inner = self.node(p.pattern, scope, macros, params, private=True, captured=True)
+                return ir.Look(inner, p.ahead, p.negate)
+            case n.Anchor():
+                return ir.Assert(p.at_start)
+            case n.Capture():
+                inner = sub(p.pattern, cap=True)
+                if private:
+                    return inner
+                return ir.Cap(scope.new_slot(p.name, _direct_types(inner), implicit=False), inner)
+            case n.Ref():
+                return self.ref(p, scope, macros, params, private, captured)
+            case _:
+                n.unknown(p)
 
     def ref(
         self,

@@ -68,14 +68,19 @@ def walk(pattern: n.Pattern) -> Iterator[n.Pattern]:
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (n.Seq,)):
-            stack.extend(reversed(node.items))
-        elif isinstance(node, n.Alt):
-            stack.extend(reversed(node.options))
-        elif isinstance(node, (n.Capture, n.Repeat, n.Look)):
-            stack.append(node.pattern)
-        elif isinstance(node, n.Ref):
-            stack.extend(reversed(node.args))
+        match node:
+            case n.Seq():
+                stack.extend(reversed(node.items))
+            case n.Alt():
+                stack.extend(reversed(node.options))
+            case n.Capture() | n.Repeat() | n.Look():
+                stack.append(node.pattern)
+            case n.Ref():
+                stack.extend(reversed(node.args))
+            case n.Word() | n.Exact() | n.TokenSet() | n.AnyToken() | n.Gap() | n.Anchor():
+                pass
+            case _:
+                n.unknown(node)
 
 
 def attr_tests(test: n.AttrTest) -> Iterator[n.AttrCmp]:
@@ -95,12 +100,17 @@ def token_types(test: n.TokenTest) -> Iterator[n.TType]:
     stack: list[n.TokenTest] = [test]
     while stack:
         t = stack.pop()
-        if isinstance(t, n.TType):
-            yield t
-        elif isinstance(t, n.TNot):
-            stack.append(t.test)
-        elif isinstance(t, (n.TAnd, n.TOr)):
-            stack.extend(t.tests)
+        match t:
+            case n.TType():
+                yield t
+            case n.TNot():
+                stack.append(t.test)
+            case n.TAnd() | n.TOr():
+                stack.extend(t.tests)
+            case n.TWord() | n.TExact() | n.TLemma() | n.TRegex():
+                pass
+            case _:
+                n.unknown(t)
 
 
 class _Checker:

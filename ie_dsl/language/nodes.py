@@ -8,6 +8,7 @@ user wrote. Pattern nodes mirror the grammar's pattern rules; single-token tests
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Never, NoReturn
 
 from ie_dsl.source import SourceSpan
 
@@ -305,6 +306,13 @@ class RuleFile:
     rules: tuple[Rule, ...] = ()
     declares: tuple[Declare, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
+
+
+def unknown(node: Never) -> NoReturn:
+    """The last case of every traversal of `Pattern` or `TokenTest` (a `match` over the kinds,
+    as engine/ir.py's are): raises TypeError naming the kind given, which the traversal does
+    not handle; a type checker reports the missing case."""
+    raise TypeError(f"not a kind of pattern node or token test this traversal handles: {type(node).__name__}")
 
 
 def implicit_name(base: str, counts: dict[str, int], taken: set[str]) -> str:

@@ -53,20 +53,23 @@ def literal_problems(nodes: Iterable[n.Pattern]) -> list[Diagnostic]:
 
 def _one_token_tests(t: n.TokenTest, out: list[Diagnostic]) -> None:
     """E223 for the words, strings and lemmas of a one-token test, in the order written."""
-    if isinstance(t, n.TWord):
-        if t.literal or t.text not in TOKEN_CLASSES:  # a class name names a class
+    match t:
+        case n.TWord():
+            if t.literal or t.text not in TOKEN_CLASSES:  # a class name names a class
+                _one(repr(t.text), t.text, t.span, out)
+        case n.TExact():
             _one(repr(t.text), t.text, t.span, out)
-    elif isinstance(t, n.TExact):
-        _one(repr(t.text), t.text, t.span, out)
-    elif isinstance(t, n.TLemma):
-        _one(f"~{t.lemma}", t.lemma, t.span, out)
-    elif isinstance(t, n.TNot):
-        _one_token_tests(t.test, out)
-    elif isinstance(t, (n.TAnd, n.TOr)):
-        for part in t.tests:
-            _one_token_tests(part, out)
-    elif not isinstance(t, (n.TRegex, n.TType)):
-        raise TypeError(f"not a kind of token test this check handles: {type(t).__name__}")
+        case n.TLemma():
+            _one(f"~{t.lemma}", t.lemma, t.span, out)
+        case n.TNot():
+            _one_token_tests(t.test, out)
+        case n.TAnd() | n.TOr():
+            for part in t.tests:
+                _one_token_tests(part, out)
+        case n.TRegex() | n.TType():
+            pass
+        case _:
+            n.unknown(t)
 
 
 def _one(shown: str, text: str, span: SourceSpan, out: list[Diagnostic]) -> None:

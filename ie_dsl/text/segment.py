@@ -13,6 +13,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -273,10 +274,15 @@ def literal_tokens(text: str) -> list[str]:
     As tokenize(), except that a literal that is itself a clitic ('s, ’s, n't) is read
     as it would be after a word, where the document tokenizer splits it off as one token.
     """
+    return list(_literal_tokens(text))
+
+
+@lru_cache(maxsize=1 << 17)  # checking and lowering both read every literal of a rule set
+def _literal_tokens(text: str) -> tuple[str, ...]:
     if _CLITIC_START.match(text):
         spans = tokenize("do" + text)[1:]
-        return [text[s - 2 : e - 2] for s, e in spans]
-    return [text[s:e] for s, e in tokenize(text)]
+        return tuple(text[s - 2 : e - 2] for s, e in spans)
+    return tuple(text[s:e] for s, e in tokenize(text))
 
 
 def norm(token_text: str) -> str:

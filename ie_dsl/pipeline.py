@@ -29,6 +29,7 @@ from ie_dsl.resources import PACK, data_dir, with_pack
 from ie_dsl.run.runtime import extract, iter_extract, statements
 from ie_dsl.run.statement import Statement
 from ie_dsl.source import SourceFile
+from ie_dsl.text.segment import forget_literals
 
 
 @dataclass(frozen=True)
@@ -230,5 +231,6 @@ def _compiling() -> Iterator[None]:
             ]
         ) from None
     finally:
+        forget_literals()
         if was_enabled:
             gc.enable()

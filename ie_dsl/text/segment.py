@@ -277,6 +277,12 @@ def literal_tokens(text: str) -> list[str]:
     return list(_literal_tokens(text))
 
 
+def forget_literals() -> None:
+    """Drop the literals remembered while a rule set was compiled (pipeline does, when done):
+    a large lexicon's aliases would otherwise stay in memory for the process's life."""
+    _literal_tokens.cache_clear()
+
+
 @lru_cache(maxsize=1 << 17)  # checking and lowering both read every literal of a rule set
 def _literal_tokens(text: str) -> tuple[str, ...]:
     if _CLITIC_START.match(text):

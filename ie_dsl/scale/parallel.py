@@ -42,7 +42,9 @@ CHUNK_BYTES = 1 << 20  # a spooled output is read back in pieces of this size
 class Spool:
     """A document's JSON lines, written piece by piece: held in memory up to SPILL_BYTES,
     then in a temporary file in `directory` (None: the system's). It crosses a process
-    boundary as its bytes or its file's path; whoever reads it last calls `discard`."""
+    boundary as its bytes or its file's path; whoever reads it last calls `discard`.
+    (tempfile.SpooledTemporaryFile spills the same way, but its file is unnamed and goes
+    with its handle, so it cannot be handed from a worker to the parent.)"""
 
     def __init__(self, directory: str | None = None) -> None:
         self.directory = directory

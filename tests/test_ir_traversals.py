@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ie_dsl.engine import compiler, expansion, ir, lowering, predicates, prefilter, tokentests
+from ie_dsl.engine import compiler, expansion, ir, irbuild, lowering, predicates, prefilter, tokentests
 from ie_dsl.language import analysis, rulechecks
 from ie_dsl.language import nodes as n
 from ie_dsl.source import SourceSpan
@@ -27,8 +27,8 @@ def _gen(node: Any) -> None:
 
 NODE_TRAVERSALS: dict[str, Callable[[Any], object]] = {
     "ir.nullable": ir.nullable,
-    "lowering._direct_types": lowering._direct_types,
-    "lowering.consumes": lowering.consumes,
+    "irbuild.direct_types": irbuild.direct_types,
+    "irbuild.consumes": irbuild.consumes,
     "lowering._inner_types": lambda node: lowering._inner_types(node, {0}),
     "compiler._plain": lambda node: compiler._plain(node, True),
     "compiler._bounded": compiler._bounded,

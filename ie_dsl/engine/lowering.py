@@ -20,10 +20,11 @@ from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.engine import ir, loose
 from ie_dsl.engine.expansion import MAX_EXPANSION, MAX_EXPANSION_TOTAL, Expansion
 from ie_dsl.engine.ir import nullable
+from ie_dsl.engine.irbuild import alt, consumes, direct_types, seq
 from ie_dsl.engine.tokenregex import FLAGS, TokenRegexError, compile_token_regex
 from ie_dsl.language import nodes as n
 from ie_dsl.language.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
-from ie_dsl.language.attrfilter import base_type, derived_name
+from ie_dsl.language.attrfilter import derived_name
 from ie_dsl.source import SourceSpan
 from ie_dsl.text.morph import inflections
 from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm
@@ -67,58 +68,6 @@ class _RuleScope:
         for slot in self.implicit:
             base, types = self.captures[slot].name, self.captures[slot].types
             self.captures[slot] = ir.CaptureInfo(n.implicit_name(base, counts, taken), types)
-
-
-def _direct_types(node: ir.Node) -> tuple[str, ...]:
-    """The types an annotation filling a capture of `node` may have: those of `node` if it
-    is one annotation, or a choice of them (a sequence or a repetition is not one)."""
-    match node:
-        case ir.Ann():  # PLACE[kind=country] is a PLACE annotation
-            return (base_type(node.type),)
-        case ir.Alt():
-            out: list[str] = []
-            for o in node.options:
-                out.extend(t for t in _direct_types(o) if t not in out)
-            return tuple(out)
-        case ir.Cap():
-            return _direct_types(node.item)
-        case ir.Tok() | ir.Seq() | ir.Rep() | ir.Look() | ir.Assert():
-            return ()
-        case _:
-            ir.unknown(node)
-
-
-def _seq(items: list[ir.Node]) -> ir.Node:
-    flat: list[ir.Node] = []
-    for it in items:
-        flat.extend(it.items if isinstance(it, ir.Seq) else (it,))
-    return flat[0] if len(flat) == 1 else ir.Seq(tuple(flat))
-
-
-def _alt(options: list[ir.Node]) -> ir.Node:
-    """Alternation; neighbouring one-word alternatives merge into one set test (one
-    lookup). Only neighbours merge, so the order in which options are tried is kept.
-
-    A run of one-word options is gathered first and made one set at its end: merging
-    pairwise would copy the set at every step, which is quadratic in the run's length."""
-    out: list[ir.Node] = []
-    run: list[ir.Tok] = []  # one-word options in a row, not merged yet
-
-    def merge_run() -> None:
-        if len(run) == 1:
-            out.append(run[0])
-        elif run:
-            out.append(ir.Tok(ir.TNorm(frozenset().union(*(t.test.forms for t in run)))))  # type: ignore[union-attr]
-        run.clear()
-
-    for o in options:
-        if isinstance(o, ir.Tok) and isinstance(o.test, ir.TNorm):
-            run.append(o)
-        else:
-            merge_run()
-            out.append(o)
-    merge_run()
-    return out[0] if len(out) == 1 else ir.Alt(tuple(out))
 
 
 class _Lowerer:
@@ -192,7 +141,16 @@ class _Lowerer:
                 node = ir.Alt((node, ir.Seq((one(x[:-1]), one(".")))))
             return node
 
-        return _seq([one(x) for x in toks])
+        return seq([one(x) for x in toks])
+
+    @staticmethod
+    def one_word(p: n.Pattern) -> str | None:
+        """The norm of `p` if it is a word of one token that `words` lowers to one set test
+        (what most options of a long alternation are), else None."""
+        if not isinstance(p, n.Word):
+            return None
+        toks = literal_tokens(p.text)
+        return norm(toks[0]) if len(toks) == 1 and toks[0] not in FINAL_ABBREVIATIONS else None
 
     def node(
         self,
@@ -217,7 +175,7 @@ class _Lowerer:
             case n.TokenSet(test=n.TLemma(lemma=lemma)) if len(literal_tokens(lemma)) > 1:
                 toks = literal_tokens(lemma)  # ~cross-border: inflect the last token only
                 head = [ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks[:-1]]
-                return _seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
+                return seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
             case n.TokenSet():
                 return ir.Tok(self.test(p.test, scope))
             case n.AnyToken():
@@ -226,9 +184,9 @@ class _Lowerer:
                 hi = p.max if p.max is not None or p.open else max(DEFAULT_GAP, p.min)
                 return ir.Rep(ir.Tok(ir.TTrue()), p.min, hi, greedy=False)
             case n.Seq():
-                return _seq([sub(x) for x in p.items])
+                return seq([sub(x) for x in p.items])
             case n.Alt():
-                return _alt([sub(x) for x in p.options])
+                return alt([self.one_word(x) or sub(x) for x in p.options])
             case n.Repeat():
                 return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy, lazy=not p.greedy)
             case n.Look():  # zero-width: nothing inside is captured
@@ -240,7 +198,7 @@ class _Lowerer:
                 inner = sub(p.pattern, cap=True)
                 if private:
                     return inner
-                return ir.Cap(scope.new_slot(p.name, _direct_types(inner), implicit=False), inner)
+                return ir.Cap(scope.new_slot(p.name, direct_types(inner), implicit=False), inner)
             case n.Ref():
                 return self.ref(p, scope, macros, params, private, captured)
             case _:
@@ -269,26 +227,7 @@ class _Lowerer:
             inner = ir.Ann(p.name if p.where is None else derived_name(p.name, p.where))
         if private or captured:
             return inner
-        return ir.Cap(scope.new_slot(p.name.lower(), _direct_types(inner), implicit=True), inner)
-
-
-def consumes(node: ir.Node) -> bool:
-    """Can `node` match one token or more? (Look-arounds and anchors never consume.)"""
-    match node:
-        case ir.Tok() | ir.Ann():
-            return True
-        case ir.Seq():
-            return any(consumes(i) for i in node.items)
-        case ir.Alt():
-            return any(consumes(o) for o in node.options)
-        case ir.Rep():
-            return node.max != 0 and consumes(node.item)
-        case ir.Cap():
-            return consumes(node.item)
-        case ir.Look() | ir.Assert():
-            return False
-        case _:
-            ir.unknown(node)
+        return ir.Cap(scope.new_slot(p.name.lower(), direct_types(inner), implicit=True), inner)
 
 
 def _type_of(p: n.Pattern, types: frozenset[str]) -> str | None:
@@ -316,13 +255,13 @@ def _lower_loose(
             glue = part.kind in ("gap", "NOM")  # inserted by the expansion: never captured
             lead = [lowerer.node(x, scope, cr.macros, {}, private=False, captured=True) for x in part.lead]
             item = lowerer.node(part.node, scope, cr.macros, {}, private=False, captured=glue)
-            items.append(_seq([*lead, item]) if lead else item)
+            items.append(seq([*lead, item]) if lead else item)
         variants.append((items, parts))
     if len(variants) == 1:
         items, parts = variants[0]
         elements = tuple((p.node.span, None if p.kind == "gap" else _type_of(p.node, types)) for p in parts)
         return ir.Seq(tuple(items)), elements, tuple(p.label if p.kind == "gap" else None for p in parts)
-    return ir.Alt(tuple(_seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),), ()
+    return ir.Alt(tuple(seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),), ()
 
 
 def lower_rule(

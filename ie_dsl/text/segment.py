@@ -268,12 +268,19 @@ _NORM_TABLE = str.maketrans(
 _CLITIC_START = re.compile(r"^(?:['’]|n['’]t\b)", re.IGNORECASE)
 
 
+# A run of letters and digits and nothing else: the first rule of _TOKEN_RE takes it whole (its
+# look-ahead has nothing after it to refuse), so it is one token, itself.
+_ONE_WORD = re.compile(f"{_W}+").fullmatch
+
+
 def literal_tokens(text: str) -> list[str]:
     """The token texts a rule literal or lexicon entry stands for.
 
     As tokenize(), except that a literal that is itself a clitic ('s, ’s, n't) is read
     as it would be after a word, where the document tokenizer splits it off as one token.
     """
+    if _ONE_WORD(text) is not None:  # most literals (issue 15, F3: 100,000 of them, 3x faster)
+        return [text]
     return list(_literal_tokens(text))
 
 

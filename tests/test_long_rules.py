@@ -1,0 +1,96 @@
+"""Issue 15, F3: a rule of many one-word alternatives is read, checked, lowered and indexed
+in linear time. These tests check the shortcuts that make it so give what the general path
+gives (the times themselves are in benchmarks/parse_speed.py and docs/reliability.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ie_dsl.engine import ir
+from ie_dsl.engine.lowering import lower
+from ie_dsl.language import nodes as n
+from ie_dsl.language.analysis import check, walk
+from ie_dsl.language.loader import load_rules, load_texts
+from ie_dsl.text import segment
+from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens
+
+# Letters, digits, marks, apostrophes, dots, hyphens, blanks: what decides a literal's tokens.
+LITERAL_CHARS = st.sampled_from(list("aZé9ßİ\u0301'’.-@,: _n t") + ["\u00ad", "\u200d", "٣", "x"])
+
+
+@given(st.text(LITERAL_CHARS, max_size=8))
+def test_a_literal_has_the_tokens_of_the_full_tokenizer(text: str) -> None:
+    # the one-word shortcut and the document tokenizer agree on every literal
+    segment.forget_literals()
+    assert literal_tokens(text) == list(segment._literal_tokens.__wrapped__(text))
+
+
+def test_one_word_literals_are_themselves() -> None:
+    for word in ("w99999", "Zürich", "naïve", "٣٤", "İstanbul", "x"):
+        assert literal_tokens(word) == [word]
+    assert literal_tokens("U.S.") == ["U.S."]
+    assert literal_tokens("don't") == ["do", "n't"]
+    assert literal_tokens("'s") == ["'s"]
+    assert literal_tokens("a_b") == ["a", "_", "b"]
+
+
+def _pre_order(p: n.Pattern) -> Iterator[n.Pattern]:
+    """The reference: every node, parents before children, left to right."""
+    yield p
+    match p:
+        case n.Seq():
+            kids: tuple[n.Pattern, ...] = p.items
+        case n.Alt():
+            kids = p.options
+        case n.Capture() | n.Repeat() | n.Look():
+            kids = (p.pattern,)
+        case n.Ref():
+            kids = p.args
+        case _:
+            kids = ()
+    for kid in kids:
+        yield from _pre_order(kid)
+
+
+def test_walk_lists_every_node_in_pre_order() -> None:
+    ruleset = load_rules(["@pack"])
+    bodies = [r.pattern for f in ruleset.files for r in f.rules] + [
+        d.body for f in ruleset.files for d in f.defines
+    ]
+    assert len(bodies) > 50
+    for body in bodies:
+        assert [id(x) for x in walk(body)] == [id(x) for x in _pre_order(body)]
+
+
+def _lowered(text: str) -> ir.Node:
+    strata, statements = lower(check(load_texts({"main.ie": text})))
+    (rule,) = statements
+    return rule.pattern
+
+
+def _plain(node: ir.Node) -> ir.Node:
+    while isinstance(node, ir.Cap):
+        node = node.item
+    return node
+
+
+def test_a_long_word_alternation_is_one_set_test() -> None:
+    words = [f"w{i}" for i in range(3000)]
+    pattern = _plain(_lowered("rule big: (" + " | ".join(words) + ")\n"))
+    assert pattern == ir.Tok(ir.TNorm(frozenset(words)))
+
+
+def test_word_runs_merge_only_between_other_options_in_order() -> None:
+    got = _plain(_lowered("rule r: (Alpha | beta | gamma delta | Inc. | epsilon | [cap] | zeta | ~run)\n"))
+    assert isinstance(got, ir.Alt)
+    first, phrase, inc, single, cap, last = got.options
+    assert first == ir.Tok(ir.TNorm(frozenset({"alpha", "beta"})))
+    assert isinstance(phrase, ir.Seq) and len(phrase.items) == 2
+    assert "Inc." in FINAL_ABBREVIATIONS and isinstance(inc, ir.Alt)  # `Inc.` may end a sentence
+    assert single == ir.Tok(ir.TNorm(frozenset({"epsilon"})))
+    assert cap == ir.Tok(ir.TClass("cap"))
+    assert isinstance(last, ir.Tok) and isinstance(last.test, ir.TNorm)  # zeta and the forms of run
+    assert {"zeta", "run", "runs", "ran"} <= last.test.forms

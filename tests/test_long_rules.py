@@ -5,15 +5,17 @@ gives (the times themselves are in benchmarks/parse_speed.py and docs/reliabilit
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ie_dsl.engine import ir
+from ie_dsl.engine import ir, prefilter
 from ie_dsl.engine.lowering import lower
 from ie_dsl.language import nodes as n
 from ie_dsl.language.analysis import check, walk
 from ie_dsl.language.loader import load_rules, load_texts
+from ie_dsl.pipeline import compile_rules, compile_text
 from ie_dsl.text import segment
 from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens
 
@@ -94,3 +96,63 @@ def test_word_runs_merge_only_between_other_options_in_order() -> None:
     assert cap == ir.Tok(ir.TClass("cap"))
     assert isinstance(last, ir.Tok) and isinstance(last.test, ir.TNorm)  # zeta and the forms of run
     assert {"zeta", "run", "runs", "ran"} <= last.test.forms
+
+
+def _reference_index(rules: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
+    """The words, types, word bits, type bits and masks of prefilter.index, computed atom by
+    atom as the index was first written."""
+    bits: dict[frozenset[str], int] = {}
+    atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
+    words: dict[str, list[int]] = {}
+    types: dict[str, list[int]] = {}
+    masks = {}
+
+    def mask_of(conj: tuple[frozenset[str], ...]) -> int:
+        mask = 0
+        for clause in conj:
+            if clause not in bits:
+                bits[clause] = 1 << len(bits)
+                for atom in clause:
+                    table = atom_bits[atom[0]]
+                    table[atom[2:]] = table.get(atom[2:], 0) | bits[clause]
+            mask |= bits[clause]
+        return mask
+
+    def rarity(clause: frozenset[str]) -> tuple[int, str]:
+        weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in prefilter._COMMON else 1 for a in clause)
+        return weight, min(clause)
+
+    for k, cr in enumerate(rules):
+        masks[str(k)] = mask_of(cr.clauses)
+        for conj in cr.options:
+            mask_of(conj)
+        for b in cr.branches:
+            for conj in b[3]:
+                mask_of(conj)
+        if prefilter._pairs_of(cr) or not cr.clauses:
+            continue
+        for atom in sorted(min(cr.clauses, key=rarity)):
+            (words if atom.startswith("w:") else types).setdefault(atom[2:], []).append(k)
+    as_tuples = [{w: tuple(ks) for w, ks in d.items()} for d in (words, types)]
+    return (*as_tuples, atom_bits["w"], atom_bits["t"], masks)
+
+
+def test_the_index_of_the_pack_is_the_index_made_atom_by_atom() -> None:
+    program = compile_rules(["@pack"]).program
+    for stage in program.stages:
+        words, types, word_bits, type_bits, masks = _reference_index(stage.rules)
+        assert stage.words == words and stage.types == types
+        assert stage.word_bits == word_bits and stage.type_bits == type_bits
+        assert {str(k): m for k, m in enumerate(stage.masks)} == masks
+    assert sum(len(stage.words) for stage in program.stages) > 100
+
+
+def test_a_long_word_alternation_is_indexed_as_one_clause() -> None:
+    words = [f"w{i}" for i in range(3000)]
+    program = compile_text("rule big: (" + " | ".join(words) + ") said\n").program
+    stage = program.stages[-1]
+    (rule,) = stage.rules
+    assert rule.clauses[0] == frozenset("w:" + w for w in words)  # one clause, one bit
+    assert stage.masks == (3,) and set(stage.word_bits) == {*words, "said"}
+    assert all(stage.word_bits[w] == 1 for w in words) and stage.word_bits["said"] == 2
+    assert stage.words == {"said": (0,)}  # anchored on its rarer clause: one word, not 3,000

@@ -10,8 +10,11 @@ reads it; docs/architecture.md says why a window pays only for rules that can ma
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cache
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 from ie_dsl.engine import ir
 from ie_dsl.text.segment import norm
@@ -59,9 +62,9 @@ def clauses(node: ir.Node) -> list[frozenset[str]]:
     """Atoms a window must contain for `node` to match (conjunction of disjunctions)."""
     match node:
         case ir.Tok(test=ir.TNorm(forms=forms)):
-            return [frozenset("w:" + f for f in forms)]
+            return [frozenset(map("w:".__add__, forms))]
         case ir.Tok(test=ir.TText(texts=texts)):
-            return [frozenset("w:" + norm(f) for f in texts)]
+            return [frozenset(map("w:".__add__, map(norm, texts)))]
         case ir.Tok():  # other tests ([TYPE] included: the annotation may start before the window)
             return []
         case ir.Ann():
@@ -396,18 +399,29 @@ _COMMON = frozenset(
 )
 
 
-def _rarity(clause: frozenset[str]) -> tuple[int, str]:
-    """How often a clause's atoms may be expected in a window, as a sort key (lower: rarer).
-    Words are rarer than types (a type such as ORG is on most sentences), uncommon words
-    rarer than function words, and fewer atoms rarer than more."""
-    weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in _COMMON else 1 for a in clause)
-    return weight, min(clause)
+_COMMON_ATOMS = frozenset("w:" + w for w in _COMMON)
+_NAME = itemgetter(slice(2, None))  # "w:oil" -> "oil"
 
 
-def _anchor(cr: CompiledRule) -> frozenset[str] | None:
-    """The clause to index a rule by: every atom of it wakes the rule, so the best is the
-    rarest."""
-    return min(cr.clauses, key=_rarity) if cr.clauses else None
+class _Clause(NamedTuple):
+    """A clause as the index reads it: its words and its types, each sorted, and its rarity:
+    how often its atoms may be expected in a window, as a sort key (lower: rarer). Words are
+    rarer than types (a type such as ORG is on most sentences), uncommon words rarer than
+    function words, and fewer atoms rarer than more: each type weighs 1000, each common word
+    50, each other word 1; ties go to the clause with the least atom."""
+
+    words: list[str]
+    types: list[str]
+    rarity: tuple[int, str]
+
+
+def _read(clause: frozenset[str]) -> _Clause:
+    """The clause read, with no loop in Python over its atoms: it may have 100,000."""
+    atoms = sorted(clause)
+    cut = bisect_left(atoms, "w:")  # "t:TYPE" atoms sort before "w:word" ones
+    common = len(clause & _COMMON_ATOMS)  # (a type weighs 1000, a common word 50, a word 1)
+    rarity = 1000 * cut + 50 * common + len(atoms) - cut - common, atoms[0] if atoms else ""
+    return _Clause(list(map(_NAME, atoms[cut:])), list(map(_NAME, atoms[:cut])), rarity)
 
 
 def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
@@ -415,12 +429,14 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
     types: dict[str, list[int]] = {}
     always: list[int] = []
     bits: dict[frozenset[str], int] = {}
-    atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
+    word_bits: dict[str, int] = {}
+    type_bits: dict[str, int] = {}
     masks: list[int] = []
     choices: list[tuple[int, ...] | None] = []
     forks: list[tuple[tuple[int, ...], ...] | None] = []
     first_words: set[str] = set()
     pairs: dict[Pair, list[int]] = {}
+    reading = cache(_read)  # each distinct clause is read once
 
     def mask_of(conj: tuple[frozenset[str], ...]) -> int:
         mask = 0
@@ -428,9 +444,11 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
             bit = bits.get(clause)
             if bit is None:
                 bit = bits[clause] = 1 << len(bits)
-                for atom in clause:
-                    table = atom_bits[atom[0]]
-                    table[atom[2:]] = table.get(atom[2:], 0) | bit
+                got = reading(clause)
+                for table, names in ((word_bits, got.words), (type_bits, got.types)):
+                    had = {name: table[name] | bit for name in table.keys() & names}
+                    table.update(dict.fromkeys(names, bit))
+                    table.update(had)
             mask |= bit
         return mask
 
@@ -446,19 +464,22 @@ def index(rules: tuple[CompiledRule, ...]) -> RuleIndex:
             continue
         if cr.first_words is not None and len(cr.first_words) <= 8:
             first_words |= cr.first_words
-        clause = _anchor(cr)
-        if clause is None:
+        if not cr.clauses:
             always.append(k)
             continue
-        for atom in sorted(clause):
-            (words if atom.startswith("w:") else types).setdefault(atom[2:], []).append(k)
+        # its anchor: every atom of the clause wakes the rule, so the best is the rarest
+        anchor = min((reading(c) for c in cr.clauses), key=attrgetter("rarity"))
+        for table, names in ((words, anchor.words), (types, anchor.types)):
+            for name in table.keys() & names:
+                table[name].append(k)
+            table.update({name: [k] for name in names if name not in table})
     return RuleIndex(
         rules,
         {w: tuple(ks) for w, ks in words.items()},
         {t: tuple(ks) for t, ks in types.items()},
         tuple(always),
-        atom_bits["w"],
-        atom_bits["t"],
+        word_bits,
+        type_bits,
         tuple(masks),
         tuple(choices),
         tuple(forks),

@@ -27,7 +27,7 @@ from ie_dsl.language.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, s
 from ie_dsl.language.attrfilter import derived_name
 from ie_dsl.source import SourceSpan
 from ie_dsl.text.morph import inflections
-from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm
+from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm, norms, plain_word
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
 _EACH = re.compile(r"each\((\w+)\)")  # a YAML emit's `role: each(capture)`
@@ -144,13 +144,12 @@ class _Lowerer:
         return seq([one(x) for x in toks])
 
     @staticmethod
-    def one_word(p: n.Pattern) -> str | None:
-        """The norm of `p` if it is a word of one token that `words` lowers to one set test
-        (what most options of a long alternation are), else None."""
-        if not isinstance(p, n.Word):
-            return None
-        toks = literal_tokens(p.text)
-        return norm(toks[0]) if len(toks) == 1 and toks[0] not in FINAL_ABBREVIATIONS else None
+    def one_words(options: tuple[n.Pattern, ...]) -> list[str | None]:
+        """Per option, the norm of its word if it is a plain word (one token, lowered by
+        `words` to one set test), else None; normalized in bulk (segment.norms): an
+        alternation may have 100,000 words."""
+        texts = [p.text if isinstance(p, n.Word) and plain_word(p.text) else "" for p in options]
+        return [form or None for form in norms(texts)]
 
     def node(
         self,
@@ -186,7 +185,7 @@ class _Lowerer:
             case n.Seq():
                 return seq([sub(x) for x in p.items])
             case n.Alt():
-                return alt([self.one_word(x) or sub(x) for x in p.options])
+                return alt([w or sub(x) for w, x in zip(self.one_words(p.options), p.options, strict=True)])
             case n.Repeat():
                 return ir.Rep(sub(p.pattern), p.min, p.max, p.greedy, lazy=not p.greedy)
             case n.Look():  # zero-width: nothing inside is captured

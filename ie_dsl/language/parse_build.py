@@ -274,8 +274,8 @@ class NodeBuilder:
 
     def word(self, c: Children) -> Part:  # written out: a list of words is mostly this call
         tok = c[0]
-        start, end = tok.start_pos, tok.end_pos
-        return n.Word(str(tok), SourceSpan(self.path, self.origin(start), self.origin(end))), start, end
+        start, end, origin = tok.start_pos, tok.end_pos, self.origin
+        return n.Word(tok.value, SourceSpan(self.path, origin(start), origin(end))), start, end
 
     def exact(self, c: Children) -> Part:
         return self._token(n.Exact(self._unquote(c[0]), self._tspan(c[0])), c[0])

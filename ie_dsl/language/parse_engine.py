@@ -66,6 +66,8 @@ _Scan = tuple[Callable[..., Any], frozenset[str], dict[str, Callable[[Token], To
 # of symbols, the callback (None for a rule that passes its one child up unchanged, such as
 # `?seq: item`) and the name of the rule (for the goto).
 _Action = tuple[Any, tuple[int, Callable[[list[Any]], Any] | None, str] | None]
+# A run of one-symbol reductions (NodeParser._chain): the callbacks to apply, the state after.
+_Chain = tuple[tuple[Callable[[list[Any]], Any], ...], Any]
 BLANKS = r"[\t ]+"  # the grammar's `%ignore /[\t ]+/`: no terminal starts with a blank
 _BLANK_FORMS = (BLANKS, "[\t ]+", r"[ \t]+", "[ \t]+")  # as Lark may give it back
 
@@ -95,6 +97,7 @@ class NodeParser:
                     unit = size == 1 and isinstance(callback, ExpandSingleChild)
                     reduce = (size, None if unit else callback, str(arg.origin.name))
                     self.actions[state][symbol] = (None, reduce)
+        self.chains: dict[tuple[Any, Any, str], _Chain] = {}  # filled as runs are met
         self.scan = self._scanners(
             lark, {state: list(row) for state, row in conf.states.items()}, always_accept
         )
@@ -118,10 +121,27 @@ class NodeParser:
             scan[state] = (conf.re_module.compile(joined, conf.g_regex_flags).match, ignored, keywords)
         return scan
 
+    def _chain(self, below: Any, top: Any, kind: str) -> _Chain:
+        """What a run of one-symbol reductions does from state `top` (with `below` under it)
+        before terminal `kind`: the callbacks, in order, and the state it ends in. Each such
+        reduction replaces the top state by a goto from `below`, so the run depends on these
+        three alone (`word` -> `item` -> `seq` before each `|` of a long alternation)."""
+        callbacks: list[Callable[[list[Any]], Any]] = []
+        state = top
+        while state != self.end:
+            shift, rule = self.actions[state].get(kind, (None, None))
+            if rule is None or rule[0] != 1:
+                break
+            if rule[1] is not None:
+                callbacks.append(rule[1])
+            state = self.goto[below][rule[2]]
+        return tuple(callbacks), state
+
     def parse(self, text: str, noted: list[Token] | None = None) -> Any:
         """The value of the start rule for `text` (the callbacks' RuleFile). Raises Refused.
         Every token lexed is appended to `noted` if given (for the tests)."""
-        actions, goto, scan, end_state = self.actions, self.goto, self.scan, self.end
+        actions, goto, scan, end_state, chains = self.actions, self.goto, self.scan, self.end, self.chains
+        make = str.__new__
         states: list[Any] = [self.start]
         values: list[Any] = []
         pos, end = 0, len(text)
@@ -138,8 +158,9 @@ class NodeParser:
                 if kind in ignored:
                     pos = stop
                     continue
-                value = m.group(kind)
-                token = _Token(kind, value, stop - len(value), stop)
+                value = m[kind]
+                token = make(_Token, value)  # (what _Token() does, without the call)
+                token.type, token.value, token.start_pos, token.end_pos = kind, value, stop - len(value), stop
                 if kind in keywords:
                     token = keywords[kind](token)
                     kind = token.type
@@ -151,15 +172,23 @@ class NodeParser:
             else:
                 token, kind = None, "$END"
             while True:  # reduce as long as the table says, then shift (or accept at $END)
-                row = actions[states[-1]]
-                if kind not in row:
+                top = states[-1]
+                action = actions[top].get(kind)
+                if action is None:
                     raise Refused(pos)
-                shift, rule = row[kind]
+                shift, rule = action
                 if rule is None:
                     states.append(shift)
                     values.append(token)
                     break
                 size, callback, name = rule
+                if size == 1 and token is not None:  # a run of them at once
+                    key = (states[-2], top, kind)
+                    run = chains.get(key) or chains.setdefault(key, self._chain(*key))
+                    for callback in run[0]:
+                        values[-1] = callback(values[-1:])
+                    states[-1] = run[1]
+                    continue
                 if callback is None:
                     states.pop()
                 else:

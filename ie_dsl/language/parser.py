@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, partial
+from operator import add
 from typing import Any
 
 from lark import Lark, Token
@@ -205,7 +206,7 @@ def _statements(text: str) -> Iterator[tuple[str, Origin]]:
         chunk = text[start:end]
         if not chunk.strip() or chunk.lstrip().startswith("#") and not _STATEMENT.search(chunk):
             continue
-        yield chunk + "\n", lambda pos, at=start: pos + at
+        yield chunk + "\n", partial(add, start)  # pos -> start + pos, called per node: no lambda
 
 
 def _merged(path: str, parts: list[n.RuleFile]) -> n.RuleFile:

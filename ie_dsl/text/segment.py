@@ -19,7 +19,17 @@ from typing import NamedTuple
 
 from ie_dsl.text import _unicode_classes as _classes
 
-__all__ = ["Paragraph", "Sentence", "Segmentation", "segment", "tokenize", "literal_tokens", "norm", "norms"]
+__all__ = [
+    "Paragraph",
+    "Sentence",
+    "Segmentation",
+    "segment",
+    "tokenize",
+    "literal_tokens",
+    "plain_word",
+    "norm",
+    "norms",
+]
 
 
 class Paragraph(NamedTuple):
@@ -268,9 +278,13 @@ _NORM_TABLE = str.maketrans(
 _CLITIC_START = re.compile(r"^(?:['’]|n['’]t\b)", re.IGNORECASE)
 
 
-# A run of letters and digits and nothing else: the first rule of _TOKEN_RE takes it whole (its
-# look-ahead has nothing after it to refuse), so it is one token, itself.
 _ONE_WORD = re.compile(f"{_W}+").fullmatch
+
+
+def plain_word(text: str) -> bool:
+    """Is `text` one run of letters and digits and nothing else? Then it is one token, itself:
+    the first rule of _TOKEN_RE takes it whole (its look-ahead has nothing after it to refuse)."""
+    return _ONE_WORD(text) is not None
 
 
 def literal_tokens(text: str) -> list[str]:

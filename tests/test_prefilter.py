@@ -62,13 +62,19 @@ def test_chains_list_what_must_begin_in_order_per_alternative():
     gap = ir.Rep(ir.Tok(ir.TTrue()), 0, 3, True)
     active = ir.Seq((org, gap, warns, of, ir.Ann("THREAT")))
     passive = ir.Seq((ir.Ann("THREAT"), words("by"), org))
+    # each element with how far after the one before it begins (ORG: at the start)
     assert prefilter.chains(active) == (
         (
-            (frozenset(), frozenset({"ORG"})),
-            (frozenset({"warns", "warned"}), frozenset()),
-            (frozenset({"of"}), frozenset()),
-            (frozenset(), frozenset({"THREAT"})),
+            (frozenset(), frozenset({"ORG"}), 0, 0),
+            (frozenset({"warns", "warned"}), frozenset(), 1, None),  # (an annotation has no bound)
+            (frozenset({"of"}), frozenset(), 1, 1),
+            (frozenset(), frozenset({"THREAT"}), 1, 1),
         ),
+    )
+    # what may match nothing is not an element, but its length counts in the distance
+    spaced = ir.Seq((words("said"), ir.Rep(words("on"), 0, 1, True), gap, words("talks")))
+    assert prefilter.chains(spaced) == (
+        ((frozenset({"said"}), frozenset(), 0, 0), (frozenset({"talks"}), frozenset(), 1, 5)),
     )
     assert len(prefilter.chains(ir.Alt((active, passive)))) == 2
     assert prefilter.chains(ir.Alt((active, org))) == ()  # one alternative orders nothing
@@ -90,6 +96,25 @@ def test_no_search_starts_after_the_last_place_a_chain_can_begin(monkeypatch):
     text = "Acme and Bolt warned of it , Cogs said ."
     assert [st["span"]["start"] for st in book.extract("d", text)] == [0]
     assert searched == [0]  # Cogs comes after the last 'warned': never searched
+
+
+def test_a_start_is_searched_only_where_its_chain_is_as_close_as_the_rule_says(monkeypatch):
+    book = compile_text(
+        "rule r: ORG _* said on? talks\n",  # (no reach from ORG: the chain alone decides)
+        {"o.yaml": "type: ORG\nentries: [Acme, Bolt]\n"},
+    )
+    searched: list[int] = []
+    real = runtime.search
+
+    def counting(code, d, w, start, *rest):
+        searched.append(start)
+        return real(code, d, w, start, *rest)
+
+    monkeypatch.setattr(runtime, "search", counting)
+    found = book.extract("d", "Bolt said on talks . Acme said it had talks .")
+    assert [st["span"]["start"] for st in found] == [0]
+    # Acme's sentence has said and talks in order, but talks is three tokens after said
+    assert searched == [0]
 
 
 OTHER_SHAPES = tuple(ir.Seq((words(f"x{i}"), words(f"y{i}"))) for i in range(prefilter.MIN_BRANCHES - 2))

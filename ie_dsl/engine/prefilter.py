@@ -291,25 +291,35 @@ def branches(pattern: ir.Node) -> tuple[Branch, ...]:
     return tuple(out)
 
 
-Atoms = tuple[frozenset[str], frozenset[str]]  # one of these words, or an annotation of these types
-Chain = tuple[Atoms, ...]
+# One element of a chain: it begins with one of these words or an annotation of these
+# types, fewest..most tokens (most None: no bound) after the element before it begins (the
+# first element: after the match's start).
+Link = tuple[frozenset[str], frozenset[str], int, int | None]
+Chain = tuple[Link, ...]
 
 
 def chains(pattern: ir.Node) -> tuple[Chain, ...]:
     """For each alternative of a pattern (a loose rule's variants: active, passive,
     nominal; else the pattern), the elements that must begin at increasing positions, each
-    as the atoms it begins with: `ORG warns of THREAT` needs ORG, then a form of warn, then
-    of, then THREAT, in that order. Elements that may match nothing, or begin with any token,
-    are left out. () when some alternative has fewer than two (nothing to order)."""
+    as the atoms it begins with and how far after the element before it: `ORG warns of
+    THREAT` needs ORG at the start, then a form of warn, then of, then THREAT, in that
+    order, and `ORG said (on)? talks` needs talks one or two tokens after said. Elements
+    that may match nothing, or begin with any token, are left out (their length counts in
+    the distance). () when some alternative has fewer than two (nothing to order)."""
     pattern = _unwrap(pattern)
     out = []
     for variant in pattern.options if isinstance(pattern, ir.Alt) else (pattern,):
         variant = _unwrap(variant)
-        chain = []
+        chain: list[Link] = []
+        fewest, most = 0, 0  # tokens from the last element's begin (or the start) so far
         for item in variant.items if isinstance(variant, ir.Seq) else (variant,):
             words, types, inside, nullable = first(item)
             if not nullable and words is not None and not inside:
-                chain.append((words, types))
+                chain.append((words, types, fewest, most))
+                fewest, most = 0, 0
+            shortest, longest = width(item)
+            fewest += shortest
+            most = None if most is None or longest is None else most + longest
         if len(chain) < 2:
             return ()
         out.append(tuple(chain))

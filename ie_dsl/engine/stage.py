@@ -5,7 +5,8 @@ says why a window pays only for rules that can match it; docs/performance.md cou
 
 - `live`: the rules woken by the document's anchors or pairs whose clauses it holds, and
   the clause bits of each sentence (`sentence_bits`).
-- `last_start`: the last token of a window a rule's skeleton (prefilter.chains) can begin at.
+- `last_start`: the last token of a window a rule's skeleton (prefilter.chains) can begin at;
+  `spaced`: the starts from which it can be found with its elements as close as it says.
 - `first_positions`, `Starts`, `forked`: where a rule, or the options of its first choice
   that a window holds (prefilter.branches), may begin.
 - `idle`: whether no statement can be made in a document whatever its entity rules find.
@@ -19,7 +20,7 @@ from operator import or_
 from typing import Any, NamedTuple
 
 from ie_dsl.engine.compiler import CompiledRule, Program, RuleIndex
-from ie_dsl.engine.prefilter import Chain
+from ie_dsl.engine.prefilter import Chain, Link
 from ie_dsl.text.view import DocView
 
 
@@ -99,12 +100,13 @@ def sentence_bits(index: RuleIndex, view: DocView, type_hits: set[str]) -> list[
 
 def last_start(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int) -> int:
     """The last token of [lo, hi) from which one of a rule's chains (prefilter.chains) can
-    be found in order, or -1: no match can start after it. One backward pass per chain."""
+    be found in order, or -1: no match can start after it. One backward pass per chain,
+    which reads the order of its elements, not their distances (see `spaced`)."""
     norms, ann_start = view.norms, view.ann_start
     best = -1
     for chain in chains:
         at = hi
-        for words, types in reversed(chain):
+        for words, types, _, _ in reversed(chain):
             at -= 1
             starts: set[int] = set()
             for t in types:
@@ -120,6 +122,49 @@ def last_start(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int) -> in
         else:
             best = max(best, at)
     return best
+
+
+def spaced(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int, starts: list[int]) -> list[int]:
+    """The `starts` in [lo, hi) from which one of a rule's chains can be found with each
+    element as far from the one before as the chain allows (`ORG said (on)? talks`: talks
+    one or two tokens after said), ascending. Per chain, one backward pass over where its
+    elements are in the window: the begins of each element from which the rest can follow.
+    A chain whose distances the window is too short to break is taken as found."""
+    ok: set[int] = set()
+    for chain in chains:
+        if all(most is None or most >= hi - lo for _, _, _, most in chain[1:]):
+            return starts
+        after: list[int] = []  # where the next element may begin, with the rest after it
+        for k in range(len(chain) - 1, -1, -1):
+            here = _inside(view, chain[k], lo, hi)
+            if k < len(chain) - 1:
+                _, _, fewest, most = chain[k + 1]
+                here = [p for p in here if _some(after, p + fewest, most if most is None else p + most)]
+            after = here
+            if not after:
+                break
+        else:
+            _, _, fewest, most = chain[0]
+            ok.update(s for s in starts if _some(after, s + fewest, most if most is None else s + most))
+    return [s for s in starts if s in ok]
+
+
+def _inside(view: DocView, link: Link, lo: int, hi: int) -> list[int]:
+    """Where in [lo, hi) one of the link's words is, or an annotation of its types begins."""
+    words, types, _, _ = link
+    norms = view.norms
+    here = [i for i in range(lo, hi) if norms[i] in words] if words else []
+    for t in types:
+        begins = view.ann_start.get(t)
+        if begins:
+            here += [p for p in begins if lo <= p < hi]
+    return sorted(here) if types else here
+
+
+def _some(at: list[int], a: int, b: int | None) -> bool:
+    """Whether the ascending `at` holds a position in [a, b] (b None: from a on)."""
+    i = bisect.bisect_left(at, a)
+    return i < len(at) and (b is None or at[i] <= b)
 
 
 def first_positions(view: DocView, cr: Any) -> list[int] | None:

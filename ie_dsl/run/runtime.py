@@ -26,7 +26,7 @@ from ie_dsl.engine.compiler import CompiledRule, Program, RuleIndex
 from ie_dsl.engine.conflicts import Candidate, resolve
 from ie_dsl.engine.gates import shut
 from ie_dsl.engine.phrases import Cand, phrase_matches
-from ie_dsl.engine.stage import Starts, first_positions, forked, idle, last_start
+from ie_dsl.engine.stage import Starts, first_positions, forked, idle, last_start, spaced
 from ie_dsl.engine.stage import live as live_rules
 from ie_dsl.engine.vm import Around, Window, search
 from ie_dsl.language.attrfilter import base_type, derive
@@ -97,6 +97,8 @@ def run_rule(
     if starts and cr.chains:
         last = last_start(cr.chains, view, lo, hi)
         starts = [s for s in starts if s <= last]
+        if starts:
+            starts = spaced(cr.chains, view, lo, hi, starts)
     if starts and cr.entry is not None:  # a choice of many first tokens: one check, not one per option
         starts = [s for s in starts if not shut(cr.entry, view, s, hi)]
     if not starts:

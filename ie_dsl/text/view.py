@@ -214,14 +214,14 @@ class DocView:
     def reaching(self, heads: list[tuple[int, int]], reach: Any) -> list[int]:
         """The starts of the `heads` ((start, end) of a rule's first element) after which
         every prefilter.Reach holds, ascending and once each."""
-        norms, ann_start = self.norms, self.ann_start
-        checks = [(a, b + 1, ws, [ann_start[t] for t in ts if t in ann_start]) for a, b, ws, ts in reach]
+        norms = self.norms
+        checks = [
+            (a, b + 1, ws, [self.starts_of(t) for t in ts if t in self.ann_start]) for a, b, ws, ts in reach
+        ]
         out: set[int] = set()
         for s, e in heads:
             for a, b, words, nexts in checks:  # one of the words, or the start of one of the types
-                if words.isdisjoint(norms[e + a : e + b]) and not any(
-                    p in at for at in nexts for p in range(e + a, e + b)
-                ):
+                if words.isdisjoint(norms[e + a : e + b]) and not any(_holds(t, e + a, e + b) for t in nexts):
                     break
             else:
                 out.add(s)
@@ -275,3 +275,9 @@ class DocView:
         if got is None:
             got = self._sentence_texts[sent.start] = self.text[sent.start : sent.end]
         return got
+
+
+def _holds(at: list[int], lo: int, hi: int) -> bool:
+    """Whether the ascending `at` holds a position in [lo, hi)."""
+    i = bisect.bisect_left(at, lo)
+    return i < len(at) and at[i] < hi

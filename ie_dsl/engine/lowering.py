@@ -17,17 +17,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ie_dsl.diagnostics import Diagnostic, IEDslError
-from ie_dsl.engine import ir, loose
+from ie_dsl.engine import ir
 from ie_dsl.engine.expansion import MAX_EXPANSION, MAX_EXPANSION_TOTAL, Expansion
 from ie_dsl.engine.ir import nullable
 from ie_dsl.engine.irbuild import alt, consumes, direct_types, seq
-from ie_dsl.engine.tokenregex import FLAGS, TokenRegexError, compile_token_regex
+from ie_dsl.language import loose
 from ie_dsl.language import nodes as n
 from ie_dsl.language.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
 from ie_dsl.language.attrfilter import derived_name
 from ie_dsl.source import SourceSpan
 from ie_dsl.text.morph import inflections
 from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm, norms, plain_word
+from ie_dsl.text.tokenregex import FLAGS, TokenRegexError, compile_token_regex
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
 _EACH = re.compile(r"each\((\w+)\)")  # a YAML emit's `role: each(capture)`

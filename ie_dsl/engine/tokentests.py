@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ie_dsl.engine import ir
-from ie_dsl.engine.tokenregex import compile_token_regex
+from ie_dsl.text.tokenregex import compile_token_regex
 
 NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "

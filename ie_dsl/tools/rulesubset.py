@@ -55,7 +55,7 @@ def needed_types(checked: CheckedRules, rules: Iterable[CheckedRule]) -> set[str
 
 def _names(cr: CheckedRule) -> set[str]:
     """The names a rule reaches: its pattern's and its macros' bodies', transitively. A loose
-    rule is laid out with the grammar's gap macros (ie_dsl/engine/loose.py), so it reaches every
+    rule is laid out with the grammar's gap macros (ie_dsl/language/loose.py), so it reaches every
     macro visible to it."""
     macros: Mapping[str, n.Define] = cr.macros
     names: set[str] = set()

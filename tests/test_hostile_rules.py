@@ -235,9 +235,9 @@ def test_many_one_word_alternatives_merge_into_one_test(
     tok = rule.pattern
     assert isinstance(tok, ir.Tok) and isinstance(tok.test, ir.TNorm)
     assert tok.test.forms == frozenset(words)
-    # one set per word and one for the merge: merging pairwise built sets of 2, 3, ... words,
-    # about count**2 / 2 forms copied in all
-    assert len(made) == count + 1 and sum(made) == 2 * count
+    # at most one set per word and one for the merge (now only the merge: a plain word goes to
+    # it as its norm): merging pairwise built sets of 2, 3, ... words, count**2 / 2 forms in all
+    assert len(made) <= count + 1 and sum(made) <= 2 * count
 
 
 def test_merging_alternatives_keeps_their_order(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ie_dsl.engine import ir, prefilter
+from ie_dsl.engine import ir, ruleindex
 from ie_dsl.engine.lowering import lower
 from ie_dsl.language import nodes as n
 from ie_dsl.language.analysis import check, walk
@@ -101,7 +101,7 @@ def test_word_runs_merge_only_between_other_options_in_order() -> None:
 
 
 def _reference_index(rules: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
-    """The words, types, word bits, type bits and masks of prefilter.index, computed atom by
+    """The words, types, word bits, type bits and masks of ruleindex.index, computed atom by
     atom as the index was first written."""
     bits: dict[frozenset[str], int] = {}
     atom_bits: dict[str, dict[str, int]] = {"w": {}, "t": {}}
@@ -121,7 +121,7 @@ def _reference_index(rules: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
         return mask
 
     def rarity(clause: frozenset[str]) -> tuple[int, str]:
-        weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in prefilter._COMMON else 1 for a in clause)
+        weight = sum(1000 if a.startswith("t:") else 50 if a[2:] in ruleindex._COMMON else 1 for a in clause)
         return weight, min(clause)
 
     for k, cr in enumerate(rules):
@@ -131,7 +131,7 @@ def _reference_index(rules: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
         for b in cr.branches:
             for conj in b[3]:
                 mask_of(conj)
-        if prefilter._pairs_of(cr) or not cr.clauses:
+        if ruleindex._pairs_of(cr) or not cr.clauses:
             continue
         for atom in sorted(min(cr.clauses, key=rarity)):
             (words if atom.startswith("w:") else types).setdefault(atom[2:], []).append(k)

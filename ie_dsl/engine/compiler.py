@@ -18,7 +18,7 @@ from ie_dsl.engine.gates import entry, gated
 from ie_dsl.engine.opcodes import ANN, ANY, ASSERT, JMP, LOOK, MATCH, NORM, SAVE, SPLIT, TEST, Code
 from ie_dsl.engine.phrases import PhraseNode, phrase_index
 from ie_dsl.engine.predicates import Answers, predicate
-from ie_dsl.engine.prefilter import Follow, RuleIndex
+from ie_dsl.engine.ruleindex import RuleIndex, index
 from ie_dsl.language.lexicon import Lexicon
 from ie_dsl.language.schema import NOTHING, Schema
 
@@ -38,7 +38,7 @@ class CompiledRule:
     first_types: frozenset[str]
     first_inside: frozenset[str]  # or a token inside an annotation of one of these types
     element_of: tuple[int, ...] = ()  # instruction -> index of the written element it belongs to
-    follow: Follow | None = None  # what must come right after the first element, if known
+    follow: prefilter.Follow | None = None  # what must come right after the first element, if known
     # alternatives of clauses, one of which a window must hold (prefilter.options); () if
     # the pattern is no choice
     options: tuple[tuple[frozenset[str], ...], ...] = ()
@@ -495,7 +495,7 @@ def compile_program(
         exact_phrases=by_text,
         strata=c_strata,
         statements=c_statements,
-        stages=tuple(prefilter.index(rules) for rules in (*c_strata, c_statements)),
+        stages=tuple(index(rules) for rules in (*c_strata, c_statements)),
         types=types,
         used=frozenset().union(*(_used_types(cr.rule.pattern) for cr in every)),
         schema=schema,

@@ -105,8 +105,8 @@ def diagnose(
 ) -> tuple[list[Diagnostic], Mapping[str, SourceFile]]:
     """Every problem in the rules under `paths`, errors and warnings, without raising.
 
-    Goes through the same stages as compile_rules; rules that could not be checked are
-    still lowered, so one run reports unknown names and bad `=>` arguments together.
+    Goes through the same stages as compile_rules; rules with problems are still lowered,
+    so one run also reports the problems of lowering (a rule too large, E406; W225).
     """
     ruleset: RuleSet | None = None
     paths = with_pack(paths)

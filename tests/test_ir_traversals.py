@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ie_dsl.engine import compiler, expansion, ir, irbuild, lowering, predicates, prefilter, tokentests
-from ie_dsl.language import analysis, rulechecks
+from ie_dsl.language import captures, rulechecks
 from ie_dsl.language import nodes as n
 from ie_dsl.source import SourceSpan
 
@@ -104,20 +104,23 @@ def _lower(pattern: Any) -> object:
 
 
 def _lower_test(test: Any) -> object:
-    return lowering._Lowerer(frozenset(), {}).test(test, lowering._RuleScope(None))  # type: ignore[arg-type]
+    return lowering._Lowerer(frozenset(), {}).test(test)
 
 
 PATTERN_TRAVERSALS: dict[str, Callable[[Any], object]] = {
-    "analysis.walk": lambda p: list(analysis.walk(p)),
+    "nodes.walk": lambda p: list(n.walk(p)),
     "expansion.size": lambda p: expansion.Expansion({}).size(p, {}, {}),
     "expansion.written": lambda p: expansion.Expansion({}).written(p),
     "expansion._refs": expansion._refs,
     "lowering._Lowerer.node": _lower,
+    "captures._Found.visit": lambda p: captures._Found({}).visit(p, {}, frozenset(), False, False),
+    "rulechecks._bounded": lambda p: rulechecks._bounded(p, {}, {}, {}, frozenset()),
 }
 
 TOKEN_TEST_TRAVERSALS: dict[str, Callable[[Any], object]] = {
-    "analysis.token_types": lambda t: list(analysis.token_types(t)),
+    "nodes.token_types": lambda t: list(n.token_types(t)),
     "rulechecks._one_token_tests": lambda t: rulechecks._one_token_tests(t, []),
+    "rulechecks._regexes": lambda t: list(rulechecks._regexes(t)),
     "lowering._Lowerer.test": _lower_test,
 }
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from ie_dsl.engine import ir, ruleindex
 from ie_dsl.engine.lowering import lower
 from ie_dsl.language import nodes as n
-from ie_dsl.language.analysis import check, walk
+from ie_dsl.language.analysis import check
 from ie_dsl.language.loader import load_rules, load_texts
+from ie_dsl.language.nodes import walk
 from ie_dsl.pipeline import compile_rules, compile_text
 from ie_dsl.text import segment
 from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, plain_word

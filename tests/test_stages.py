@@ -79,7 +79,7 @@ def test_check_text_is_load_texts_then_check():
         {"main.ie": 'use "sub/b.ie"\nrule r: B\n', "sub/b.ie": 'use "../main.ie"\ndefine B = b\n'},  # E207
         {"main.ie": "rule r: a\nrule r: b\n"},  # E213
         {"main.ie": "rule r: (a\n", "orgs.yaml": "type: ORG\nentries: [\n"},  # E101, E120
-        {"main.ie": "rule r: x:ORG => warn(y)\n", "orgs.yaml": ORGS},  # E218, made while lowering
+        {"main.ie": "rule r: x:ORG => warn(y)\n", "orgs.yaml": ORGS},  # E218, from the capture names
     ],
 )
 def test_the_same_problems_as_from_a_directory(tmp_path, files):

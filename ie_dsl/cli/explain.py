@@ -26,7 +26,7 @@ from ie_dsl.cli.common import (
     show_diagnostics,
 )
 from ie_dsl.diagnostics import IEDslError
-from ie_dsl.language.analysis import suggest
+from ie_dsl.language.rulechecks import suggest
 from ie_dsl.pipeline import RuleBook
 from ie_dsl.scale.reader import read_documents
 from ie_dsl.tools.explain import attempts, explain_rule

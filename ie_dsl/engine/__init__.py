@@ -4,7 +4,8 @@ prefilter, compiler, VM, conflicts. Knows no rule set's types or roles.
 The stages, callable one by one:
 
 - `lower(checked, warnings)` -> `ir.Lowered(strata, statements)`: each checked rule as IR
-  (macros expanded, literals tokenized, captures resolved); IEDslError for E2xx of lowering
+  (macros expanded, literals tokenized, captures resolved); IEDslError for E406 (a rule too
+  large once expanded)
 - `compile_program(strata, statements, lexicons, types, schema)` -> `Program`; IEDslError (E4xx)
 - `compile_checked(checked, warnings)` -> `Program`: the two above in one
 - `vm.search(code, view, window, start, longest, nslots)` -> one rule's match at a start,
@@ -43,7 +44,7 @@ def __getattr__(name: str) -> Any:
 def compile_checked(checked: CheckedRules, warnings: list[Diagnostic] | None = None) -> Program:
     """Checked rules -> their Program: lowered, then compiled with the rules' lexicons, types
     and declarations. The warnings of lowering (W225) are added to `warnings` when given.
-    Raises IEDslError with the errors of lowering (E2xx) or compiling (E4xx)."""
+    Raises IEDslError with the errors of lowering or compiling (E4xx)."""
     from ie_dsl.engine.compiler import compile_program
     from ie_dsl.engine.lowering import lower
 

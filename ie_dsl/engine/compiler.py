@@ -372,18 +372,6 @@ def compile_rule(
     match ends in extra capture slots after the rule's own: 2*len(captures) + k. `shared`:
     a dict the rules of one program share (see _Gen), or None.
     """
-    if rule.mode == "all" and not _bounded(rule.pattern):
-        # every start is searched to its farthest end: unbounded, that is quadratic
-        errors.append(
-            Diagnostic(
-                "E227",
-                f"rule {rule.name} has mode all and a repeat with no upper bound",
-                rule.span,
-                "bound the repeat ({0,20}, ...{0,8}): mode all matches at every start, and an open "
-                "repeat makes that cost the square of the sentence length",
-            )
-        )
-        return None
     gen = _Gen(rule, errors, shared)
     before = len(errors)
     items = rule.pattern.items if isinstance(rule.pattern, ir.Seq) else (rule.pattern,)

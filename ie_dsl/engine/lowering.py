@@ -23,12 +23,11 @@ from ie_dsl.engine.ir import nullable
 from ie_dsl.engine.irbuild import alt, consumes, direct_types, seq
 from ie_dsl.language import loose
 from ie_dsl.language import nodes as n
-from ie_dsl.language.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules, suggest
+from ie_dsl.language.analysis import TOKEN_CLASSES, CheckedRule, CheckedRules
 from ie_dsl.language.attrfilter import derived_name
 from ie_dsl.source import SourceSpan
 from ie_dsl.text.morph import inflections
 from ie_dsl.text.segment import FINAL_ABBREVIATIONS, literal_tokens, norm, norms, plain_word
-from ie_dsl.text.tokenregex import FLAGS, TokenRegexError, compile_token_regex
 
 DEFAULT_GAP = 6  # `...` without bounds means `...{0,6}`
 _EACH = re.compile(r"each\((\w+)\)")  # a YAML emit's `role: each(capture)`
@@ -76,7 +75,7 @@ class _Lowerer:
         self.types = types
         self.scopes = scopes  # a macro body resolves names in the file that defines it
 
-    def test(self, t: n.TokenTest, scope: _RuleScope) -> ir.Test:
+    def test(self, t: n.TokenTest) -> ir.Test:
         # a word, string or lemma of more or fewer tokens than one is E223, found before
         # lowering (language/rulechecks.py): here it stands for its first token (or last)
         match t:
@@ -89,47 +88,21 @@ class _Lowerer:
             case n.TLemma():
                 toks = literal_tokens(t.lemma)
                 return ir.TNorm(inflections(norm(toks[-1] if toks else t.lemma)))
-            case n.TRegex():
-                return self.regex(t, scope)
+            case n.TRegex():  # (E224, a regex RE2 refuses, is found before lowering: rulechecks.py)
+                return ir.TRe(t.pattern, t.flags)
             case n.TType():
                 return ir.TIn(t.name if t.where is None else derived_name(t.name, t.where))
             case n.TNot():
-                return ir.TNot(self.test(t.test, scope))
+                return ir.TNot(self.test(t.test))
             case n.TAnd():
-                return ir.TAnd(tuple(self.test(x, scope) for x in t.tests))
+                return ir.TAnd(tuple(self.test(x) for x in t.tests))
             case n.TOr():
-                parts = [self.test(x, scope) for x in t.tests]
+                parts = [self.test(x) for x in t.tests]
                 if all(isinstance(p, ir.TNorm) for p in parts):
                     return ir.TNorm(frozenset().union(*(p.forms for p in parts)))  # type: ignore[union-attr]
                 return ir.TOr(tuple(parts))
             case _:
                 n.unknown(t)
-
-    def regex(self, t: n.TRegex, scope: _RuleScope) -> ir.Test:
-        unknown = sorted(set(t.flags) - set(FLAGS))
-        if unknown:
-            scope.errors.append(
-                Diagnostic(
-                    "E224",
-                    f"regex flag {unknown[0]!r} is not supported",
-                    t.span,
-                    "flags: i (ignore case), a (ASCII classes); RE2 has no verbose mode",
-                )
-            )
-            return ir.TRe(t.pattern, "")
-        try:
-            compile_token_regex(t.pattern, t.flags)
-        except TokenRegexError as err:
-            scope.errors.append(
-                Diagnostic(
-                    "E224",
-                    f"token regex refused: {err}",
-                    t.span,
-                    "token regexes use RE2 syntax, which runs in linear time: no backreferences, "
-                    "look-arounds or possessive quantifiers (use the rule's own (?= ) and (?<! ))",
-                )
-            )
-        return ir.TRe(t.pattern, t.flags)
 
     def words(self, text: str, exact: bool) -> ir.Node:
         toks = literal_tokens(text)
@@ -177,7 +150,7 @@ class _Lowerer:
                 head = [ir.Tok(ir.TNorm(frozenset([norm(x)]))) for x in toks[:-1]]
                 return seq(head + [ir.Tok(ir.TNorm(inflections(norm(toks[-1]))))])
             case n.TokenSet():
-                return ir.Tok(self.test(p.test, scope))
+                return ir.Tok(self.test(p.test))
             case n.AnyToken():
                 return ir.Tok(ir.TTrue())
             case n.Gap():
@@ -316,24 +289,8 @@ def lower_rule(
                 fields.append((a.role, a.const))
             elif a.capture == n.RESOLVED:  # no capture: attribution fills it (attribution.py)
                 args.append((a.role, ()))
-            elif a.capture in names:
+            elif a.capture in names:  # (a name of no capture is E218, found before lowering)
                 args.append((a.role, _slots(scope, a.capture)))
-            else:
-                hint = suggest(a.capture or "", frozenset(names))
-                scope.errors.append(
-                    Diagnostic(
-                        "E218",
-                        f"no capture named {a.capture!r} in rule {rule.name}",
-                        a.span,
-                        hint
-                        or (
-                            "captures here: " + ", ".join(names)
-                            if names
-                            else "the pattern captures nothing;"
-                            " name a part with name:PART or use an UPPER-case type"
-                        ),
-                    )
-                )
     elif rule.kind == "rule":
         for name in dict.fromkeys(c.name for c in scope.captures):
             args.append((name, _slots(scope, name)))

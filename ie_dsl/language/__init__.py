@@ -1,9 +1,8 @@
 """Rule files -> checked rules: YAML and .ie reading, the Lark parser (only in parser.py), AST
 nodes, lexicons, declarations (schema), scoping, and the checks of names, macros, uses,
-literals and declarations. Three E2xx checks need what lowering and compiling make, and are
-made in engine/: E218 (an `=>` argument names no capture: the capture names, implicit ones
-numbered after macros are expanded, are made by lowering), E224 (a token regex RE2 refuses)
-and E227 (mode all with an open repeat, on the compiled form).
+literals and declarations: every E2xx problem is found here, before anything is lowered
+(E218 from the capture names lowering will make, captures.py; E224 by RE2; E227 with macros
+expanded and loose rules laid out).
 
 The stages, callable one by one (no file needed: text in, value out):
 

@@ -7,8 +7,7 @@ the rule files it `use`s. Types (lexicon types, entity types, NUMBER, DATE, MONE
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ie_dsl.diagnostics import Diagnostic, IEDslError
@@ -17,7 +16,14 @@ from ie_dsl.language.anchors import misplaced_anchors
 from ie_dsl.language.lexicon import Lexicon
 from ie_dsl.language.loader import RuleSet
 from ie_dsl.language.rulechecks import TOKEN_CLASSES as TOKEN_CLASSES  # the class names of [ ], for lowering
-from ie_dsl.language.rulechecks import literal_problems, reserved_fields
+from ie_dsl.language.rulechecks import (
+    literal_problems,
+    open_repeat,
+    regex_problems,
+    reserved_fields,
+    suggest,
+    unknown_captures,
+)
 from ie_dsl.language.schema import NOTHING, Schema, build_schema
 from ie_dsl.language.scoping import declared, hidden_types
 from ie_dsl.source import SourceFile, SourceSpan
@@ -52,71 +58,6 @@ class CheckedRules:
     warnings: tuple[Diagnostic, ...]
     scopes: Mapping[str, Mapping[str, n.Define]]  # file -> the macros visible in it
     schema: Schema = NOTHING  # what the rule files declare for the passes after matching
-
-
-def suggest(name: str, candidates: set[str] | frozenset[str]) -> str | None:
-    """A 'did you mean' phrase for `name`, or None."""
-    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
-    if not close:
-        close = [c for c in sorted(candidates) if c.lower() == name.lower()][:1]
-    return "did you mean " + " or ".join(close) + "?" if close else None
-
-
-def walk(pattern: n.Pattern) -> Iterator[n.Pattern]:
-    """Every pattern node below `pattern` (itself included), macro arguments included, in
-    pre-order. The stack holds iterators over children, not nodes, so a flat alternation of
-    100,000 words is one loop over its options (issue 15, F3), not a push and a pop each."""
-    stack: list[Iterator[n.Pattern]] = [iter((pattern,))]
-    while stack:
-        for node in stack[-1]:
-            yield node
-            match node:  # the leaves first: most nodes are
-                case n.Word() | n.Exact() | n.TokenSet() | n.AnyToken() | n.Gap() | n.Anchor():
-                    continue
-                case n.Seq():
-                    below: tuple[n.Pattern, ...] = node.items
-                case n.Alt():
-                    below = node.options
-                case n.Capture() | n.Repeat() | n.Look():
-                    below = (node.pattern,)
-                case n.Ref():
-                    below = node.args
-                case _:
-                    n.unknown(node)
-            stack.append(iter(below))
-            break
-        else:
-            stack.pop()
-
-
-def attr_tests(test: n.AttrTest) -> Iterator[n.AttrCmp]:
-    """The comparisons of an attribute filter."""
-    stack: list[n.AttrTest] = [test]
-    while stack:
-        t = stack.pop()
-        if isinstance(t, n.AttrCmp):
-            yield t
-        elif isinstance(t, n.AttrNot):
-            stack.append(t.test)
-        else:
-            stack.extend(reversed(t.tests))
-
-
-def token_types(test: n.TokenTest) -> Iterator[n.TType]:
-    stack: list[n.TokenTest] = [test]
-    while stack:
-        t = stack.pop()
-        match t:
-            case n.TType():
-                yield t
-            case n.TNot():
-                stack.append(t.test)
-            case n.TAnd() | n.TOr():
-                stack.extend(t.tests)
-            case n.TWord() | n.TExact() | n.TLemma() | n.TRegex():
-                pass
-            case _:
-                n.unknown(t)
 
 
 class _Checker:
@@ -166,14 +107,14 @@ class _Checker:
         """Report unknown names and literals that are not the tokens they must be (E223); return
         the types the pattern uses (through macros too)."""
         used: set[str] = set()
-        nodes = list(walk(pattern))
+        nodes = list(n.walk(pattern))
         for node in nodes:
             if isinstance(node, n.Ref):
                 self._check_ref(node, macros, params, used)
                 if node.where is not None:
                     self._check_where(node.name, node.where, node.span, macros, params)
             elif isinstance(node, n.TokenSet):
-                for t in token_types(node.test):
+                for t in n.token_types(node.test):
                     if t.name in self.types:
                         used.add(t.name)
                     elif t.name in macros or t.name in params:
@@ -190,6 +131,7 @@ class _Checker:
             elif isinstance(node, n.Repeat) and node.max is not None and node.max < node.min:
                 self.errors.append(Diagnostic("E222", "a repeat's maximum is below its minimum", node.span))
         self.errors += literal_problems(nodes)
+        self.errors += regex_problems(nodes)
         return used
 
     def _check_ref(
@@ -246,7 +188,7 @@ class _Checker:
                 self.errors.append(Diagnostic("E228", message, span, hint))
             return  # an unknown name is E210 already
         known = self.attributes.get(name, {})
-        for cmp in attr_tests(where):
+        for cmp in n.attr_tests(where):
             if cmp.key not in known:
                 have = ", ".join(sorted(known))
                 hint = suggest(cmp.key, frozenset(known)) or (
@@ -281,14 +223,14 @@ class _Checker:
         if d.name in seen:
             return out
         seen.add(d.name)
-        for node in walk(d.body):
+        for node in n.walk(d.body):
             if isinstance(node, n.Ref):
                 if node.name in self.types:
                     out.add(node.name)
                 elif node.name in macros:
                     out |= self._macro_types(macros[node.name], macros, seen)
             elif isinstance(node, n.TokenSet):
-                out |= {t.name for t in token_types(node.test) if t.name in self.types}
+                out |= {t.name for t in n.token_types(node.test) if t.name in self.types}
         return out
 
     def _unknown(self, name: str, span: object, macros: Mapping[str, n.Define]) -> None:
@@ -313,7 +255,7 @@ class _Checker:
                 )
 
     def _reaches(self, target: str, body: n.Pattern, macros: Mapping[str, n.Define], seen: set[str]) -> bool:
-        for node in walk(body):
+        for node in n.walk(body):
             if isinstance(node, n.Ref) and node.name in macros:
                 if node.name == target:
                     return True
@@ -452,11 +394,14 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
                 )
             names[rule.name] = rule
             statements.append(cr)
-    for f in rs.files:  # W226, once the macros of every file are known (a body is read in its own)
+    for f in rs.files:  # once the macros of every file are known (a body is read in its own):
+        # W226, E218, E227
         for d in f.defines:
             c.warnings += misplaced_anchors(d.body, scopes[f.path], c.types, scopes, frozenset(d.params))
         for rule in f.rules:
             c.warnings += misplaced_anchors(rule.pattern, scopes[f.path], c.types, scopes)
+            c.errors += unknown_captures(rule, scopes[f.path], scopes, c.types)
+            c.errors += open_repeat(rule, scopes[f.path], scopes, c.types)
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
     schema, said = build_schema(rs.files, rs.sources, frozenset(c.types))
     c.errors += [d for d in said if d.severity != "warning"]
@@ -477,11 +422,11 @@ def _unused(rs: RuleSet, entity_rules: list[CheckedRule], declared: frozenset[st
     mentioned: set[str] = set(declared)
     bodies = [r.pattern for f in rs.files for r in f.rules] + [d.body for f in rs.files for d in f.defines]
     for body in bodies:
-        for node in walk(body):
+        for node in n.walk(body):
             if isinstance(node, n.Ref):
                 mentioned.add(node.name)
             elif isinstance(node, n.TokenSet):
-                mentioned.update(t.name for t in token_types(node.test))
+                mentioned.update(t.name for t in n.token_types(node.test))
     if any(r.loose for f in rs.files for r in f.rules):  # loose rules use a grammar's macros by name
         mentioned.update(d.name for f in rs.files for d in f.defines if d.name.startswith(LOOSE_PREFIXES))
     out = [

@@ -7,6 +7,7 @@ user wrote. Pattern nodes mirror the grammar's pattern rules; single-token tests
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Never, NoReturn
 
@@ -325,3 +326,63 @@ def implicit_name(base: str, counts: dict[str, int], taken: set[str]) -> str:
     name = base if k == 1 else f"{base}_{k}"
     taken.add(name)
     return name
+
+
+# ---- traversals ---------------------------------------------------------------------
+
+
+def walk(pattern: Pattern) -> Iterator[Pattern]:
+    """Every pattern node below `pattern` (itself included), macro arguments included, in
+    pre-order. The stack holds iterators over children, not nodes, so a flat alternation of
+    100,000 words is one loop over its options (issue 15, F3), not a push and a pop each."""
+    stack: list[Iterator[Pattern]] = [iter((pattern,))]
+    while stack:
+        for node in stack[-1]:
+            yield node
+            match node:  # the leaves first: most nodes are
+                case Word() | Exact() | TokenSet() | AnyToken() | Gap() | Anchor():
+                    continue
+                case Seq():
+                    below: tuple[Pattern, ...] = node.items
+                case Alt():
+                    below = node.options
+                case Capture() | Repeat() | Look():
+                    below = (node.pattern,)
+                case Ref():
+                    below = node.args
+                case _:
+                    unknown(node)
+            stack.append(iter(below))
+            break
+        else:
+            stack.pop()
+
+
+def attr_tests(test: AttrTest) -> Iterator[AttrCmp]:
+    """The comparisons of an attribute filter."""
+    stack: list[AttrTest] = [test]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, AttrCmp):
+            yield t
+        elif isinstance(t, AttrNot):
+            stack.append(t.test)
+        else:
+            stack.extend(reversed(t.tests))
+
+
+def token_types(test: TokenTest) -> Iterator[TType]:
+    stack: list[TokenTest] = [test]
+    while stack:
+        t = stack.pop()
+        match t:
+            case TType():
+                yield t
+            case TNot():
+                stack.append(t.test)
+            case TAnd() | TOr():
+                stack.extend(t.tests)
+            case TWord() | TExact() | TLemma() | TRegex():
+                pass
+            case _:
+                unknown(t)

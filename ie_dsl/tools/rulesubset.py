@@ -21,8 +21,9 @@ from ie_dsl.engine.compiler import compile_program
 from ie_dsl.engine.ir import RuleIR
 from ie_dsl.engine.lowering import lower
 from ie_dsl.language import nodes as n
-from ie_dsl.language.analysis import CheckedRule, CheckedRules, check, token_types, walk
+from ie_dsl.language.analysis import CheckedRule, CheckedRules, check
 from ie_dsl.language.loader import load_rules
+from ie_dsl.language.nodes import token_types, walk
 from ie_dsl.pipeline import RuleBook, _compiling, provenance
 from ie_dsl.resources import with_pack
 

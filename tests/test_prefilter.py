@@ -202,3 +202,55 @@ def test_a_document_where_only_cues_match_makes_no_statement_records(monkeypatch
     assert made == []
     found = book.extract("d", "Acme warned. It did not.")
     assert [st["type"] for st in found] == ["warn"] and sorted(made) == ["negation", "warns"]
+
+
+def test_a_document_is_idle_when_no_statement_rule_can_have_its_clauses_there():
+    from ie_dsl.engine.stage import idle
+
+    book = compile_text(
+        "entity THREAT: (armed | militant) (groups | fighters)\n"
+        "rule warn: ORG (warned | warns) of THREAT\n"
+        "rule either: ORG denied claims | PLACE rejected claims\n",  # a choice: one alternative whole
+        {"o.yaml": "type: ORG\nentries: [Acme]\n", "p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
+    )
+
+    def idle_in(text: str) -> bool:
+        view = runtime.DocView("d", text, runtime.segment(text))
+        runtime.annotate(book.program, view, builtins=False, stating=False)
+        return idle(book.program, view)
+
+    assert idle_in("Acme said it might rain .")  # no form of warn
+    assert idle_in("Ruritania warned of armed groups .")  # no ORG
+    assert not idle_in("Acme warned of armed groups .")
+    assert not idle_in("Acme warned of rain .")  # THREAT is taken as present before it runs
+    assert idle_in("Acme rejected claims .")  # the second alternative needs a PLACE
+    assert not idle_in("Ruritania rejected claims .")
+    # before the lexicons are matched, every type is taken as present: only words decide
+    from ie_dsl.engine.stage import idle_words
+
+    assert idle_words(book.program, {"acme", "said", "it", "might", "rain", "."})
+    assert not idle_words(book.program, {"who", "warned", "of", "what", "."})
+    assert not idle_words(book.program, {"they", "rejected", "claims"})
+    assert idle_words(book.program, {"they", "rejected", "it"})  # no alternative has claims
+
+
+def test_a_document_whose_words_rule_every_statement_out_is_not_segmented(monkeypatch):
+    book = compile_text(  # (a program with entity rules: see Program.stating)
+        "entity THREAT: armed groups\nrule warn: ORG (warned | warns) of (ORG | THREAT)\n",
+        {"o.yaml": "type: ORG\nentries: [Acme, Bolt]\n"},
+    )
+    segmented: list[str] = []
+    real = runtime.segment
+
+    def counting(text, *rest):
+        segmented.append(text)
+        return real(text, *rest)
+
+    monkeypatch.setattr(runtime, "segment", counting)
+    assert book.extract("d", "Acme said it would rain. Bolt agreed.") == []
+    assert segmented == []  # no form of warn: nothing to look for
+    found = book.extract("d", "Acme warned of Bolt.")
+    assert [st["type"] for st in found] == ["warn"] and segmented == ["Acme warned of Bolt."]
+    # "Inc." may be cut into "Inc" and "." at a sentence's end: both count as its words
+    book = compile_text("entity T: t\nrule r: ORG said inc\n", {"o.yaml": "type: ORG\nentries: [Acme]\n"})
+    assert [st["type"] for st in book.extract("d", "Acme said Inc.")] == ["r"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
+from operator import or_
 from typing import Any, NamedTuple
 
 from ie_dsl.diagnostics import Diagnostic, IEDslError
@@ -51,25 +52,19 @@ class CompiledRule:
     entry: Any = None
 
 
-Need = tuple[frozenset[str], frozenset[str]]  # a clause: one of these words or types
-Needs = tuple[tuple[Need, ...], tuple[tuple[Need, ...], ...] | None]  # clauses; alternatives
-
-
 class Stating(NamedTuple):
     """The statement rules other than cues, by what wakes them (Program.stating, stage.idle):
-    those always looked at (pair-indexed ones), by anchor word, by anchor type; per rule its
-    clauses and the alternatives of a choice (prefilter.options), as words and types; the
-    types an entity rule makes (taken as present before they run)."""
+    those always looked at (pair-indexed ones), by anchor word, by anchor type; and the
+    clause bits of the types an entity rule makes (taken as present before they run). A
+    rule's clauses are the statement stage's (RuleIndex.masks and .choices)."""
 
     checked: tuple[int, ...]
     by_word: dict[str, tuple[int, ...]]
     by_type: dict[str, tuple[int, ...]]
-    needs: dict[int, Needs]
     made: frozenset[str]
-
-
-def _need(clause: frozenset[str]) -> Need:
-    return frozenset(a[2:] for a in clause if a[0] == "w"), frozenset(a[2:] for a in clause if a[0] == "t")
+    made_bits: int
+    every_type: frozenset[str]  # every type a statement rule's clauses name, and its bits
+    every_type_bits: int
 
 
 @dataclass(frozen=True)
@@ -116,8 +111,8 @@ class Program:
     def stating(self) -> Stating | None:
         """What a document needs for a statement (not a cue: cues only qualify statements)
         to be possible, whatever its entity strata find; None if a statement rule needs
-        nothing, or if there are no strata (the statement stage's own check says as much).
-        See Stating."""
+        nothing, or if there are no strata (then the statement stage's own prefilter is as
+        quick: `live`). See Stating."""
         idx = self.stages[-1]
         cue = self.schema.cue_type
         ks = {k for k, cr in enumerate(idx.rules) if cr.rule.output != cue}
@@ -126,17 +121,14 @@ class Program:
         made = {cr.rule.output for stratum in self.strata for cr in stratum}
         made_types = frozenset(t for t in idx.type_bits if t.split("[", 1)[0] in made)  # (THREAT[kind=x])
         paired = {k for ps in idx.pairs.values() for k in ps}
-        needs: dict[int, Needs] = {}
-        for k in ks:
-            cr = idx.rules[k]
-            alts = tuple(tuple(_need(c) for c in conj) for conj in cr.options) if idx.choices[k] else None
-            needs[k] = tuple(_need(c) for c in cr.clauses), alts
         return Stating(
             tuple(sorted(ks & (paired | set(idx.always)))),
             {w: tuple(sorted(ks.intersection(rs))) for w, rs in idx.words.items() if ks.intersection(rs)},
             {t: tuple(sorted(ks.intersection(rs))) for t, rs in idx.types.items() if ks.intersection(rs)},
-            needs,
             made_types,
+            reduce(or_, (idx.type_bits[t] for t in made_types), 0),
+            frozenset(idx.type_bits.keys() | idx.types.keys()),
+            reduce(or_, idx.type_bits.values(), 0),
         )
 
     @property

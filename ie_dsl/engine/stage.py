@@ -247,20 +247,35 @@ def idle(program: Program, view: DocView) -> bool:
     stating = program.stating
     if stating is None:
         return False
-    words, types = view.words, view.present_types() | stating.made
+    types = view.present_types() | stating.made
+    bits = program.stages[-1].type_bits
+    have = reduce(or_, (bits[t] for t in bits.keys() & types), stating.made_bits)
+    return _hopeless(program, stating, view.words, types, have)
+
+
+def idle_words(program: Program, words: set[str]) -> bool:
+    """idle() with every type taken as present: can the document's words alone rule every
+    statement out? Then it need not be segmented into sentences, nor its lexicons matched."""
+    stating = program.stating
+    if stating is None:
+        return False
+    return _hopeless(program, stating, words, stating.every_type, stating.every_type_bits)
+
+
+def _hopeless(program: Program, stating: Any, words: set[str], types: Any, have: int) -> bool:
+    """No statement rule woken by `words` and `types` has its clauses in them (`have`: the
+    clause bits of the types)."""
     ks = set(stating.checked)
     for w in stating.by_word.keys() & words:
         ks.update(stating.by_word[w])
     for t in stating.by_type.keys() & types:
         ks.update(stating.by_type[t])
-    for k in ks:  # (usually none or a few: each clause is a set test)
-        clauses, alternatives = stating.needs[k]
-        if all(not ws.isdisjoint(words) or not ts.isdisjoint(types) for ws, ts in clauses) and (
-            alternatives is None
-            or any(
-                all(not ws.isdisjoint(words) or not ts.isdisjoint(types) for ws, ts in alt)
-                for alt in alternatives
-            )
-        ):
+    if not ks:
+        return True
+    idx = program.stages[-1]
+    have = reduce(or_, map(idx.word_bits.__getitem__, idx.word_bits.keys() & words), have)
+    masks, choices = idx.masks, idx.choices
+    for k in ks:  # (usually none or a few: one integer test each)
+        if masks[k] & have == masks[k] and (choices[k] is None or any(m & have == m for m in choices[k])):
             return False
     return True

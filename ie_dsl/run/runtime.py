@@ -26,7 +26,7 @@ from ie_dsl.engine.compiler import CompiledRule, Program, RuleIndex
 from ie_dsl.engine.conflicts import Candidate, resolve
 from ie_dsl.engine.gates import shut
 from ie_dsl.engine.phrases import Cand, phrase_matches
-from ie_dsl.engine.stage import Starts, first_positions, forked, idle, last_start, spaced
+from ie_dsl.engine.stage import Starts, first_positions, forked, idle, idle_words, last_start, spaced
 from ie_dsl.engine.stage import live as live_rules
 from ie_dsl.engine.vm import Around, Window, search
 from ie_dsl.language.attrfilter import base_type, derive
@@ -38,7 +38,7 @@ from ie_dsl.text.cutting import chunks
 from ie_dsl.text.dates import find_dates, find_document_date
 from ie_dsl.text.money import money_annotations
 from ie_dsl.text.numbers import find_numbers
-from ie_dsl.text.segment import segment
+from ie_dsl.text.segment import norms, segment, token_words, tokens
 from ie_dsl.text.view import Annotation, BudgetExceeded, DocView
 
 __all__ = [
@@ -322,7 +322,12 @@ def statements(
     list, receives the lost matches and applied cues as Statements."""
     if len(text) > CHUNK_CHARS and _cut_between(program) is not None:
         return list(iter_statements(program, doc_id, text, overridden, budget, doc_date))
-    view = DocView(doc_id, text, segment(text))
+    toks = tokens(text)
+    token_norms = norms(toks[2])
+    if overridden is None and idle_words(program, token_words(toks[2], token_norms)):
+        return []  # (no statement can be made: most news articles; nothing more to do)
+    seg = segment(text, toks)
+    view = DocView(doc_id, text, seg, token_norms=token_norms if seg.texts is toks[2] else None)
     if doc_date is not None:
         view.doc_date = doc_date
     deadline = None if budget is None else time.monotonic() + budget

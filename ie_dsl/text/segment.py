@@ -27,6 +27,8 @@ __all__ = [
     "tokenize",
     "literal_tokens",
     "plain_word",
+    "token_words",
+    "tokens",
     "norm",
     "norms",
 ]
@@ -424,10 +426,32 @@ def _split_periods(
     return new_starts + starts[at:], new_ends + ends[at:], new_texts + texts[at:]
 
 
-def segment(text: str) -> Segmentation:
+Tokens = tuple[list[int], list[int], list[str]]  # token starts, ends and texts, in order
+
+
+def tokens(text: str) -> Tokens:
+    """The tokens of ``text`` as segment() begins with them (it may then cut a sentence-final
+    abbreviation in two: ``token_words`` says what they can be)."""
+    return _token_lists(text)
+
+
+def token_words(texts: list[str], token_norms: list[str]) -> set[str]:
+    """The norms of `texts` (`token_norms`) and of the two pieces segment() may cut each
+    sentence-final abbreviation into ("Inc." -> "inc", "."): every norm the document's tokens
+    can have."""
+    words = set(token_norms)
+    cut = FINAL_ABBREVIATIONS.intersection(texts)
+    if cut:
+        words.update(norm(t[:-1]) for t in cut)
+        words.add(".")
+    return words
+
+
+def segment(text: str, tokens: Tokens | None = None) -> Segmentation:
     """Split ``text`` into tokens, sentences and paragraphs.  Never raises on a ``str``; empty or
-    whitespace-only text gives empty lists.  All offsets index into ``text``."""
-    starts, ends, texts = _token_lists(text)
+    whitespace-only text gives empty lists.  All offsets index into ``text``. `tokens`:
+    ``tokens(text)``, if the caller has them already (they are not changed)."""
+    starts, ends, texts = _token_lists(text) if tokens is None else tokens
     n = len(starts)
     sentences: list[Sentence] = []
     paragraphs: list[Paragraph] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from datetime import date
+from itertools import compress
 from typing import Any, NamedTuple
 
 from ie_dsl.text.dates import find_document_date
@@ -42,12 +43,20 @@ class BudgetExceeded(TimeoutError):
 class DocView:
     """Token texts and norms, annotations by type and position, and lazily built indexes."""
 
-    def __init__(self, doc_id: str, text: str, seg: Segmentation, doc_date: date | None = _UNSET):
+    def __init__(
+        self,
+        doc_id: str,
+        text: str,
+        seg: Segmentation,
+        doc_date: date | None = _UNSET,
+        token_norms: list[str] | None = None,
+    ):
+        """`token_norms`: the norms of seg.texts, if the caller has them already."""
         self.doc_id = doc_id
         self.text = text
         self.seg = seg
         self.texts = seg.texts
-        self.norms = norms(seg.texts)
+        self.norms = norms(seg.texts) if token_norms is None else token_norms
         self.words: set[str] = set(self.norms)
         self.ann_start: dict[str, dict[int, list[int]]] = {}
         self.ann_end: dict[str, dict[int, list[int]]] = {}
@@ -149,9 +158,9 @@ class DocView:
             self._indexed = True
         elif missing:
             found: dict[str, list[int]] = {w: [] for w in missing}
-            for i, w in enumerate(self.norms):
-                if w in missing:
-                    found[w].append(i)
+            norms = self.norms  # (the positions of any of them found in C, then sorted out)
+            for i in compress(range(len(norms)), map(missing.__contains__, norms)):
+                found[norms[i]].append(i)
             known.update(found)
 
     def pairs(self, heads: frozenset[str], types: frozenset[str]) -> dict[Pair, list[tuple[int, int]]]:

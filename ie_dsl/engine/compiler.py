@@ -65,6 +65,7 @@ class Stating(NamedTuple):
     made_bits: int
     every_type: frozenset[str]  # every type a statement rule's clauses name, and its bits
     every_type_bits: int
+    by_any_type: frozenset[int]  # checked, and every rule a type wakes (every type present)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Program:
             reduce(or_, (idx.type_bits[t] for t in made_types), 0),
             frozenset(idx.type_bits.keys() | idx.types.keys()),
             reduce(or_, idx.type_bits.values(), 0),
+            frozenset(ks & (paired | set(idx.always) | {k for rs in idx.types.values() for k in rs})),
         )
 
     @property

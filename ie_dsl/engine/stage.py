@@ -248,9 +248,12 @@ def idle(program: Program, view: DocView) -> bool:
     if stating is None:
         return False
     types = view.present_types() | stating.made
+    ks = set(stating.checked)
+    for t in stating.by_type.keys() & types:
+        ks.update(stating.by_type[t])
     bits = program.stages[-1].type_bits
     have = reduce(or_, (bits[t] for t in bits.keys() & types), stating.made_bits)
-    return _hopeless(program, stating, view.words, types, have)
+    return _hopeless(program, stating, ks, view.words, have)
 
 
 def idle_words(program: Program, words: set[str]) -> bool:
@@ -259,17 +262,14 @@ def idle_words(program: Program, words: set[str]) -> bool:
     stating = program.stating
     if stating is None:
         return False
-    return _hopeless(program, stating, words, stating.every_type, stating.every_type_bits)
+    return _hopeless(program, stating, set(stating.by_any_type), words, stating.every_type_bits)
 
 
-def _hopeless(program: Program, stating: Any, words: set[str], types: Any, have: int) -> bool:
-    """No statement rule woken by `words` and `types` has its clauses in them (`have`: the
-    clause bits of the types)."""
-    ks = set(stating.checked)
+def _hopeless(program: Program, stating: Any, ks: set[int], words: set[str], have: int) -> bool:
+    """No statement rule among `ks` (those the types woke) or woken by `words` has its clauses
+    there (`have`: the clause bits of the types)."""
     for w in stating.by_word.keys() & words:
         ks.update(stating.by_word[w])
-    for t in stating.by_type.keys() & types:
-        ks.update(stating.by_type[t])
     if not ks:
         return True
     idx = program.stages[-1]

@@ -9,19 +9,21 @@ says why a window pays only for rules that can match it; docs/performance.md cou
   `spaced`: the starts from which it can be found with its elements as close as it says.
 - `first_positions`, `Starts`, `forked`: where a rule, or the options of its first choice
   that a window holds (prefilter.branches), may begin.
-- `idle`: whether no statement can be made in a document whatever its entity rules find.
+- `idle`: whether no statement can be made in a document whatever its entity rules find;
+  `idle_words`: whether its words alone rule every statement out (before it is segmented).
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from functools import reduce
 from operator import or_
 from typing import Any, NamedTuple
 
 from ie_dsl.engine.compiler import CompiledRule, Program, RuleIndex
 from ie_dsl.engine.prefilter import Chain, Link
-from ie_dsl.text.view import DocView
+from ie_dsl.text.view import DocView, within
 
 
 def live(
@@ -139,13 +141,13 @@ def spaced(chains: tuple[Chain, ...], view: DocView, lo: int, hi: int, starts: l
             here = _inside(view, chain[k], lo, hi)
             if k < len(chain) - 1:
                 _, _, fewest, most = chain[k + 1]
-                here = [p for p in here if _some(after, p + fewest, most if most is None else p + most)]
+                here = [p for p in here if within(after, p + fewest, _end(p, most))]
             after = here
             if not after:
                 break
         else:
             _, _, fewest, most = chain[0]
-            ok.update(s for s in starts if _some(after, s + fewest, most if most is None else s + most))
+            ok.update(s for s in starts if within(after, s + fewest, _end(s, most)))
     return [s for s in starts if s in ok]
 
 
@@ -161,10 +163,9 @@ def _inside(view: DocView, link: Link, lo: int, hi: int) -> list[int]:
     return sorted(here) if types else here
 
 
-def _some(at: list[int], a: int, b: int | None) -> bool:
-    """Whether the ascending `at` holds a position in [a, b] (b None: from a on)."""
-    i = bisect.bisect_left(at, a)
-    return i < len(at) and (b is None or at[i] <= b)
+def _end(at: int, most: int | None) -> float:
+    """The end (exclusive) of where an element may begin, `most` tokens at most after `at`."""
+    return math.inf if most is None else at + most + 1
 
 
 def first_positions(view: DocView, cr: Any) -> list[int] | None:

@@ -230,7 +230,7 @@ class DocView:
         out: set[int] = set()
         for s, e in heads:
             for a, b, words, nexts in checks:  # one of the words, or the start of one of the types
-                if words.isdisjoint(norms[e + a : e + b]) and not any(_holds(t, e + a, e + b) for t in nexts):
+                if words.isdisjoint(norms[e + a : e + b]) and not any(within(t, e + a, e + b) for t in nexts):
                     break
             else:
                 out.add(s)
@@ -286,7 +286,7 @@ class DocView:
         return got
 
 
-def _holds(at: list[int], lo: int, hi: int) -> bool:
+def within(at: list[int], lo: int, hi: float) -> bool:
     """Whether the ascending `at` holds a position in [lo, hi)."""
     i = bisect.bisect_left(at, lo)
     return i < len(at) and at[i] < hi

@@ -323,9 +323,11 @@ def statements(
     if len(text) > CHUNK_CHARS and _cut_between(program) is not None:
         return list(iter_statements(program, doc_id, text, overridden, budget, doc_date))
     toks = tokens(text)
-    token_norms = norms(toks[2])
-    if overridden is None and idle_words(program, token_words(toks[2], token_norms)):
-        return []  # (no statement can be made: most news articles; nothing more to do)
+    token_norms = None
+    if overridden is None and program.stating is not None:
+        token_norms = norms(toks[2])
+        if idle_words(program, token_words(toks[2], token_norms)):
+            return []  # (no statement can be made: most news articles; nothing more to do)
     seg = segment(text, toks)
     view = DocView(doc_id, text, seg, token_norms=token_norms if seg.texts is toks[2] else None)
     if doc_date is not None:

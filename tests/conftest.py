@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,20 @@ def book() -> Callable[..., RuleBook]:
         return compile_text(rules, {**BASE_LEXICONS, **files})
 
     return make
+
+
+@pytest.fixture
+def searched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The token each matcher search starts at, in order (runtime.search is wrapped): what
+    the prefilter's tests count to see which starts it let through."""
+    from ie_dsl.run import runtime
+
+    starts: list[int] = []
+    real = runtime.search
+
+    def counting(code: Any, d: Any, w: Any, start: int, *rest: Any) -> Any:
+        starts.append(start)
+        return real(code, d, w, start, *rest)
+
+    monkeypatch.setattr(runtime, "search", counting)
+    return starts

@@ -80,37 +80,21 @@ def test_chains_list_what_must_begin_in_order_per_alternative():
     assert prefilter.chains(ir.Alt((active, org))) == ()  # one alternative orders nothing
 
 
-def test_no_search_starts_after_the_last_place_a_chain_can_begin(monkeypatch):
+def test_no_search_starts_after_the_last_place_a_chain_can_begin(searched):
     book = compile_text(
         "rule r: ORG _* warned ...{0,2} of\n",  # (the open gap: no reach from ORG)
         {"o.yaml": "type: ORG\nentries: [Acme, Bolt, Cogs]\n"},
     )
-    searched: list[int] = []
-    real = runtime.search
-
-    def counting(code, d, w, start, *rest):
-        searched.append(start)
-        return real(code, d, w, start, *rest)
-
-    monkeypatch.setattr(runtime, "search", counting)
     text = "Acme and Bolt warned of it , Cogs said ."
     assert [st["span"]["start"] for st in book.extract("d", text)] == [0]
     assert searched == [0]  # Cogs comes after the last 'warned': never searched
 
 
-def test_a_start_is_searched_only_where_its_chain_is_as_close_as_the_rule_says(monkeypatch):
+def test_a_start_is_searched_only_where_its_chain_is_as_close_as_the_rule_says(searched):
     book = compile_text(
         "rule r: ORG _* said on? talks\n",  # (no reach from ORG: the chain alone decides)
         {"o.yaml": "type: ORG\nentries: [Acme, Bolt]\n"},
     )
-    searched: list[int] = []
-    real = runtime.search
-
-    def counting(code, d, w, start, *rest):
-        searched.append(start)
-        return real(code, d, w, start, *rest)
-
-    monkeypatch.setattr(runtime, "search", counting)
     found = book.extract("d", "Bolt said on talks . Acme said it had talks .")
     assert [st["span"]["start"] for st in found] == [0]
     # Acme's sentence has said and talks in order, but talks is three tokens after said
@@ -135,20 +119,12 @@ def test_branches_give_each_option_of_a_first_choice_its_first_tokens_and_needs(
     assert prefilter.branches(ir.Alt((new, place))) == ()  # too few options to be worth it
 
 
-def test_a_window_starts_only_where_an_option_it_holds_begins(monkeypatch):
+def test_a_window_starts_only_where_an_option_it_holds_begins(searched):
     book = compile_text(
         "entity THREAT: (new | more) (militants | fighters) | PLACE (turmoil | unrest)"
         " | x1 y1 | x2 y2 | x3 y3\n",  # (five shapes: see prefilter.MIN_BRANCHES)
         {"p.yaml": "type: PLACE\nentries: [Ruritania]\n"},
     )
-    searched: list[int] = []
-    real = runtime.search
-
-    def counting(code, d, w, start, *rest):
-        searched.append(start)
-        return real(code, d, w, start, *rest)
-
-    monkeypatch.setattr(runtime, "search", counting)
     text = "Ruritania saw more rain and new militants. Ruritania turmoil grew with more trade."
     view = runtime.DocView("d", text, runtime.segment(text))
     runtime.annotate(book.program, view, builtins=False)

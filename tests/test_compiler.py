@@ -64,16 +64,11 @@ def test_rule_without_a_known_second_element_is_indexed_by_its_rarest_clause():
     assert sorted(k for k, rules in book.program.anchors.items() if cr in rules) == ["w:warned", "w:warns"]
 
 
-def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_word(monkeypatch):
+def test_a_pair_indexed_rule_is_tried_only_where_its_head_is_followed_by_its_word(searched):
     book = compile_text(
         "rule r: actor:ORG warns of threat:[alpha] => warning(actor, threat)\n",
         {"o.yaml": "type: ORG\nentries: [CSTO, CSTO Council, NATO]\n"},
     )
-    import ie_dsl.run.runtime as rt
-
-    searched: list[int] = []
-    real = rt.search
-    monkeypatch.setattr(rt, "search", lambda *a: searched.append(a[3]) or real(*a))
     # ORG and "warns" in one sentence, but not one after the other: not even searched
     assert book.extract("d", "NATO says Moscow warns of floods.") == []
     assert searched == []
@@ -157,7 +152,7 @@ def test_mode_all_with_an_open_repeat_is_refused(pattern):
     assert compile_text("rule r mode all: a _{0,20} b\n").extract("d", "a x b") != []
 
 
-def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(monkeypatch):
+def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(searched):
     book = compile_text(
         "rule r: ORG (said | says) (that)? ...{0,2} (oil | wheat)\n",
         {"o.yaml": "type: ORG\nentries: [OPEC]\n"},
@@ -171,11 +166,6 @@ def test_a_rule_is_searched_only_where_its_later_words_are_within_reach(monkeypa
             (1, 4, frozenset({"oil", "wheat"}), frozenset()),
         ),
     )
-    import ie_dsl.run.runtime as rt
-
-    searched: list[int] = []
-    real = rt.search
-    monkeypatch.setattr(rt, "search", lambda *a: searched.append(a[3]) or real(*a))
     # "oil" is five tokens after "said": out of reach, so not searched
     assert book.extract("d", "OPEC said on Monday that its new oil quota holds.") == []
     assert searched == []

@@ -159,6 +159,34 @@ def test_entity_rules_do_not_run_where_no_statement_can_be_made(monkeypatch):
     assert book.extract("d", "Acme did not see armed groups.", overridden=[]) == [] and len(stages) == 2
 
 
+def test_cue_rules_do_not_run_where_the_entity_rules_made_no_type_a_statement_needs(monkeypatch):
+    book = compile_text(
+        "entity THREAT: armed groups\n"
+        "rule warns: ORG warned of THREAT => warn(org, threat)\n"
+        'rule negation mode all group cue: not => cue(polarity="negative")\n'
+        "declare cues:\n    type = cue\n",
+        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
+    )
+    stages: list[int] = []
+    real = runtime._rule_matches
+
+    def counting(index, view, *rest):
+        stages.append(len(index.rules))
+        return real(index, view, *rest)
+
+    monkeypatch.setattr(runtime, "_rule_matches", counting)
+    # 'warned' and an ORG are there, so the entity rules run; they find no THREAT, so no
+    # statement can be made and the cue rule ('not') is not looked for
+    assert book.extract("d", "Acme warned of rain, not of armed men.") == []
+    assert stages == [1]
+    found = book.extract("d", "Acme did not say so. Acme warned of armed groups.")
+    assert [(st["args"]["threat"]["text"], st["polarity"]) for st in found] == [("armed groups", "positive")]
+    assert stages == [1, 1, 2]
+    stages.clear()  # coverage asks for every match, so everything runs
+    assert book.extract("d", "Acme warned of rain, not of armed men.", overridden=[]) == []
+    assert stages == [1, 2]
+
+
 def test_a_document_where_only_cues_match_makes_no_statement_records(monkeypatch):
     book = compile_text(
         "rule warns: ORG warned => warn(org)\n"

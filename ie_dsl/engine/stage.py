@@ -239,21 +239,22 @@ def forked(
     return sorted(got)
 
 
-def idle(program: Program, view: DocView) -> bool:
+def idle(program: Program, view: DocView, settled: bool = False) -> bool:
     """Can no statement (cues aside) be made in the document, whatever its entity rules
     find? No statement rule that its words and the types annotated so far would wake (with
-    every type an entity rule makes taken as present) has all its clauses there
-    (Program.stating). Most news articles hold no word a threat statement needs: their
-    entity rules need not run."""
+    every type an entity rule makes taken as present, unless `settled`: they have run) has
+    all its clauses there (Program.stating). Most news articles hold no word a threat
+    statement needs: their entity rules need not run; and most of the rest have none of
+    the types it needs once they have: the cue rules need not run."""
     stating = program.stating
     if stating is None:
         return False
-    types = view.present_types() | stating.made
+    types = view.present_types() if settled else view.present_types() | stating.made
     ks = set(stating.checked)
     for t in stating.by_type.keys() & types:
         ks.update(stating.by_type[t])
     bits = program.stages[-1].type_bits
-    have = reduce(or_, (bits[t] for t in bits.keys() & types), stating.made_bits)
+    have = reduce(or_, (bits[t] for t in bits.keys() & types), 0 if settled else stating.made_bits)
     return _hopeless(program, stating, ks, view.words, have)
 
 

@@ -342,6 +342,8 @@ def _matched(program: Program, run: DocRun) -> list[Statement]:
     view, overridden = run.view, run.overridden
     if not annotate(program, view, builtins=False, stating=overridden is None, deadline=run.deadline):
         return []  # (no statement can be made: finish() would make [] of nothing)
+    if overridden is None and program.strata and idle(program, view, settled=True):
+        return []  # (the types the entity rules made wake no statement rule: cues alone make none)
     cands: dict[str, list[Candidate[Match]]] = {}
     stated = False  # a match of a rule that is not a cue (cues alone make no statement)
     cue = program.schema.cue_type

@@ -55,7 +55,7 @@ def layout(pattern: n.Pattern, macros: Mapping[str, n.Define], types: frozenset[
     """The variants of a loose rule's pattern, each as a sequence of elements and glue."""
     written = _named(pattern.items if isinstance(pattern, n.Seq) else (pattern,))
     particles = _words(macros.get(PARTICLES))
-    kinds = [_kind(e, particles, types) for e in written]
+    kinds = [_kind(e, particles, types, macros) for e in written]
     elements = [
         Part(k, _as_verb(e) if k == "V" else e, _label(e)) for e, k in zip(written, kinds, strict=True)
     ]
@@ -86,9 +86,11 @@ def _named(written: tuple[n.Pattern, ...]) -> tuple[n.Pattern, ...]:
     return tuple(out)
 
 
-def _kind(e: n.Pattern, particles: frozenset[str], types: frozenset[str]) -> str:
+def _kind(
+    e: n.Pattern, particles: frozenset[str], types: frozenset[str], macros: Mapping[str, n.Define]
+) -> str:
     inner = e.pattern if isinstance(e, n.Capture) else e
-    if _is_type(inner, types):
+    if _is_type(inner, types, macros):
         return "N"
     options = inner.options if isinstance(inner, n.Alt) else (inner,)
     if all(isinstance(o, n.Word) and o.text.lower() in particles for o in options):
@@ -96,13 +98,27 @@ def _kind(e: n.Pattern, particles: frozenset[str], types: frozenset[str]) -> str
     return "V"
 
 
-def _is_type(p: n.Pattern, types: frozenset[str]) -> bool:
-    """A type, or a choice of types (`ORG | PLACE`), maybe captured inside: a noun phrase."""
+def _is_type(
+    p: n.Pattern, types: frozenset[str], macros: Mapping[str, n.Define], seen: frozenset[str] = frozenset()
+) -> bool:
+    """A type, or a choice of types (`ORG | PLACE`), maybe captured inside, or a macro
+    without parameters that stands for one (`define HOLDER = ORG | PLACE`): a noun phrase."""
     if isinstance(p, n.Capture):
-        return _is_type(p.pattern, types)
+        return _is_type(p.pattern, types, macros, seen)
     if isinstance(p, n.Alt):
-        return all(_is_type(o, types) for o in p.options)
-    return isinstance(p, n.Ref) and p.name in types
+        return all(_is_type(o, types, macros, seen) for o in p.options)
+    if not isinstance(p, n.Ref):
+        return False
+    if p.name in types:
+        return True
+    d = macros.get(p.name)
+    return (
+        d is not None
+        and not d.params
+        and not p.args
+        and p.name not in seen
+        and _is_type(d.body, types, macros, seen | {p.name})
+    )
 
 
 def _label(e: n.Pattern) -> str:
@@ -123,17 +139,22 @@ def _words(d: n.Define | None) -> frozenset[str]:
 
 
 def _lemmas(e: n.Pattern) -> frozenset[str]:
-    """The verbs a predicate element names: `warns` -> {warn}, `~acquire` -> {acquire}."""
+    """The verbs a predicate element names: `warns` -> {warn}, `~acquire` -> {acquire},
+    `(~destabilize | ~destabilise)` -> both; nothing if one option is not a verb."""
     inner = e.pattern if isinstance(e, n.Capture) else e
     if isinstance(inner, n.Word) and " " not in inner.text.strip():
         return lemmas(inner.text.lower())
     if isinstance(inner, n.TokenSet) and isinstance(inner.test, n.TLemma):
         return frozenset([inner.test.lemma.lower()])
+    if isinstance(inner, n.Alt):
+        each = [_lemmas(o) for o in inner.options]
+        return frozenset().union(*each) if all(each) else frozenset()
     return frozenset()
 
 
 def _as_verb(e: n.Pattern) -> n.Pattern:
-    """A plain one-word predicate matches every form of its verb(s), as `~verb` would."""
+    """A plain one-word predicate matches every form of its verb(s), as `~verb` would. (A
+    choice of words is matched as written: `(high | elevated)` are not verb forms.)"""
     inner = e.pattern if isinstance(e, n.Capture) else e
     if not isinstance(inner, n.Word) or " " in inner.text.strip():
         return e

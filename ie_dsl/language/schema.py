@@ -11,10 +11,11 @@ is filled with the speaker, which statement type is a cue, ...) a rule set says 
         type = cue
         claim_role = threat
 
-`build_schema(files)` reads the Declare nodes of every rule file (DSL `declare` or YAML
-`declare:`) into a `Schema` (frozen, carried by the compiled Program) and returns the
-problems found, located at the declaration (E230-E233, E115, W230). A rule set that
-declares nothing gets `Schema()`: no attribution, no cues, the passes `dates` and `dedupe`.
+`build_schema(files)` reads the Declare nodes of every rule file (DSL `declare`, or YAML
+`declare:`, which yamlrules reads into the same nodes) into a `Schema` (frozen, carried by
+the compiled Program) and returns the problems found, located at the declaration
+(E230-E233, E115, W230). A rule set that declares nothing gets `Schema()`: no
+attribution, no cues, the passes `dates` and `dedupe`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any
 from ie_dsl.diagnostics import Diagnostic
 from ie_dsl.language import nodes as n
 from ie_dsl.language.attrfilter import derived_name, parse_filter
-from ie_dsl.language.yamlfile import LocDict, LocList, span_of
 from ie_dsl.source import SourceFile, SourceSpan
 
 # The passes the engine has, in the order they run when a rule set does not list them.
@@ -455,51 +455,4 @@ def _passes(decl: n.Declare, sections: dict[str, Any], problems: list[Diagnostic
                 "E233", "dedupe must be the last pass", at, "it compares the final statements, in order"
             )
         )
-    return tuple(out)
-
-
-def yaml_declares(data: LocDict, path: str, errors: list[Diagnostic]) -> tuple[n.Declare, ...]:
-    """`declare:` of a YAML rule file -> the Declare nodes a DSL file's `declare` gives: a
-    section is a list of values, or a mapping of keys to a value or a list of them."""
-
-    def values(value: Any, node: Any) -> tuple[tuple[str, ...], tuple[SourceSpan, ...]] | None:
-        items, nodes = (value, value.nodes) if isinstance(value, LocList) else ([value], [node])
-        if not items or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in items):
-            errors.append(
-                Diagnostic(
-                    "E206",
-                    "a declared value is a name or a list of names",
-                    span_of(node, path),
-                    "e.g. `organizations: [ORG, GROUP]`",
-                )
-            )
-            return None
-        return tuple(str(v) for v in items), tuple(span_of(nd, path) for nd in nodes)
-
-    raw = data["declare"]
-    if not isinstance(raw, LocDict):
-        errors.append(
-            Diagnostic(
-                "E206",
-                "`declare:` must map sections to their declarations",
-                span_of(data.where("declare"), path),
-                "e.g. `declare: {passes: [cues, dates, dedupe], cues: {type: cue}}`",
-            )
-        )
-        return ()
-    out = []
-    for section, body in raw.items():
-        where = raw.where(section)
-        head = span_of(where, path)
-        items: list[n.DeclareItem] = []
-        if isinstance(body, LocDict):
-            for key, value in body.items():
-                got = values(value, body.where(key))
-                if got is not None:
-                    items.append(n.DeclareItem(str(key), got[0], got[1], span_of(body.where(key), path)))
-        else:
-            got = values(body, where)
-            if got is not None:
-                items.append(n.DeclareItem(None, got[0], got[1], got[1][0]))
-        out.append(n.Declare(str(section), tuple(items), head))
     return tuple(out)

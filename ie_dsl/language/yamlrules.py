@@ -1,6 +1,7 @@
 """YAML rule files: their data (as yamlfile reads it) -> the same RuleFile a DSL file gives.
 
-`yaml_rule_file(data, source, errors)` reads `use:`, `define:`, `rules:` and `declare:`;
+`yaml_rule_file(data, source, errors)` reads `use:`, `define:`, `rules:` and `declare:`
+(`yaml_declares`);
 each pattern is parsed by the DSL parser with its place in the YAML file, so a diagnostic
 points into the YAML text. Problems are appended to `errors` (E206 for a rule, macro or
 priority that is not as documented); what can still be read is returned.
@@ -13,9 +14,8 @@ from typing import Any
 
 from ie_dsl.diagnostics import Diagnostic, IEDslError
 from ie_dsl.language import nodes as n
-from ie_dsl.language.schema import yaml_declares
 from ie_dsl.language.yamlfile import LocDict, LocList, pattern_origin, span_of
-from ie_dsl.source import SourceFile
+from ie_dsl.source import SourceFile, SourceSpan
 
 _MACRO_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -153,3 +153,50 @@ def _rule(item: Any, node: Any, path: str, pattern: Any, errors: list[Diagnostic
             (k, span_of(item.where(k), path)) for k in ("priority", "mode", "scope", "group") if k in item
         ),
     )
+
+
+def yaml_declares(data: LocDict, path: str, errors: list[Diagnostic]) -> tuple[n.Declare, ...]:
+    """`declare:` of a YAML rule file -> the Declare nodes a DSL file's `declare` gives: a
+    section is a list of values, or a mapping of keys to a value or a list of them."""
+
+    def values(value: Any, node: Any) -> tuple[tuple[str, ...], tuple[SourceSpan, ...]] | None:
+        items, nodes = (value, value.nodes) if isinstance(value, LocList) else ([value], [node])
+        if not items or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in items):
+            errors.append(
+                Diagnostic(
+                    "E206",
+                    "a declared value is a name or a list of names",
+                    span_of(node, path),
+                    "e.g. `organizations: [ORG, GROUP]`",
+                )
+            )
+            return None
+        return tuple(str(v) for v in items), tuple(span_of(nd, path) for nd in nodes)
+
+    raw = data["declare"]
+    if not isinstance(raw, LocDict):
+        errors.append(
+            Diagnostic(
+                "E206",
+                "`declare:` must map sections to their declarations",
+                span_of(data.where("declare"), path),
+                "e.g. `declare: {passes: [cues, dates, dedupe], cues: {type: cue}}`",
+            )
+        )
+        return ()
+    out = []
+    for section, body in raw.items():
+        where = raw.where(section)
+        head = span_of(where, path)
+        items: list[n.DeclareItem] = []
+        if isinstance(body, LocDict):
+            for key, value in body.items():
+                got = values(value, body.where(key))
+                if got is not None:
+                    items.append(n.DeclareItem(str(key), got[0], got[1], span_of(body.where(key), path)))
+        else:
+            got = values(body, where)
+            if got is not None:
+                items.append(n.DeclareItem(None, got[0], got[1], got[1][0]))
+        out.append(n.Declare(str(section), tuple(items), head))
+    return tuple(out)

@@ -74,3 +74,22 @@ def test_e227_mode_all_with_an_open_repeat_even_inside_a_macro_or_argument():
     # bounded: plain `...` has a default bound, a look-around is answered apart
     check_text("rule r mode all: ORG ... said (?! _* x)\n", ORGS)
     check_text("define M(X) = X said\nrule r mode all: M(ORG{1,3})\nrule s: ORG _* said\n", ORGS)
+
+
+def test_w229_a_loose_rule_whose_file_sees_no_grammar():
+    def w229(text: str, files: dict[str, str]) -> list[tuple[int, str]]:
+        checked = check_text(text, {**ORGS, **files})
+        return [(d.span.start, d.message) for d in checked.warnings if d.code == "W229"]
+
+    rule = "rule warn loose: ORG warned of ORG\n"
+    # the grammar is used by a file this one uses: its macros do not carry over
+    common = {"common.ie": 'use "@pack/english.ie"\ndefine HOLDER = ORG\n'}
+    text = 'use "common.ie"\n' + rule
+    assert w229(text, common) == [
+        (text.index("warn loose"), "loose rule warn sees no English phrase grammar: it matches its "
+         "skeleton's elements side by side")
+    ]
+    assert w229('use "@pack/english.ie"\n' + rule, {}) == []
+    assert w229("rule warn: ORG warned of ORG\n", {}) == []  # a strict rule needs no grammar
+    own = {"mine.ie": "define LOOSE_N_V = (quickly)?\n"}  # any grammar of one's own will do
+    assert w229('use "mine.ie"\n' + rule, own) == []

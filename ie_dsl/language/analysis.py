@@ -18,6 +18,7 @@ from ie_dsl.language.loader import RuleSet
 from ie_dsl.language.rulechecks import TOKEN_CLASSES as TOKEN_CLASSES  # the class names of [ ], for lowering
 from ie_dsl.language.rulechecks import (
     literal_problems,
+    no_grammar,
     open_repeat,
     regex_problems,
     reserved_fields,
@@ -395,13 +396,14 @@ def check_all(rs: RuleSet) -> tuple[CheckedRules, list[Diagnostic]]:
             names[rule.name] = rule
             statements.append(cr)
     for f in rs.files:  # once the macros of every file are known (a body is read in its own):
-        # W226, E218, E227
+        # W226, E218, E227, W229
         for d in f.defines:
             c.warnings += misplaced_anchors(d.body, scopes[f.path], c.types, scopes, frozenset(d.params))
         for rule in f.rules:
             c.warnings += misplaced_anchors(rule.pattern, scopes[f.path], c.types, scopes)
             c.errors += unknown_captures(rule, scopes[f.path], scopes, c.types)
             c.errors += open_repeat(rule, scopes[f.path], scopes, c.types)
+            c.warnings += no_grammar(rule, scopes[f.path])
     strata = _order_entities(deps, entity_rules, c.errors, rs.sources)
     schema, said = build_schema(rs.files, rs.sources, frozenset(c.types))
     c.errors += [d for d in said if d.severity != "warning"]

@@ -1,8 +1,9 @@
 """Checks of what one rule or macro says: a constant field with a reserved name (E220), a
 literal that is not one token where one is needed, or no token at all (E223), a token regex
 RE2 refuses (E224), made on every rule and macro body as written, once each; and, with the
-macros a rule sees, an `=>` argument that names no capture (E218) and `mode all` with a
-repeat that has no bound (E227). Made by analysis.check_all.
+macros a rule sees, an `=>` argument that names no capture (E218), `mode all` with a
+repeat that has no bound (E227) and a loose rule with no grammar (W229). Made by
+analysis.check_all.
 """
 
 from __future__ import annotations
@@ -183,6 +184,25 @@ def unknown_captures(
             )
         )
     return out
+
+
+def no_grammar(rule: n.Rule, macros: Macros) -> list[Diagnostic]:
+    """W229 if `rule` is loose and sees no English phrase grammar (no LOOSE_ macro): nothing
+    may then stand between its skeleton's elements. A `use` brings the macros of the file it
+    names, not those of the files that file uses."""
+    if not rule.loose or any(name.startswith("LOOSE_") for name in macros):
+        return []
+    return [
+        Diagnostic(
+            "W229",
+            f"loose rule {rule.name} sees no English phrase grammar: it matches its skeleton's "
+            "elements side by side",
+            rule.span,
+            'add `use "@pack/english.ie"` (or your own grammar) to this file: a `use` in a file '
+            "it uses does not carry over",
+            severity="warning",
+        )
+    ]
 
 
 def open_repeat(

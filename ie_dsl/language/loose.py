@@ -6,17 +6,19 @@ ordinary rule file, rules/english.ie in the shipped pack), what the matcher allo
 them and which variants of the clause are also matched. It knows no English itself: every
 word list and phrase shape comes from macros of the grammar, found by name:
 
-- each element is a noun phrase `N` (a type or a choice of types, maybe captured), a particle `P` (a word that
-  the grammar's `LOOSE_PARTICLE` lists: of, from, about ...) or a predicate `V` (anything
-  else: a verb, `~lemma`, a macro of verb phrases);
+- each element is a noun phrase `N` (a type or a choice of types, maybe captured, or a
+  macro that stands for one), a particle `P` (a word that the grammar's `LOOSE_PARTICLE`
+  lists: of, from, about ...) or a predicate `V` (anything else: a verb, `~lemma`, a
+  macro of verb phrases);
 - between two elements of kinds X and Y stands the macro `LOOSE_X_Y` if the grammar
   defines it (`LOOSE_N_V`: apposition, relative clauses set off by commas, auxiliaries,
   negation, adverbs ...); before the first element `LOOSE_START_X`, after the last
   `LOOSE_X_END` (look-arounds that refuse a type buried in another phrase, for instance);
 - a plain word in predicate position matches every form of its verb (`warns`: `~warn`);
-- voice: for `N1 V N2 ...` (a direct object), the passive `N2 LOOSE_PASSIVE V-participle
-  by N1 ...`; where the grammar defines `NOMINAL_<VERB>` (NOMINAL_ACQUIRE = acquisition |
-  takeover), the nominalizations `N1 's NOMINAL of N2 ...` and `NOMINAL of N2 by N1 ...`.
+- voice: for `N1 V N2 ...` (a direct object, V one verb or a choice of verbs), the
+  passive `N2 LOOSE_PASSIVE V-participle by N1 ...`; where the grammar defines
+  `NOMINAL_<VERB>` (NOMINAL_ACQUIRE = acquisition | takeover), the nominalizations
+  `N1 's NOMINAL of N2 ...` and `NOMINAL of N2 by N1 ...`.
 
 `layout(pattern, macros, types)` -> a Layout: one list of Parts per variant, the active
 clause first. Lowering turns each Part into IR: elements as written (captures and all),

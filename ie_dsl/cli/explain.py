@@ -146,7 +146,7 @@ def _attempt(a: object) -> dict[str, object]:
 def _text(r: dict[str, object]) -> str:
     head = f"{r['rule']} ({r['file']}:{r['line']}) on: {r['sentence']}"
     if r["matched"]:
-        lines = [head, "  MATCHED"]
+        lines = [head, f"  MATCHED ({r['shape']})" if r.get("shape") else "  MATCHED"]
         for el in r["elements"]:  # type: ignore[attr-defined]
             lines.append(f"    {el['element']:<40} {el['text']!r}")
             for ann in el["annotations"]:

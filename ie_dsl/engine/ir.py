@@ -168,6 +168,17 @@ class CaptureInfo:
     types: tuple[str, ...]  # types an annotation filling the capture may have
 
 
+class Variant(NamedTuple):
+    """One clause shape of a loose rule that has several (active, passive, nominalization):
+    its pattern as a Seq with one item per element or gap, with `elements` and `gaps` as
+    RuleIR's, so that an explanation can say what each took in the shape that matched."""
+
+    name: str  # "active", "passive" or "nominalization"
+    pattern: Seq
+    elements: tuple[tuple[SourceSpan, str | None], ...]
+    gaps: tuple[str | None, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class RuleIR:
     """One rule ready to compile, with the metadata its statements carry."""
@@ -191,9 +202,14 @@ class RuleIR:
     # The pattern's top-level elements as written, for explanations: (span, TYPE if the
     # element is one type reference). `pattern` is then a Seq with one item per element.
     elements: tuple[tuple[SourceSpan, str | None], ...] = ()
-    # For a loose rule, per element: the grammar macro's name where the element is a gap
-    # the expansion put between skeleton elements (explanations say what it skipped).
+    # For a loose rule, per element: None for an element as written, else what the expansion
+    # put there, as explanations name it: a gap of the grammar between skeleton elements (its
+    # macro, LOOSE_N_V: they say what it skipped), or glue of a passive or nominalization
+    # (`by`, `of`, NOMINAL_WARN).
     gaps: tuple[str | None, ...] = ()
+    # A loose rule with several clause shapes: each apart (`pattern` is their choice, and
+    # `elements` the rule as one element), for explanations only.
+    variants: tuple[Variant, ...] = ()
     # `role=each(capture)`: (role, the types of the conjuncts) for each such role; a
     # statement is emitted per conjunct of the capture (conjuncts.py)
     each: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -217,10 +217,10 @@ def _slots(scope: _RuleScope, name: str | None) -> tuple[int, ...]:
 
 def _lower_loose(
     lowerer: _Lowerer, cr: CheckedRule, scope: _RuleScope, types: frozenset[str]
-) -> tuple[ir.Node, tuple[tuple[SourceSpan, str | None], ...], tuple[str | None, ...]]:
-    """A loose rule's pattern: its variants (loose.layout), each element lowered as written
-    and the grammar's gaps and glue without captures. With one variant, one IR item per
-    part, so explanations can say what each element and gap took."""
+) -> list[ir.Variant]:
+    """A loose rule's variants (loose.layout), each with one IR item per part: the elements
+    lowered as written, the grammar's gaps and glue without captures; so explanations can
+    say what each element and gap took."""
     variants = []
     for parts in loose.layout(cr.rule.pattern, cr.macros, types):
         items = []
@@ -229,12 +229,20 @@ def _lower_loose(
             lead = [lowerer.node(x, scope, cr.macros, {}, private=False, captured=True) for x in part.lead]
             item = lowerer.node(part.node, scope, cr.macros, {}, private=False, captured=glue)
             items.append(seq([*lead, item]) if lead else item)
-        variants.append((items, parts))
-    if len(variants) == 1:
-        items, parts = variants[0]
         elements = tuple((p.node.span, None if p.kind == "gap" else _type_of(p.node, types)) for p in parts)
-        return ir.Seq(tuple(items)), elements, tuple(p.label if p.kind == "gap" else None for p in parts)
-    return ir.Alt(tuple(seq(items) for items, _ in variants)), ((cr.rule.pattern.span, None),), ()
+        gaps = tuple(p.label if p.kind == "gap" or p.inserted else None for p in parts)
+        variants.append(ir.Variant(_shape(parts), ir.Seq(tuple(items)), elements, gaps))
+    return variants
+
+
+def _shape(parts: tuple[loose.Part, ...]) -> str:
+    """What a loose variant is: "passive" (the passive's auxiliaries lead its verb),
+    "nominalization" (a nominalized verb stands for it) or "active"."""
+    if any(p.kind == "NOM" for p in parts):
+        return "nominalization"
+    if any(isinstance(x, n.Ref) and x.name == loose.PASSIVE for p in parts for x in p.lead):
+        return "passive"
+    return "active"
 
 
 def lower_rule(
@@ -245,14 +253,20 @@ def lower_rule(
     scope = _RuleScope(rule)
     lowerer = _Lowerer(types, scopes)
     if rule.loose:
-        pattern, elements, gaps = _lower_loose(lowerer, cr, scope, types)
+        shapes = _lower_loose(lowerer, cr, scope, types)
+        if len(shapes) == 1:
+            (only,) = shapes
+            pattern, elements, gaps, variants = only.pattern, only.elements, only.gaps, ()
+        else:  # one choice of the variants, which the explanations take apart again
+            pattern = ir.Alt(tuple(seq(list(v.pattern.items)) for v in shapes))
+            elements, gaps, variants = ((rule.pattern.span, None),), (), tuple(shapes)
     else:
         written = rule.pattern.items if isinstance(rule.pattern, n.Seq) else (rule.pattern,)
         # One IR item per written element (not flattened), so explanations can say which failed.
         items = [lowerer.node(p, scope, cr.macros, {}, private=False, captured=False) for p in written]
         pattern = items[0] if len(items) == 1 else ir.Seq(tuple(items))
         elements = tuple((p.span, _type_of(p, types)) for p in written)
-        gaps = ()
+        gaps, variants = (), ()
     scope.name_implicit()
     if nullable(pattern):  # allowed: the matcher reports only matches of one token or more
         some = consumes(pattern)
@@ -313,6 +327,7 @@ def lower_rule(
             span=rule.span,
             elements=elements,
             gaps=gaps,
+            variants=variants,
             order=cr.order,
             each=tuple(each),
         ),

@@ -42,12 +42,14 @@ class Part:
     """One element of a loose pattern, `kind` N, P, V (or NOM, a nominalized verb), with
     the glue that the expansion puts right before it after any gap (`lead`: the passive's
     auxiliaries, a possessive), or a gap of the grammar (`kind` "gap"). Glue and gaps are
-    never captured."""
+    never captured. `inserted`: an element the expansion added (a passive's `by`, a
+    nominalization's noun and `of`), which the rule does not have where its span points."""
 
     kind: str
     node: n.Pattern
     label: str  # what an explanation calls it: the element as written, or the macro's name
     lead: tuple[n.Pattern, ...] = ()
+    inserted: bool = False
 
 
 Layout = tuple[tuple[Part, ...], ...]  # variants, the active clause first
@@ -192,7 +194,7 @@ def _passive(elements: list[Part], verb: int, lemma_set: frozenset[str]) -> list
     if isinstance(v.node, n.Capture):
         participle = n.Capture(v.node.name, participle, span)
     verb_part = Part("V", participle, v.label, lead=(n.Ref(PASSIVE, (), span),))
-    by = Part("P", n.Word("by", span), "by")
+    by = Part("P", n.Word("by", span), "by", inserted=True)
     return [*elements[: verb - 1], obj, verb_part, by, subject, *elements[verb + 2 :]]
 
 
@@ -201,11 +203,11 @@ def _nominal(elements: list[Part], verb: int, nominal: n.Define) -> list[list[Pa
     subject, v = elements[verb - 1], elements[verb]
     span = v.node.span
     possessive = n.Alt((n.Word("'s", span), n.Word("’s", span)), span)
-    noun = Part("NOM", n.Ref(nominal.name, (), span), nominal.name)
+    noun = Part("NOM", n.Ref(nominal.name, (), span), nominal.name, inserted=True)
     rest = elements[verb + 1 :]
     if rest and rest[0].kind == "N":
-        rest = [Part("P", n.Word("of", span), "of"), *rest]
-    by = Part("P", n.Word("by", span), "by")
-    before = [*elements[: verb - 1], subject, Part("NOM", noun.node, noun.label, lead=(possessive,)), *rest]
+        rest = [Part("P", n.Word("of", span), "of", inserted=True), *rest]
+    by = Part("P", n.Word("by", span), "by", inserted=True)
+    before = [*elements[: verb - 1], subject, Part("NOM", noun.node, noun.label, (possessive,), True), *rest]
     after = [*elements[: verb - 1], noun, *rest, by, subject]
     return [before, after]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ie_dsl.engine.compiler import CompiledRule, compile_rule
 from ie_dsl.engine.vm import Window, explore, search
@@ -64,14 +64,55 @@ class _Recorder(set):  # type: ignore[type-arg]
 
 def _element_text(book: RuleBook, cr: CompiledRule, index: int) -> tuple[str, str | None]:
     span, type_name = cr.rule.elements[index]
-    if cr.rule.gaps and cr.rule.gaps[index]:  # a loose rule's gap: say what it may skip
-        return f"(skipped: {cr.rule.gaps[index]})", None
+    added = cr.rule.gaps[index] if cr.rule.gaps else None
+    if added:  # a loose rule's gap (say what it may skip), or glue of its passive ...
+        return (f"(skipped: {added})" if added.startswith("LOOSE_") else f"({added})"), None
     source = book.sources.get(span.file)
     text = source.text[span.start : span.end] if source else "?"
     return " ".join(text.split()), type_name
 
 
+_SHAPES: dict[int, tuple[object, list[CompiledRule]]] = {}  # id(RuleIR) -> (it, _shapes)
+
+
+def _shapes(cr: CompiledRule) -> list[CompiledRule]:
+    """The rule compiled with its elements' bounds saved (compile_rule's mark_elements); a
+    loose rule with several clause shapes (ir.Variant: active, passive ...), each shape as a
+    rule of its own, so that an explanation says what each element and gap of the shape took.
+    Remembered per rule (explanations of a corpus, the evaluator's misses)."""
+    hit = _SHAPES.get(id(cr.rule))
+    if hit is None or hit[0] is not cr.rule:
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        rules = [
+            replace(cr.rule, pattern=v.pattern, elements=v.elements, gaps=v.gaps, variants=())
+            for v in cr.rule.variants
+        ] or [cr.rule]
+        compiled = [compile_rule(r, [], mark_elements=True) for r in rules]
+        hit = _SHAPES[id(cr.rule)] = (cr.rule, [c for c in compiled if c is not None])  # (it compiled once)
+    return hit[1]
+
+
+def _shape_name(cr: CompiledRule, k: int) -> str | None:
+    """The name of a rule's k-th shape ("passive" ...), or None if it has one shape."""
+    return cr.rule.variants[k].name if cr.rule.variants else None
+
+
 def _try_rule(book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int) -> Attempt | None:
+    """The best try of the rule in tokens [lo, hi): of its best shape, if it has several."""
+    if not cr.rule.variants:
+        return _try_shape(book, view, cr, lo, hi, None)
+    tries = [
+        t
+        for k, shape in enumerate(_shapes(cr))
+        if (t := _try_shape(book, view, shape, lo, hi, _shape_name(cr, k))) is not None
+    ]
+    return max(tries, key=lambda t: (t.matched, t.reached / t.total, t.reached), default=None)
+
+
+def _try_shape(
+    book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int, shape: str | None
+) -> Attempt | None:
     total = len(cr.rule.elements) or 1
     # progress = (matched, elements reached, tokens covered); ties keep the earliest start
     best: tuple[tuple[bool, int, int], int, int] | None = None  # (progress, start, stop position)
@@ -101,6 +142,8 @@ def _try_rule(book: RuleBook, view: DocView, cr: CompiledRule, lo: int, hi: int)
     if matched:
         return Attempt(r.name, r.file, r.line, total, total, None, None, cs, ce)
     failed, type_name = _element_text(book, cr, element)
+    if shape is not None and shape != "active":
+        failed = f"{failed} ({shape})"
     if pos >= hi:
         met = "the end of the sentence"
     elif type_name:
@@ -214,6 +257,23 @@ def _surprises(view: DocView, lo: int, hi: int, failed: str) -> list[str]:
     return out
 
 
+def _shape_match(
+    cr: CompiledRule, shapes: list[CompiledRule], view: DocView, lo: int, hi: int
+) -> tuple[tuple[int, int, list[int]] | None, int]:
+    """The rule's first match in [lo, hi), with its elements' bounds, and which shape made
+    it: the first shape that matches where the rule does (the rule is their choice)."""
+    if not cr.rule.variants:
+        return next(iter(run_rule(shapes[0], view, lo, hi)), None), 0
+    whole = next(iter(run_rule(cr, view, lo, hi)), None)
+    if whole is None:
+        return None, 0
+    for k, shape in enumerate(shapes):
+        got = [m for m in run_rule(shape, view, lo, hi) if m[0] == whole[0]]
+        if got:
+            return next((m for m in got if m[1] == whole[1]), got[0]), k
+    return None, 0
+
+
 def explain_rule(book: RuleBook, name: str, doc_id: str, text: str) -> list[dict[str, object]]:
     """For each window of `text`: the rule's match, element by element (with the
     annotations each element covered and where they came from), or its nearest miss."""
@@ -221,8 +281,7 @@ def explain_rule(book: RuleBook, name: str, doc_id: str, text: str) -> list[dict
     annotate(book.program, view)
     out = []
     for cr in rules_named(book, name):
-        marked = compile_rule(cr.rule, [], mark_elements=True)
-        assert marked is not None  # it compiled once already
+        shapes = _shapes(cr)
         base = 2 * len(cr.rule.captures)
         for lo, hi in windows(view, cr.rule.scope, cr.rule.window):
             if hi <= lo:
@@ -234,14 +293,16 @@ def explain_rule(book: RuleBook, name: str, doc_id: str, text: str) -> list[dict
                 "line": cr.rule.line,
                 "sentence": view.text[sent.start : sent.end],
             }
-            found = next((m for m in run_rule(marked, view, lo, hi)), None)
+            found, k_shape = _shape_match(cr, shapes, view, lo, hi)
             if found is not None:
                 _s, _e, caps = found
                 bounds = caps[base:]
                 record["matched"] = True
+                if cr.rule.variants:
+                    record["shape"] = _shape_name(cr, k_shape)
                 record["elements"] = [
                     {
-                        "element": _element_text(book, cr, k)[0],
+                        "element": _element_text(book, shapes[k_shape], k)[0],
                         "text": view.text[slice(*view.char_span(a, b))] if b > a else "",
                         "annotations": _annotations_in(book, view, a, b),
                     }

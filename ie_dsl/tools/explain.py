@@ -88,8 +88,12 @@ def _shapes(cr: CompiledRule) -> list[CompiledRule]:
             replace(cr.rule, pattern=v.pattern, elements=v.elements, gaps=v.gaps, variants=())
             for v in cr.rule.variants
         ] or [cr.rule]
-        compiled = [compile_rule(r, [], mark_elements=True) for r in rules]
-        hit = _SHAPES[id(cr.rule)] = (cr.rule, [c for c in compiled if c is not None])  # (it compiled once)
+        shapes = []
+        for r in rules:
+            c = compile_rule(r, [], mark_elements=True)
+            assert c is not None  # (the rule, or a part of it, compiled once already)
+            shapes.append(c)
+        hit = _SHAPES[id(cr.rule)] = (cr.rule, shapes)
     return hit[1]
 
 

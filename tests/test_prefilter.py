@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ie_dsl.engine import ir, prefilter
 from ie_dsl.pipeline import compile_text
 from ie_dsl.run import runtime
@@ -134,22 +136,33 @@ def test_a_window_starts_only_where_an_option_it_holds_begins(searched):
     assert searched == [2, 5, 8]
 
 
-def test_entity_rules_do_not_run_where_no_statement_can_be_made(monkeypatch):
-    book = compile_text(
-        "entity THREAT: armed groups\n"
-        "rule warns: ORG warned of THREAT => warn(org, threat)\n"
-        'rule negation mode all group cue: not => cue(polarity="negative")\n'
-        "declare cues:\n    type = cue\n",  # (cue statements qualify others, are not output)
-        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
-    )
-    stages: list[int] = []
+# An entity stage (THREAT), a statement rule and a cue rule (cue statements qualify others,
+# are not output).
+WARN_WITH_CUE = (
+    "entity THREAT: armed groups\n"
+    "rule warns: ORG warned of THREAT => warn(org, threat)\n"
+    'rule negation mode all group cue: not => cue(polarity="negative")\n'
+    "declare cues:\n    type = cue\n"
+)
+
+
+@pytest.fixture
+def stages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rules of each stage the matcher runs, in order (runtime._rule_matches
+    is wrapped): 1 for the THREAT stage of WARN_WITH_CUE, 2 for its statement stage."""
+    ran: list[int] = []
     real = runtime._rule_matches
 
     def counting(index, view, *rest):
-        stages.append(len(index.rules))
+        ran.append(len(index.rules))
         return real(index, view, *rest)
 
     monkeypatch.setattr(runtime, "_rule_matches", counting)
+    return ran
+
+
+def test_entity_rules_do_not_run_where_no_statement_can_be_made(stages):
+    book = compile_text(WARN_WITH_CUE, {"o.yaml": "type: ORG\nentries: [Acme]\n"})
     # no 'warned': no statement can be made (a cue alone is never output), THREAT not sought
     assert book.extract("d", "Acme did not see armed groups.") == []
     assert stages == []
@@ -159,22 +172,8 @@ def test_entity_rules_do_not_run_where_no_statement_can_be_made(monkeypatch):
     assert book.extract("d", "Acme did not see armed groups.", overridden=[]) == [] and len(stages) == 2
 
 
-def test_cue_rules_do_not_run_where_the_entity_rules_made_no_type_a_statement_needs(monkeypatch):
-    book = compile_text(
-        "entity THREAT: armed groups\n"
-        "rule warns: ORG warned of THREAT => warn(org, threat)\n"
-        'rule negation mode all group cue: not => cue(polarity="negative")\n'
-        "declare cues:\n    type = cue\n",
-        {"o.yaml": "type: ORG\nentries: [Acme]\n"},
-    )
-    stages: list[int] = []
-    real = runtime._rule_matches
-
-    def counting(index, view, *rest):
-        stages.append(len(index.rules))
-        return real(index, view, *rest)
-
-    monkeypatch.setattr(runtime, "_rule_matches", counting)
+def test_cue_rules_do_not_run_where_the_entity_rules_made_no_type_a_statement_needs(stages):
+    book = compile_text(WARN_WITH_CUE, {"o.yaml": "type: ORG\nentries: [Acme]\n"})
     # 'warned' and an ORG are there, so the entity rules run; they find no THREAT, so no
     # statement can be made and the cue rule ('not') is not looked for
     assert book.extract("d", "Acme warned of rain, not of armed men.") == []

@@ -50,6 +50,11 @@ def _loose_book(tmp_path, rules: str):
     return compile_rules([tmp_path])
 
 
+def _shown(record) -> list[tuple[str, str]]:
+    """(element, the text it took) of an explained match, the elements that took some."""
+    return [(e["element"], e["text"]) for e in record["elements"] if e["text"]]
+
+
 def test_a_loose_rule_explains_its_gaps_by_the_grammar_macro(tmp_path):
     from ie_dsl.tools.explain import explain_rule
 
@@ -57,7 +62,7 @@ def test_a_loose_rule_explains_its_gaps_by_the_grammar_macro(tmp_path):
         tmp_path, 'entity ORG: "NATO"\nentity THREAT: terrorism\nrule w loose: ORG speaks of THREAT\n'
     )
     (record,) = explain_rule(book, "w", "d", "NATO, the alliance, spoke on Monday of terrorism.")
-    shown = [(e["element"], e["text"]) for e in record["elements"]]
+    shown = _shown(record)
     assert ("(skipped: LOOSE_N_V)", ", the alliance,") in shown
     assert ("(skipped: LOOSE_V_P)", "on Monday") in shown
     assert ("speaks", "spoke") in shown
@@ -77,24 +82,20 @@ def test_a_loose_rule_with_a_passive_explains_the_shape_that_matched(tmp_path):
         "Globex was quietly acquired by Acme. Acme's acquisition of Globex closed. Acme has acquired Globex.",
     )
     assert passive["shape"] == "passive"
-    shown = [(e["element"], e["text"]) for e in passive["elements"] if e["text"]]
-    assert shown == [
+    assert _shown(passive) == [
         ("target:ORG", "Globex"),
         ("acquires", "was quietly acquired"),
         ("(by)", "by"),
         ("buyer:ORG", "Acme"),
     ]
     assert nominal["shape"] == "nominalization"
-    shown = [(e["element"], e["text"]) for e in nominal["elements"] if e["text"]]
-    assert shown == [
+    assert _shown(nominal) == [
         ("buyer:ORG", "Acme"),
         ("(NOMINAL_ACQUIRE)", "'s acquisition"),
         ("(of)", "of"),
         ("target:ORG", "Globex"),
     ]
-    assert active["shape"] == "active" and ("acquires", "acquired") in [
-        (e["element"], e["text"]) for e in active["elements"]
-    ]
+    assert active["shape"] == "active" and ("acquires", "acquired") in _shown(active)
     # a near miss is that of the shape that got furthest, element by element
     (miss,) = attempts(book, "d", "Globex was quietly praised by Acme.", rules=["buy"])
     assert not miss.matched and miss.total > 1

@@ -231,18 +231,8 @@ def _lower_loose(
             items.append(seq([*lead, item]) if lead else item)
         elements = tuple((p.node.span, None if p.kind == "gap" else _type_of(p.node, types)) for p in parts)
         gaps = tuple(p.label if p.kind == "gap" or p.inserted else None for p in parts)
-        variants.append(ir.Variant(_shape(parts), ir.Seq(tuple(items)), elements, gaps))
+        variants.append(ir.Variant(loose.shape(parts), ir.Seq(tuple(items)), elements, gaps))
     return variants
-
-
-def _shape(parts: tuple[loose.Part, ...]) -> str:
-    """What a loose variant is: "passive" (the passive's auxiliaries lead its verb),
-    "nominalization" (a nominalized verb stands for it) or "active"."""
-    if any(p.kind == "NOM" for p in parts):
-        return "nominalization"
-    if any(isinstance(x, n.Ref) and x.name == loose.PASSIVE for p in parts for x in p.lead):
-        return "passive"
-    return "active"
 
 
 def lower_rule(

@@ -21,8 +21,9 @@ word list and phrase shape comes from macros of the grammar, found by name:
   `N1 's NOMINAL of N2 ...` and `NOMINAL of N2 by N1 ...`.
 
 `layout(pattern, macros, types)` -> a Layout: one list of Parts per variant, the active
-clause first. Lowering turns each Part into IR: elements as written (captures and all),
-glue (the grammar's macros, `'s`, `by` ...) without captures.
+clause first; `shape(parts)` names a variant (active, passive, nominalization). Lowering
+turns each Part into IR: elements as written (captures and all), glue (the grammar's
+macros, `'s`, `by` ...) without captures.
 """
 
 from __future__ import annotations
@@ -182,6 +183,16 @@ def _glued(parts: list[Part], macros: Mapping[str, n.Define]) -> tuple[Part, ...
     if f"LOOSE_{prev}_END" in macros:
         out.append(Part("gap", n.Ref(f"LOOSE_{prev}_END", (), parts[-1].node.span), f"LOOSE_{prev}_END"))
     return tuple(out)
+
+
+def shape(parts: tuple[Part, ...]) -> str:
+    """What a variant of layout() is: "passive" (the passive's auxiliaries lead its verb),
+    "nominalization" (a nominalized verb stands for it) or "active"."""
+    if any(p.kind == "NOM" for p in parts):
+        return "nominalization"
+    if any(isinstance(x, n.Ref) and x.name == PASSIVE for p in parts for x in p.lead):
+        return "passive"
+    return "active"
 
 
 def _passive(elements: list[Part], verb: int, lemma_set: frozenset[str]) -> list[Part]:
